@@ -1,0 +1,60 @@
+# Cercle — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench messages clean
+
+help:
+	@echo "make run    set up everything and serve the demo on http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)"
+	@echo "make lint   ruff check and format check"
+	@echo "make bench  run the benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cercle needs Python 3.11 or newer; set PYTHON=python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# The local settings file: a generated secret key, never committed.
+.env:
+	@$(PY) -c 'import secrets; print("DEBUG=1\nSECRET_KEY=" + secrets.token_urlsafe(50))' > .env
+	@echo "Wrote .env with a new secret key (kept out of git)."
+
+run: $(STAMP) .env
+	@mkdir -p var
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Cercle is served on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Regenerates the French catalogue (needs GNU gettext); the compiled .mo is
+# committed so that a fresh machine needs no system package.
+messages: $(STAMP)
+	DEBUG=1 $(PY) manage.py makemessages -l fr --no-location --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(PY) manage.py compilemessages -l fr --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

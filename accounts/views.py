@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from accounts import services
+from accounts.forms import LoginForm, ProfileForm, TokenForm
+from core.errors import DomainError
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@login_required
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            services.update_profile(user=user, **form.cleaned_data)
+            messages.success(request, _("Your profile is saved."))
+            response = HttpResponseRedirect(reverse("accounts:profile"))
+            response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+            return response
+    else:
+        form = ProfileForm(initial={"display_name": user.display_name, "language": user.language})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "token_form": TokenForm(), "tokens": user.api_tokens.all()},
+    )
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    new_token = None
+    if form.is_valid():
+        try:
+            _token, new_token = services.create_api_token(
+                user=request.user, name=form.cleaned_data["name"]
+            )
+        except DomainError as exc:
+            form.add_error("name", exc.message)
+    context = {
+        "token_form": form if new_token is None else TokenForm(),
+        "new_token": new_token,
+        "tokens": request.user.api_tokens.all(),
+    }
+    if request.htmx:
+        return render(request, "accounts/profile.html#tokens", context)
+    context["form"] = ProfileForm(
+        initial={"display_name": request.user.display_name, "language": request.user.language}
+    )
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    try:
+        services.revoke_api_token(user=request.user, token_id=token_id)
+        messages.success(request, _("The token is revoked."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        return render(
+            request,
+            "accounts/profile.html#tokens",
+            {"token_form": TokenForm(), "tokens": request.user.api_tokens.all()},
+        )
+    return HttpResponseRedirect(reverse("accounts:profile"))
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, which also stores a logged-in user's choice."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(
+        request.user._meta.get_field("language").choices
+    ):
+        services.update_profile(
+            user=request.user, display_name=request.user.display_name, language=language
+        )
+    return django_set_language(request)

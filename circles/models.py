@@ -1,0 +1,243 @@
+"""Organizations, the circle tree, memberships with history, roles and terms.
+
+Nothing here is ever deleted: a circle is dissolved, a membership or a role
+assignment ends. Every change goes through ``circles.services`` and is recorded
+in the organization's decision log.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
+    public_log = models.BooleanField(
+        _("public log"),
+        default=False,
+        help_text=_("Anyone, even without an account, can read and verify the decision log."),
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("circles:organization", kwargs={"org": self.slug})
+
+
+class OrganizationMember(models.Model):
+    """Belonging to an organization (reading all of it); admins manage members."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organization_memberships"
+    )
+    is_admin = models.BooleanField(_("administrator"), default=False)
+    joined = models.DateTimeField(default=timezone.now)
+    left = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(left__isnull=True),
+                name="one_open_organization_membership",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+
+class Circle(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="circles")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=60)
+    aim = models.TextField(_("aim"), blank=True)
+    domain = models.TextField(_("domain"), blank=True)
+    review_months = models.PositiveSmallIntegerField(_("default review term (months)"), default=12)
+    created = models.DateTimeField(default=timezone.now)
+    dissolved = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("circle")
+        verbose_name_plural = _("circles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "slug"], name="unique_circle_slug_per_organization"
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(parent__isnull=True),
+                name="one_root_circle_per_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "circles:circle", kwargs={"org": self.organization.slug, "circle": self.slug}
+        )
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def is_dissolved(self) -> bool:
+        return self.dissolved is not None
+
+
+class Membership(models.Model):
+    """A person in a circle, from ``joined`` until ``left`` (history is kept)."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="circle_memberships"
+    )
+    joined = models.DateTimeField(default=timezone.now)
+    left = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "user"],
+                condition=Q(left__isnull=True),
+                name="one_open_membership_per_circle",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.circle}"
+
+
+class Role(models.Model):
+    class Kind(models.TextChoices):
+        LEADER = "leader", _("Leader")
+        DELEGATE = "delegate", _("Delegate")
+        FACILITATOR = "facilitator", _("Facilitator")
+        SECRETARY = "secretary", _("Secretary")
+        CUSTOM = "custom", _("Custom role")
+
+    circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="roles")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("accountabilities"), blank=True)
+    default_term_months = models.PositiveSmallIntegerField(_("default term (months)"), default=12)
+    qualifications = models.JSONField(_("qualifications"), default=list, blank=True)
+    shared = models.BooleanField(
+        _("shared"), default=False, help_text=_("Several people may hold this role at once.")
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["circle", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "kind"],
+                condition=~Q(kind="custom"),
+                name="one_process_role_of_each_kind_per_circle",
+            ),
+            models.CheckConstraint(
+                condition=Q(shared=False) | Q(kind="custom"),
+                name="only_custom_roles_are_shared",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.circle})"
+
+    @property
+    def is_link_role(self) -> bool:
+        return self.kind in (self.Kind.LEADER, self.Kind.DELEGATE)
+
+
+class RoleAssignment(models.Model):
+    """Someone holds a role for a term; ending or expiring it is recorded."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_assignments"
+    )
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"))
+    decision = models.ForeignKey(
+        "decisions.Decision", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # A delegate is accepted by the parent circle (DESIGN §4, double link).
+    parent_acceptance = models.ForeignKey(
+        "decisions.Decision", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    ended = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-term_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("term_start")),
+                name="term_end_after_term_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.ended is None and self.term_end < timezone.localdate()
+
+
+class Invitation(models.Model):
+    """An email invitation into a circle: expires, used once, revocable."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="invitations"
+    )
+    circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    accepted = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.circle}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted is None and self.revoked is None and self.expires > timezone.now()

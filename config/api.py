@@ -1,0 +1,108 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one router per app, one error format.
+
+Every error is ``{"detail": <message>, "code": <machine code>}`` with a 4xx
+status; the same services as the HTML views sit behind every operation.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from accounts.services import user_for_token
+from core.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer cercle_…``: a personal API token."""
+
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session; unsafe methods need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def __init__(self):
+        super().__init__(csrf=True)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+bearer = BearerToken()
+session = SessionAuth()
+
+api = NinjaAPI(
+    title="Cercle API",
+    version="1",
+    description=(
+        "Every resource and action of Cercle. Authenticate with a personal token "
+        "(`Authorization: Bearer …`, created on your profile page) or a browser session. "
+        'Errors are `{"detail": "…", "code": "…"}`.'
+    ),
+    auth=[bearer, session],
+    urls_namespace="api",
+)
+
+
+def _error(request, message, code, status):
+    return api.create_response(request, {"detail": message, "code": code}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return _error(request, exc.message, exc.code, exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(
+        request, "Authentication required: a valid token or session.", "unauthorized", 401
+    )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    parts = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return api.create_response(
+        request,
+        {"detail": "; ".join(parts) or "Invalid input.", "code": "invalid", "errors": exc.errors},
+        status=422,
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, "Not found.", "not_found", 404)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return _error(request, str(exc) or "Not allowed.", "forbidden", 403)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return _error(request, str(exc), getattr(exc, "code", None) or "error", exc.status_code)
+
+
+def _register_routers() -> None:
+    from accounts.api import router as accounts_router
+
+    api.add_router("", accounts_router)
+
+
+_register_routers()

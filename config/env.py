@@ -1,0 +1,99 @@
+"""Small helpers that read the environment and fail loudly on a bad value.
+
+Every error names the variable, so start-up stops with one clear line
+(``manage.py`` and ``config.asgi`` print it without a traceback).
+"""
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ImproperlyConfigured):
+    """A setting read from the environment is missing or malformed."""
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}.")
+
+
+def env_int(name: str, *, default: int) -> int:
+    raw = env.str(name, default=None)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}.") from None
+
+
+def env_list(name: str, *, default: list[str]) -> list[str]:
+    raw = env.str(name, default=None)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_DB_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+
+
+def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
+    """The DATABASES entry for ``url``; SQLite in ``var/`` when it is empty."""
+    if not url:
+        default_sqlite.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{default_sqlite}"
+    scheme = urlparse(url).scheme
+    if scheme not in _DB_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL: unsupported scheme {scheme!r}; use postgres://user@host:port/name "
+            "or sqlite:///path/to/file.sqlite3."
+        )
+    try:
+        config = environ.Env.db_url_config(url)
+    except Exception as exc:  # environ raises several kinds on a malformed URL
+        raise ConfigError(f"DATABASE_URL: cannot be read ({exc}).") from None
+    if not config.get("NAME"):
+        raise ConfigError("DATABASE_URL: names no database.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE transactions take the write lock at BEGIN, so two writers
+        # queue (busy timeout) instead of failing half-way with "database is locked".
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    else:
+        config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+        config["CONN_HEALTH_CHECKS"] = True
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].setdefault("connect_timeout", 5)
+    return config
+
+
+def parse_redis_url(url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(
+            f"REDIS_URL: unsupported scheme {parsed.scheme!r}; use redis://host:port/db."
+        )
+    if parsed.scheme != "unix" and not parsed.hostname:
+        raise ConfigError("REDIS_URL: names no host.")
+    try:
+        parsed.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError("REDIS_URL: the port is not a number.") from None

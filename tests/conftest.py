@@ -1,0 +1,72 @@
+"""Shared test set-up: service requirements, personas, log helpers."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _has_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _has_redis() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def pytest_runtest_setup(item):
+    for marker, available, what in (
+        ("postgres", _has_postgres, "PostgreSQL (set DATABASE_URL=postgres://…)"),
+        ("redis", _has_redis, "Redis (set REDIS_URL=redis://…)"),
+    ):
+        if item.get_closest_marker(marker) and not available():
+            if REQUIRE_SERVICES:
+                pytest.fail(f"REQUIRE_SERVICES=1 but this test needs {what}", pytrace=False)
+            pytest.skip(f"needs {what}")
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_log_flush(request):
+    """Let the runner flush a SQLite test database after a transactional test.
+
+    The append-only triggers refuse DELETE, which is how Django flushes SQLite
+    (PostgreSQL flushes with TRUNCATE, which row triggers do not see). Drop them
+    just before the flush and put them back at the start of the next test.
+    """
+    transactional = "transactional_db" in request.fixturenames or any(
+        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from decisions import triggers
+
+    if connection.vendor == "sqlite":
+        triggers.create()
+    yield
+    if connection.vendor == "sqlite":
+        triggers.drop()
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    counter = {"n": 0}
+
+    def make(name: str | None = None, **extra):
+        counter["n"] += 1
+        name = name or f"person{counter['n']}"
+        extra.setdefault("display_name", name.capitalize())
+        return django_user_model.objects.create_user(
+            email=f"{name.lower()}@example.org", password="correct horse battery", **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def password():
+    return "correct horse battery"
