@@ -1,14 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from circles import views as circle_views
 from config.api import api
-from core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", circle_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    # Each app's pages live under the organization: /o/<org>/…
+    path("", include("circles.urls")),
+    path("o/<slug:org>/log/", include("decisions.urls")),
+    path("o/<slug:org>/proposals/", include("proposals.urls")),
+    path("o/<slug:org>/elections/", include("elections.urls")),
+    path("o/<slug:org>/meetings/", include("realtime.urls")),
 ]
 
 handler403 = "core.views.error_403"

@@ -1,15 +1,4 @@
-from django.apps import apps
 from django.shortcuts import render
-
-
-def home(request):
-    organizations = []
-    if request.user.is_authenticated:
-        Organization = apps.get_model("circles", "Organization")
-        organizations = Organization.objects.filter(
-            members__user=request.user, members__left__isnull=True
-        ).order_by("name")
-    return render(request, "home.html", {"organizations": organizations})
 
 
 def error_403(request, exception=None):

@@ -1,0 +1,146 @@
+"""The demo collective's organization, people and circles (three levels)."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from circles import services
+from circles.models import Circle, Organization, OrganizationMember, Role
+from core import demo
+
+DEMO_PASSWORD = "cercle-demo"
+DEMO_SLUG = "breizh-coop"
+
+PEOPLE = [
+    ("claire", "Claire Le Goff", "administratrice, responsable du cercle général"),
+    ("yann", "Yann Kerleroux", "facilitateur du cercle général"),
+    ("nolwenn", "Nolwenn Tanguy", "secrétaire, responsable du cercle Énergie"),
+    ("erwan", "Erwan Morvan", "délégué du cercle Énergie"),
+    ("maela", "Maëla Riou", "responsable du cercle Alimentation"),
+    ("gwen", "Gwenaëlle Bihan", "déléguée du cercle Alimentation"),
+    ("loig", "Loïg Caradec", "membre, cercle Approvisionnement"),
+    ("soazig", "Soazig Pérès", "membre, cercle Approvisionnement"),
+]
+
+
+def seed(ctx: dict) -> None:
+    User = get_user_model()
+    people = {}
+    for key, name, _role in PEOPLE:
+        user = User.objects.filter(email=f"{key}@example.org").first()
+        if user is None:
+            user = User.objects.create_user(
+                email=f"{key}@example.org", password=DEMO_PASSWORD, display_name=name, language="fr"
+            )
+        people[key] = user
+    ctx["people"] = people
+    ctx["password"] = DEMO_PASSWORD
+    ctx["logins"] = [(f"{key}@example.org", role) for key, _name, role in PEOPLE]
+
+    org = Organization.objects.filter(slug=DEMO_SLUG).first()
+    if org is not None:
+        ctx["organization"] = org
+        ctx["circles"] = {c.slug: c for c in Circle.objects.filter(organization=org)}
+        return
+
+    ctx["created"] = True
+    claire = people["claire"]
+    org = services.create_organization(
+        name="Réseau Breizh Coop", slug=DEMO_SLUG, by=claire, language="fr", public_log=True
+    )
+    for key, user in people.items():
+        if key != "claire":
+            OrganizationMember.objects.create(organization=org, user=user)
+    general = Circle.objects.get(organization=org, parent__isnull=True)
+    services.update_circle(
+        circle=general,
+        by=claire,
+        name="Cercle général",
+        aim="Faire vivre un réseau coopératif breton, sobre et solidaire.",
+        domain="Les orientations du réseau, ses finances et les liens entre cercles.",
+    )
+    role = Role.objects.get
+    services.assign_role(role=role(circle=general, kind="leader"), user=claire, by=claire)
+    for key in ("yann", "nolwenn", "maela"):
+        services.add_member(circle=general, user=people[key], by=claire)
+    services.assign_role(
+        role=role(circle=general, kind="facilitator"), user=people["yann"], by=claire
+    )
+    services.assign_role(
+        role=role(circle=general, kind="secretary"), user=people["nolwenn"], by=claire
+    )
+
+    energie = services.create_circle(
+        parent=general,
+        name="Énergie",
+        slug="energie",
+        by=claire,
+        aim="Des toits solaires coopératifs sur chaque commune du réseau.",
+        domain="Projets photovoltaïques, achats groupés d'énergie.",
+    )
+    alimentation = services.create_circle(
+        parent=general,
+        name="Alimentation",
+        slug="alimentation",
+        by=claire,
+        aim="Une alimentation locale accessible à tous les membres.",
+        domain="Épiceries coopératives, liens avec les producteurs.",
+    )
+    appro = services.create_circle(
+        parent=alimentation,
+        name="Approvisionnement",
+        slug="approvisionnement",
+        by=claire,
+        aim="Des produits locaux livrés chaque semaine.",
+        domain="Commandes groupées, tournées, stock.",
+    )
+    # Énergie: a complete double link.
+    services.assign_role(
+        role=role(circle=energie, kind="leader"), user=people["nolwenn"], by=claire
+    )
+    services.add_member(circle=energie, user=people["erwan"], by=claire)
+    delegate = services.assign_role(
+        role=role(circle=energie, kind="delegate"), user=people["erwan"], by=claire
+    )
+    services.accept_delegate(assignment=delegate, by=claire)
+    services.add_member(circle=energie, user=people["loig"], by=claire)
+    # Alimentation: complete too, with a facilitator of its own.
+    services.assign_role(
+        role=role(circle=alimentation, kind="leader"), user=people["maela"], by=claire
+    )
+    for key in ("gwen", "soazig", "loig"):
+        services.add_member(circle=alimentation, user=people[key], by=claire)
+    delegate = services.assign_role(
+        role=role(circle=alimentation, kind="delegate"), user=people["gwen"], by=claire
+    )
+    services.accept_delegate(assignment=delegate, by=claire)
+    services.assign_role(
+        role=role(circle=alimentation, kind="facilitator"), user=people["soazig"], by=claire
+    )
+    # Approvisionnement: a leader but no delegate yet (shown as missing in the chart),
+    # and a custom role whose term ends soon.
+    services.assign_role(role=role(circle=appro, kind="leader"), user=people["gwen"], by=claire)
+    services.add_member(circle=appro, user=people["loig"], by=people["gwen"])
+    services.add_member(circle=appro, user=people["soazig"], by=people["gwen"])
+    tournees = services.create_role(
+        circle=appro,
+        name="Coordination des tournées",
+        by=people["gwen"],
+        description="Planifie les tournées de livraison et tient le carnet des producteurs.",
+        default_term_months=6,
+        qualifications=["Permis B", "Disponible le jeudi"],
+    )
+    today = timezone.localdate()
+    services.assign_role(
+        role=tournees,
+        user=people["loig"],
+        by=people["gwen"],
+        term_start=today - timedelta(days=160),
+        term_end=today + timedelta(days=20),
+    )
+    ctx["organization"] = org
+    ctx["circles"] = {c.slug: c for c in Circle.objects.filter(organization=org)}
+
+
+demo.register(10, seed)

@@ -1,0 +1,93 @@
+"""Double-link health (DESIGN §4): how each child circle is linked to its parent.
+
+A circle with a parent is linked by two people: its leader (appointed by the
+parent) and its delegate (selected by the circle). Both must be different
+people, both must be members of both circles, and neither term may have run out.
+"""
+
+from collections import defaultdict
+
+from django.db.models import TextChoices
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from circles.models import Circle, Membership, Role, RoleAssignment
+
+
+class Health(TextChoices):
+    COMPLETE = "complete", _("Double link complete")
+    MISSING_LEADER = "missing_leader", _("No leader")
+    MISSING_DELEGATE = "missing_delegate", _("No delegate")
+    SAME_PERSON = "same_person", _("Leader and delegate are the same person")
+    TERM_EXPIRED = "term_expired", _("A term has expired")
+    NOT_MEMBER_OF_BOTH = "not_member_of_both", _("A link is not a member of both circles")
+
+
+def _health(circle_id, parent_id, leader, delegate, members) -> Health:
+    if leader is None:
+        return Health.MISSING_LEADER
+    if delegate is None:
+        return Health.MISSING_DELEGATE
+    if leader.user_id == delegate.user_id:
+        return Health.SAME_PERSON
+    today = timezone.localdate()
+    if leader.term_end < today or delegate.term_end < today:
+        return Health.TERM_EXPIRED
+    for link in (leader, delegate):
+        if (circle_id, link.user_id) not in members or (parent_id, link.user_id) not in members:
+            return Health.NOT_MEMBER_OF_BOTH
+    return Health.COMPLETE
+
+
+def health_by_circle(organization) -> dict[int, Health]:
+    """The health of every open circle with a parent, in three queries."""
+    circles = list(
+        Circle.objects.filter(organization=organization, dissolved__isnull=True).values_list(
+            "id", "parent_id"
+        )
+    )
+    links: dict[int, dict[str, RoleAssignment]] = defaultdict(dict)
+    for assignment in (
+        RoleAssignment.objects.filter(
+            role__circle__organization=organization,
+            role__kind__in=[Role.Kind.LEADER, Role.Kind.DELEGATE],
+            ended__isnull=True,
+        )
+        .select_related("role")
+        .order_by("term_start")
+    ):
+        links[assignment.role.circle_id][assignment.role.kind] = assignment
+    members = set(
+        Membership.objects.filter(circle__organization=organization, left__isnull=True).values_list(
+            "circle_id", "user_id"
+        )
+    )
+    return {
+        cid: _health(cid, pid, links[cid].get("leader"), links[cid].get("delegate"), members)
+        for cid, pid in circles
+        if pid is not None
+    }
+
+
+def double_link_health(circle) -> Health | None:
+    """The health of ``circle``'s link to its parent; None for the root circle."""
+    if circle.parent_id is None:
+        return None
+    current = {
+        a.role.kind: a
+        for a in RoleAssignment.objects.filter(
+            role__circle=circle,
+            role__kind__in=[Role.Kind.LEADER, Role.Kind.DELEGATE],
+            ended__isnull=True,
+        )
+        .select_related("role")
+        .order_by("term_start")
+    }
+    members = set(
+        Membership.objects.filter(
+            circle_id__in=[circle.pk, circle.parent_id], left__isnull=True
+        ).values_list("circle_id", "user_id")
+    )
+    return _health(
+        circle.pk, circle.parent_id, current.get("leader"), current.get("delegate"), members
+    )

@@ -1,0 +1,249 @@
+"""Reads about organizations and circles, and who may see or do what.
+
+Views, the API and other apps ask these functions; no permission rule lives
+in a view or a template. The rules follow DESIGN §8:
+
+- anonymous: a public organization's log and org chart, nothing else;
+- organization member: every circle of the organization and its log;
+- circle member: proposes, answers rounds, nominates, objects in that circle;
+- a circle's leader and the organization's admins manage its structure.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from circles.models import (
+    Circle,
+    Membership,
+    Organization,
+    OrganizationMember,
+    Role,
+    RoleAssignment,
+)
+
+
+def _authenticated(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+# Organization-level --------------------------------------------------------
+
+
+def organizations_for(user) -> QuerySet[Organization]:
+    if not _authenticated(user):
+        return Organization.objects.none()
+    return Organization.objects.filter(members__user=user, members__left__isnull=True).order_by(
+        "name"
+    )
+
+
+def org_membership(user, organization) -> OrganizationMember | None:
+    if not _authenticated(user):
+        return None
+    return OrganizationMember.objects.filter(
+        organization=organization, user=user, left__isnull=True
+    ).first()
+
+
+def is_org_member(user, organization) -> bool:
+    return org_membership(user, organization) is not None
+
+
+def is_org_admin(user, organization) -> bool:
+    member = org_membership(user, organization)
+    return member is not None and member.is_admin
+
+
+def can_read_organization(user, organization) -> bool:
+    """Circles, members and roles: members of the organization only."""
+    return is_org_member(user, organization)
+
+
+def can_read_log(user, organization) -> bool:
+    """The decision log (pages, search, exports, feeds) and the org chart."""
+    return organization.public_log or is_org_member(user, organization)
+
+
+def readable_organization_or_none(user, slug: str) -> Organization | None:
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None or not can_read_organization(user, organization):
+        return None
+    return organization
+
+
+def org_members(organization) -> QuerySet[OrganizationMember]:
+    return (
+        OrganizationMember.objects.filter(organization=organization, left__isnull=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
+
+
+# Circle-level ----------------------------------------------------------------
+
+
+def root_circle(organization) -> Circle | None:
+    return Circle.objects.filter(organization=organization, parent__isnull=True).first()
+
+
+def circles_of(organization, *, include_dissolved: bool = False) -> QuerySet[Circle]:
+    qs = Circle.objects.filter(organization=organization)
+    if not include_dissolved:
+        qs = qs.filter(dissolved__isnull=True)
+    return qs.order_by("name")
+
+
+def descendant_ids(circle) -> set[int]:
+    """Ids of every circle below ``circle`` (not itself), any depth."""
+    by_parent: dict[int, list[int]] = {}
+    for cid, pid in Circle.objects.filter(organization_id=circle.organization_id).values_list(
+        "id", "parent_id"
+    ):
+        by_parent.setdefault(pid, []).append(cid)
+    found: set[int] = set()
+    stack = list(by_parent.get(circle.pk, []))
+    while stack:
+        cid = stack.pop()
+        if cid not in found:
+            found.add(cid)
+            stack.extend(by_parent.get(cid, []))
+    return found
+
+
+def ancestors(circle) -> list[Circle]:
+    """From the root down to the parent of ``circle``."""
+    chain = []
+    current = circle.parent
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))
+
+
+def current_members(circle) -> QuerySet:
+    """The users with an open membership of ``circle``, by name."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(circle_memberships__circle=circle, circle_memberships__left__isnull=True)
+        .order_by("display_name", "email")
+    )
+
+
+def is_circle_member(user, circle) -> bool:
+    if not _authenticated(user):
+        return False
+    return Membership.objects.filter(circle=circle, user=user, left__isnull=True).exists()
+
+
+def memberships(circle, *, current: bool = True) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(circle=circle).select_related("user")
+    qs = qs.filter(left__isnull=True) if current else qs.filter(left__isnull=False)
+    return qs.order_by("user__display_name", "user__email", "-joined")
+
+
+def role(circle, kind: str) -> Role | None:
+    return Role.objects.filter(circle=circle, kind=kind).first()
+
+
+def current_assignments(role_obj) -> QuerySet[RoleAssignment]:
+    return role_obj.assignments.filter(ended__isnull=True).select_related("user")
+
+
+def current_holder(circle, kind: str):
+    """The user currently holding a process role of ``circle``, or None."""
+    assignment = (
+        RoleAssignment.objects.filter(role__circle=circle, role__kind=kind, ended__isnull=True)
+        .select_related("user")
+        .order_by("-term_start")
+        .first()
+    )
+    return assignment.user if assignment else None
+
+
+def holds_role(user, circle, kind: str) -> bool:
+    if not _authenticated(user):
+        return False
+    return RoleAssignment.objects.filter(
+        role__circle=circle, role__kind=kind, user=user, ended__isnull=True
+    ).exists()
+
+
+def roles_with_holders(circle) -> QuerySet[Role]:
+    return (
+        Role.objects.filter(circle=circle)
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=RoleAssignment.objects.filter(ended__isnull=True).select_related("user"),
+                to_attr="current",
+            )
+        )
+        .order_by("kind", "name")
+    )
+
+
+# Who may act -----------------------------------------------------------------
+
+
+def can_manage_circle(user, circle) -> bool:
+    """Members, custom roles, aim and domain: the circle's leader or an admin."""
+    return is_org_admin(user, circle.organization) or holds_role(user, circle, Role.Kind.LEADER)
+
+
+def can_manage_children(user, circle) -> bool:
+    """Create, rename or dissolve a sub-circle; appoint its leader; accept its
+    delegate: the parent circle's leader or an organization admin."""
+    return can_manage_circle(user, circle)
+
+
+def can_facilitate(user, circle) -> bool:
+    """Lead a process outside a meeting: the circle's facilitator or leader, or an admin."""
+    return (
+        holds_role(user, circle, Role.Kind.FACILITATOR)
+        or holds_role(user, circle, Role.Kind.LEADER)
+        or is_org_admin(user, circle.organization)
+    )
+
+
+def can_take_part(user, circle) -> bool:
+    """Propose, answer rounds, nominate, object: current circle members."""
+    return circle.dissolved is None and is_circle_member(user, circle)
+
+
+# Terms -----------------------------------------------------------------------
+
+
+def terms_ending(organization, *, within_days: int = 60, circle=None) -> QuerySet[RoleAssignment]:
+    """Current assignments whose term ends within ``within_days`` (or is past)."""
+    horizon = timezone.localdate() + timedelta(days=within_days)
+    qs = RoleAssignment.objects.filter(
+        role__circle__organization=organization,
+        role__circle__dissolved__isnull=True,
+        ended__isnull=True,
+        term_end__lte=horizon,
+    )
+    if circle is not None:
+        qs = qs.filter(role__circle=circle)
+    return qs.select_related("role", "role__circle", "user").order_by("term_end")
+
+
+def person_circles(user, organization=None) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(user=user).select_related("circle", "circle__organization")
+    if organization is not None:
+        qs = qs.filter(circle__organization=organization)
+    return qs.order_by("left", "circle__name")
+
+
+def person_roles(user, organization=None) -> QuerySet[RoleAssignment]:
+    qs = RoleAssignment.objects.filter(user=user).select_related("role", "role__circle")
+    if organization is not None:
+        qs = qs.filter(role__circle__organization=organization)
+    return qs.order_by("ended", "-term_start")
+
+
+def today() -> date:
+    return timezone.localdate()

@@ -1,0 +1,968 @@
+"""Every structure change of an organization: one transaction each, the row
+locked, the permission and the state checked first, and a decision of kind
+``structure`` (or ``appointment``/``selection`` for link roles) recorded in
+the same transaction. Nothing is ever deleted.
+"""
+
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import hash_token
+from circles import selectors
+from circles.models import (
+    Circle,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationMember,
+    Role,
+    RoleAssignment,
+)
+from core.errors import Conflict, Invalid, NotAllowed, NotFound
+from decisions.models import Decision
+from decisions.services import record_decision
+
+User = get_user_model()
+
+INVITATION_DAYS = 14
+MAX_NAME = 120
+MAX_TEXT = 10_000
+
+# The process roles every circle has; a root circle has no delegate (it has
+# no parent to link to).
+PROCESS_ROLES = [
+    (Role.Kind.LEADER, "Leader", "Responsable"),
+    (Role.Kind.DELEGATE, "Delegate", "Délégué·e"),
+    (Role.Kind.FACILITATOR, "Facilitator", "Facilitateur·rice"),
+    (Role.Kind.SECRETARY, "Secretary", "Secrétaire"),
+]
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "name": user.name}
+
+
+def _structure(org, /, *, by, title, circle=None, **record):
+    record = {"action": record.pop("action"), "by": _person(by), **record}
+    return record_decision(
+        organization=org, kind=Decision.Kind.STRUCTURE, title=title, circle=circle, record=record
+    )
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(_("A name is required."), field=field)
+    if len(name) > MAX_NAME:
+        raise Invalid(_("A name has at most %(n)d characters.") % {"n": MAX_NAME}, field=field)
+    return name
+
+
+def _clean_text(text: str, field: str) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        raise Invalid(_("This text has at most %(n)d characters.") % {"n": MAX_TEXT}, field=field)
+    return text
+
+
+def _clean_slug(slug: str, name: str) -> str:
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise Invalid(_("Choose a short name made of letters and digits."), field="slug")
+    return slug
+
+
+def _lock_circle(circle) -> Circle:
+    return Circle.objects.select_for_update().select_related("organization").get(pk=circle.pk)
+
+
+def _require(allowed: bool, message: str | None = None) -> None:
+    if not allowed:
+        raise NotAllowed(message or _("You may not do this."))
+
+
+def _require_open(circle) -> None:
+    if circle.dissolved is not None:
+        raise Conflict(_("This circle is dissolved; it is kept read-only."))
+
+
+def _open_membership(circle, user) -> Membership | None:
+    """Open a membership unless one is open; returns the new one or None."""
+    if Membership.objects.filter(circle=circle, user=user, left__isnull=True).exists():
+        return None
+    return Membership.objects.create(circle=circle, user=user)
+
+
+def _open_org_membership(organization, user, *, is_admin=False) -> OrganizationMember:
+    member = OrganizationMember.objects.filter(
+        organization=organization, user=user, left__isnull=True
+    ).first()
+    return member or OrganizationMember.objects.create(
+        organization=organization, user=user, is_admin=is_admin
+    )
+
+
+def _create_process_roles(circle) -> None:
+    for kind, name_en, name_fr in PROCESS_ROLES:
+        if kind == Role.Kind.DELEGATE and circle.parent_id is None:
+            continue
+        name = name_fr if circle.organization.language == "fr" else name_en
+        Role.objects.create(circle=circle, kind=kind, name=name)
+
+
+# Organizations ---------------------------------------------------------------
+
+
+@transaction.atomic
+def create_organization(
+    *, name: str, slug: str = "", by, language: str = "fr", public_log: bool = False
+) -> Organization:
+    """Create an organization with its root circle; ``by`` becomes its admin."""
+    name = _clean_name(name)
+    slug = _clean_slug(slug, name)
+    if language not in dict(settings.LANGUAGES):
+        raise Invalid(_("Unknown language."), field="language")
+    if Organization.objects.filter(slug=slug).exists():
+        raise Invalid(_("This short name is taken; choose another."), field="slug")
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(
+                name=name, slug=slug, language=language, public_log=public_log
+            )
+    except IntegrityError:
+        raise Invalid(_("This short name is taken; choose another."), field="slug") from None
+    _open_org_membership(organization, by, is_admin=True)
+    root = Circle.objects.create(organization=organization, name=name, slug=slug)
+    _create_process_roles(root)
+    Membership.objects.create(circle=root, user=by)
+    _structure(
+        organization,
+        by=by,
+        circle=root,
+        title=_("Organization “%(name)s” created") % {"name": name},
+        action="organization_created",
+        created={"name": name, "slug": slug, "language": language},
+        admin=_person(by),
+    )
+    return organization
+
+
+@transaction.atomic
+def update_organization(
+    *, organization, by, name: str, language: str, public_log: bool
+) -> Organization:
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require(selectors.is_org_admin(by, organization), _("Only an administrator may do this."))
+    name = _clean_name(name)
+    if language not in dict(settings.LANGUAGES):
+        raise Invalid(_("Unknown language."), field="language")
+    before = {
+        "name": organization.name,
+        "language": organization.language,
+        "public_log": organization.public_log,
+    }
+    after = {"name": name, "language": language, "public_log": bool(public_log)}
+    if before == after:
+        return organization
+    organization.name, organization.language, organization.public_log = (
+        name,
+        language,
+        bool(public_log),
+    )
+    organization.save(update_fields=["name", "language", "public_log"])
+    _structure(
+        organization,
+        by=by,
+        circle=selectors.root_circle(organization),
+        title=_("Organization settings changed"),
+        action="organization_updated",
+        before=before,
+        after=after,
+    )
+    return organization
+
+
+@transaction.atomic
+def set_org_admin(*, organization, user, is_admin: bool, by) -> OrganizationMember:
+    _require(selectors.is_org_admin(by, organization), _("Only an administrator may do this."))
+    member = (
+        OrganizationMember.objects.select_for_update()
+        .filter(organization=organization, user=user, left__isnull=True)
+        .first()
+    )
+    if member is None:
+        raise NotFound(_("This person is not a member of the organization."))
+    if member.is_admin == is_admin:
+        return member
+    if not is_admin and (
+        OrganizationMember.objects.filter(
+            organization=organization, is_admin=True, left__isnull=True
+        ).count()
+        <= 1
+    ):
+        raise Conflict(_("An organization keeps at least one administrator."))
+    member.is_admin = is_admin
+    member.save(update_fields=["is_admin"])
+    _structure(
+        organization,
+        by=by,
+        title=(
+            _("%(name)s is now an administrator")
+            if is_admin
+            else _("%(name)s is no longer an administrator")
+        )
+        % {"name": user.name},
+        action="admin_granted" if is_admin else "admin_revoked",
+        person=_person(user),
+    )
+    return member
+
+
+# Invitations -------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite(*, circle, email: str, by, days: int = INVITATION_DAYS) -> tuple[Invitation, str]:
+    """Invite an address into ``circle``; returns the invitation and the raw link token.
+
+    The email is sent once the transaction commits.
+    """
+    circle = _lock_circle(circle)
+    organization = circle.organization
+    _require(
+        selectors.can_manage_circle(by, circle),
+        _("Only the circle's leader or an administrator may invite."),
+    )
+    _require_open(circle)
+    email = (email or "").strip().lower()
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Invalid(_("Enter a valid email address."), field="email") from None
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None and selectors.is_circle_member(existing, circle):
+        raise Invalid(_("This person is already a member of the circle."), field="email")
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        circle=circle,
+        email=email,
+        token_hash=hash_token(raw),
+        invited_by=by,
+        expires=timezone.now() + timedelta(days=days),
+    )
+    link = settings.CERCLE_SITE_URL.rstrip("/") + reverse(
+        "circles:invitation", kwargs={"token": raw}
+    )
+    subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
+    body = _(
+        "%(who)s invites you to join the circle “%(circle)s” of %(org)s on Cercle.\n\n"
+        "Accept the invitation (the link works once, until %(expires)s):\n%(link)s\n"
+    ) % {
+        "who": by.name,
+        "circle": circle.name,
+        "org": organization.name,
+        "expires": timezone.localtime(invitation.expires).strftime("%Y-%m-%d %H:%M"),
+        "link": link,
+    }
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invitation, raw
+
+
+def invitation_for_token(raw: str) -> Invitation | None:
+    if not raw or len(raw) > 200:
+        return None
+    return (
+        Invitation.objects.select_related("circle", "organization", "invited_by")
+        .filter(token_hash=hash_token(raw))
+        .first()
+    )
+
+
+def _check_invitation_usable(invitation: Invitation | None) -> Invitation:
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    if invitation.revoked is not None:
+        raise Conflict(_("This invitation was revoked."))
+    if invitation.accepted is not None:
+        raise Conflict(_("This invitation was already used."))
+    if invitation.expires <= timezone.now():
+        raise Conflict(_("This invitation has expired; ask for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user=None, password: str = "", display_name: str = ""):
+    """Use an invitation once: an existing user accepts it, or a new person
+    sets a password. Opens the organization and circle memberships."""
+    found = invitation_for_token(token)
+    if found is None:
+        raise NotFound(_("This invitation link is not valid."))
+    invitation = _check_invitation_usable(
+        Invitation.objects.select_for_update()
+        .select_related("circle", "organization")
+        .get(pk=found.pk)
+    )
+    if user is None or not user.is_authenticated:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise Conflict(_("An account exists for this address: log in to accept."))
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise Invalid(" ".join(exc.messages), field="password") from None
+        user = User.objects.create_user(
+            email=invitation.email,
+            password=password,
+            display_name=(display_name or "").strip()[:120],
+            language=invitation.organization.language,
+        )
+    elif user.email.lower() != invitation.email.lower():
+        raise NotAllowed(
+            _("This invitation was sent to another address. Log in with that address.")
+        )
+    circle = invitation.circle
+    if circle.dissolved is not None:
+        raise Conflict(_("This circle is dissolved; it is kept read-only."))
+    invitation.accepted = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted", "accepted_by"])
+    _open_org_membership(invitation.organization, user)
+    _open_membership(circle, user)
+    _structure(
+        invitation.organization,
+        by=user,
+        circle=circle,
+        title=_("%(name)s joined %(circle)s") % {"name": user.name, "circle": circle.name},
+        action="member_joined",
+        person=_person(user),
+        invited_by=_person(invitation.invited_by),
+    )
+    return user
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation, by) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("circle").get(pk=invitation.pk)
+    )
+    _require(selectors.can_manage_circle(by, invitation.circle))
+    if invitation.accepted is not None:
+        raise Conflict(_("This invitation was already used."))
+    if invitation.revoked is None:
+        invitation.revoked = timezone.now()
+        invitation.save(update_fields=["revoked"])
+    return invitation
+
+
+# Circles -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_circle(
+    *, parent, name: str, by, slug: str = "", aim: str = "", domain: str = ""
+) -> Circle:
+    parent = _lock_circle(parent)
+    organization = parent.organization
+    _require(
+        selectors.can_manage_children(by, parent),
+        _("Only the parent circle's leader or an administrator may create a sub-circle."),
+    )
+    _require_open(parent)
+    name = _clean_name(name)
+    slug = _clean_slug(slug, name)
+    if Circle.objects.filter(organization=organization, slug=slug).exists():
+        raise Invalid(_("Another circle already uses this short name."), field="slug")
+    circle = Circle.objects.create(
+        organization=organization,
+        parent=parent,
+        name=name,
+        slug=slug,
+        aim=_clean_text(aim, "aim"),
+        domain=_clean_text(domain, "domain"),
+        review_months=parent.review_months,
+    )
+    _create_process_roles(circle)
+    _structure(
+        organization,
+        by=by,
+        circle=parent,
+        title=_("Circle “%(name)s” created under %(parent)s")
+        % {"name": name, "parent": parent.name},
+        action="circle_created",
+        created={
+            "id": circle.pk,
+            "name": name,
+            "slug": slug,
+            "aim": circle.aim,
+            "domain": circle.domain,
+        },
+        parent={"id": parent.pk, "name": parent.name},
+    )
+    return circle
+
+
+@transaction.atomic
+def update_circle(
+    *, circle, by, name: str, aim: str, domain: str, review_months: int | None = None
+) -> Circle:
+    circle = _lock_circle(circle)
+    _require(
+        selectors.can_manage_circle(by, circle)
+        or (circle.parent is not None and selectors.can_manage_children(by, circle.parent))
+    )
+    _require_open(circle)
+    name = _clean_name(name)
+    aim, domain = _clean_text(aim, "aim"), _clean_text(domain, "domain")
+    if review_months is None:
+        review_months = circle.review_months
+    if not 1 <= int(review_months) <= 120:
+        raise Invalid(_("A review term is between 1 and 120 months."), field="review_months")
+    before = {
+        "name": circle.name,
+        "aim": circle.aim,
+        "domain": circle.domain,
+        "review_months": circle.review_months,
+    }
+    after = {"name": name, "aim": aim, "domain": domain, "review_months": int(review_months)}
+    if before == after:
+        return circle
+    circle.name, circle.aim, circle.domain, circle.review_months = (
+        name,
+        aim,
+        domain,
+        int(review_months),
+    )
+    circle.save(update_fields=["name", "aim", "domain", "review_months"])
+    title = (
+        _("Circle “%(old)s” renamed “%(new)s”") % {"old": before["name"], "new": name}
+        if before["name"] != name
+        else _("Aim and domain of %(name)s changed") % {"name": name}
+    )
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=title,
+        action="circle_updated",
+        before=before,
+        after=after,
+    )
+    return circle
+
+
+@transaction.atomic
+def move_circle(*, circle, new_parent, by) -> Circle:
+    circle = _lock_circle(circle)
+    new_parent = _lock_circle(new_parent)
+    organization = circle.organization
+    _require(
+        selectors.is_org_admin(by, organization), _("Only an administrator may move a circle.")
+    )
+    _require_open(circle)
+    _require_open(new_parent)
+    if circle.parent_id is None:
+        raise Invalid(_("The root circle cannot be moved."), field="parent")
+    if new_parent.organization_id != organization.pk:
+        raise Invalid(_("A circle can only move within its organization."), field="parent")
+    if new_parent.pk == circle.pk or new_parent.pk in selectors.descendant_ids(circle):
+        raise Invalid(
+            _("A circle cannot move under itself or under one of its sub-circles."), field="parent"
+        )
+    if new_parent.pk == circle.parent_id:
+        return circle
+    old_parent = circle.parent
+    circle.parent = new_parent
+    circle.save(update_fields=["parent"])
+    _structure(
+        organization,
+        by=by,
+        circle=circle,
+        title=_("%(name)s moved under %(parent)s")
+        % {"name": circle.name, "parent": new_parent.name},
+        action="circle_moved",
+        old_parent={"id": old_parent.pk, "name": old_parent.name},
+        new_parent={"id": new_parent.pk, "name": new_parent.name},
+    )
+    return circle
+
+
+@transaction.atomic
+def dissolve_circle(*, circle, by, reason: str) -> Circle:
+    circle = _lock_circle(circle)
+    organization = circle.organization
+    if circle.parent_id is None:
+        raise Invalid(_("The root circle cannot be dissolved."))
+    _require(
+        selectors.can_manage_children(by, circle.parent),
+        _("Only the parent circle's leader or an administrator may dissolve a circle."),
+    )
+    _require_open(circle)
+    reason = _clean_text(reason, "reason")
+    if not reason:
+        raise Invalid(_("Give the reason for dissolving the circle."), field="reason")
+    if circle.children.filter(dissolved__isnull=True).exists():
+        raise Conflict(_("Dissolve or move its sub-circles first."))
+    now = timezone.now()
+    circle.dissolved = now
+    circle.save(update_fields=["dissolved"])
+    ended = list(
+        RoleAssignment.objects.select_for_update().filter(role__circle=circle, ended__isnull=True)
+    )
+    for assignment in ended:
+        assignment.ended = now
+        assignment.end_reason = "circle dissolved"
+        assignment.save(update_fields=["ended", "end_reason"])
+    _structure(
+        organization,
+        by=by,
+        circle=circle.parent,
+        title=_("Circle “%(name)s” dissolved") % {"name": circle.name},
+        action="circle_dissolved",
+        dissolved={"id": circle.pk, "name": circle.name},
+        reason=reason,
+        ended_assignments=[a.pk for a in ended],
+    )
+    return circle
+
+
+# Memberships -----------------------------------------------------------------
+
+
+@transaction.atomic
+def add_member(*, circle, user, by) -> Membership:
+    circle = _lock_circle(circle)
+    _require(
+        selectors.can_manage_circle(by, circle),
+        _("Only the circle's leader or an administrator may add members."),
+    )
+    _require_open(circle)
+    if not selectors.is_org_member(user, circle.organization):
+        raise Invalid(
+            _("%(name)s is not a member of the organization; invite them first.")
+            % {"name": user.name},
+            field="user",
+        )
+    membership = _open_membership(circle, user)
+    if membership is None:
+        raise Invalid(
+            _("%(name)s is already a member of this circle.") % {"name": user.name}, field="user"
+        )
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=_("%(name)s joined %(circle)s") % {"name": user.name, "circle": circle.name},
+        action="member_added",
+        person=_person(user),
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, circle, user, by, reason: str = "") -> Membership:
+    circle = _lock_circle(circle)
+    _require(
+        selectors.can_manage_circle(by, circle) or by.pk == user.pk,
+        _("Only the circle's leader or an administrator may remove members."),
+    )
+    _require_open(circle)
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(circle=circle, user=user, left__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(_("%(name)s is not a member of this circle.") % {"name": user.name})
+    membership.left = timezone.now()
+    membership.save(update_fields=["left"])
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=_("%(name)s left %(circle)s") % {"name": user.name, "circle": circle.name},
+        action="member_removed",
+        person=_person(user),
+        reason=_clean_text(reason, "reason"),
+    )
+    return membership
+
+
+# Roles -------------------------------------------------------------------------
+
+
+def _clean_qualifications(qualifications) -> list[str]:
+    if isinstance(qualifications, str):
+        qualifications = qualifications.splitlines()
+    items = [str(q).strip() for q in (qualifications or []) if str(q).strip()]
+    if len(items) > 50 or any(len(q) > 300 for q in items):
+        raise Invalid(
+            _("At most 50 qualifications of 300 characters each."), field="qualifications"
+        )
+    return items
+
+
+def _clean_term_months(months) -> int:
+    try:
+        months = int(months)
+    except (TypeError, ValueError):
+        raise Invalid(
+            _("A term is a whole number of months."), field="default_term_months"
+        ) from None
+    if not 1 <= months <= 60:
+        raise Invalid(_("A term is between 1 and 60 months."), field="default_term_months")
+    return months
+
+
+@transaction.atomic
+def create_role(
+    *,
+    circle,
+    name: str,
+    by,
+    description: str = "",
+    default_term_months: int = 12,
+    qualifications=(),
+    shared: bool = False,
+) -> Role:
+    circle = _lock_circle(circle)
+    _require(selectors.can_manage_circle(by, circle))
+    _require_open(circle)
+    role = Role.objects.create(
+        circle=circle,
+        kind=Role.Kind.CUSTOM,
+        name=_clean_name(name),
+        description=_clean_text(description, "description"),
+        default_term_months=_clean_term_months(default_term_months),
+        qualifications=_clean_qualifications(qualifications),
+        shared=bool(shared),
+    )
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=_("Role “%(role)s” created in %(circle)s")
+        % {"role": role.name, "circle": circle.name},
+        action="role_created",
+        role=_role_snapshot(role),
+    )
+    return role
+
+
+def _role_snapshot(role) -> dict:
+    return {
+        "id": role.pk,
+        "kind": role.kind,
+        "name": role.name,
+        "description": role.description,
+        "default_term_months": role.default_term_months,
+        "qualifications": list(role.qualifications),
+        "shared": role.shared,
+    }
+
+
+@transaction.atomic
+def update_role(
+    *,
+    role,
+    by,
+    name: str | None = None,
+    description: str | None = None,
+    default_term_months: int | None = None,
+    qualifications=None,
+    record_extra: dict | None = None,
+) -> Role:
+    """Change a role's description, qualifications or default term.
+
+    Elections call this after the circle consented to the change (their
+    record goes into ``record_extra``).
+    """
+    role = (
+        Role.objects.select_for_update()
+        .select_related("circle", "circle__organization")
+        .get(pk=role.pk)
+    )
+    circle = role.circle
+    _require(selectors.can_manage_circle(by, circle) or selectors.can_facilitate(by, circle))
+    _require_open(circle)
+    before = _role_snapshot(role)
+    if name is not None:
+        role.name = _clean_name(name)
+    if description is not None:
+        role.description = _clean_text(description, "description")
+    if default_term_months is not None:
+        role.default_term_months = _clean_term_months(default_term_months)
+    if qualifications is not None:
+        role.qualifications = _clean_qualifications(qualifications)
+    after = _role_snapshot(role)
+    if before == after:
+        return role
+    role.save(update_fields=["name", "description", "default_term_months", "qualifications"])
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=_("Role “%(role)s” of %(circle)s changed")
+        % {"role": role.name, "circle": circle.name},
+        action="role_updated",
+        before=before,
+        after=after,
+        **(record_extra or {}),
+    )
+    return role
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    import calendar
+
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_term_end(role, start: date | None = None) -> date:
+    return _add_months(start or timezone.localdate(), role.default_term_months)
+
+
+def _check_link_rules(role, user) -> None:
+    """Leader and delegate of a child circle are two different people."""
+    if not role.is_link_role:
+        return
+    other_kind = Role.Kind.DELEGATE if role.kind == Role.Kind.LEADER else Role.Kind.LEADER
+    other = selectors.current_holder(role.circle, other_kind)
+    if other is not None and other.pk == user.pk:
+        raise Invalid(
+            _(
+                "Double-link rule: the leader and the delegate of a circle are two different "
+                "people, and %(name)s is already its %(other)s."
+            )
+            % {"name": user.name, "other": Role.Kind(other_kind).label.lower()},
+            field="user",
+        )
+
+
+def place_in_role(*, role, user, term_start: date, term_end: date, decision, by) -> RoleAssignment:
+    """Seat ``user`` in ``role`` under ``decision`` (already recorded by the caller).
+
+    The caller holds the transaction and has checked permission. Ends the
+    previous holder of a role that is not shared, and opens the memberships a
+    link role needs (both circles), each recorded.
+    """
+    if term_end <= term_start:
+        raise Invalid(_("The term must end after it starts."), field="term_end")
+    circle = role.circle
+    organization = circle.organization
+    if not selectors.is_org_member(user, organization):
+        raise Invalid(
+            _("%(name)s is not a member of the organization.") % {"name": user.name}, field="user"
+        )
+    _check_link_rules(role, user)
+    locked = Role.objects.select_for_update().get(pk=role.pk)
+    if not locked.shared:
+        for previous in RoleAssignment.objects.select_for_update().filter(
+            role=role, ended__isnull=True
+        ):
+            previous.ended = timezone.now()
+            previous.end_reason = "replaced"
+            previous.save(update_fields=["ended", "end_reason"])
+    elif RoleAssignment.objects.filter(role=role, user=user, ended__isnull=True).exists():
+        raise Invalid(_("%(name)s already holds this role.") % {"name": user.name}, field="user")
+    assignment = RoleAssignment.objects.create(
+        role=role, user=user, term_start=term_start, term_end=term_end, decision=decision
+    )
+    circles_needed = [circle]
+    if role.is_link_role and circle.parent_id is not None:
+        circles_needed.append(circle.parent)
+    for needed in circles_needed:
+        if _open_membership(needed, user) is not None:
+            _structure(
+                organization,
+                by=by,
+                circle=needed,
+                title=_("%(name)s joined %(circle)s as %(role)s")
+                % {"name": user.name, "circle": needed.name, "role": role.name},
+                action="member_added",
+                person=_person(user),
+                because={"role": role.pk, "decision": decision.sequence},
+            )
+    return assignment
+
+
+def _check_term(term_start, term_end) -> None:
+    if term_end is not None and term_start is not None and term_end <= term_start:
+        raise Invalid(_("The term must end after it starts."), field="term_end")
+
+
+@transaction.atomic
+def assign_role(
+    *,
+    role,
+    user,
+    by,
+    term_start: date | None = None,
+    term_end: date | None = None,
+    reason: str = "",
+) -> RoleAssignment:
+    """Directly assign a role, recorded as a decision.
+
+    - leader of a child circle: appointed by the parent circle (its leader or
+      an admin), recorded in the parent circle as an ``appointment``;
+    - delegate: assigned by the circle itself (its leader or facilitator, or an
+      admin) until a selection does it; the parent then records acceptance;
+    - other roles: the circle's leader or an admin.
+    """
+    role = Role.objects.select_related("circle", "circle__organization", "circle__parent").get(
+        pk=role.pk
+    )
+    circle = _lock_circle(role.circle)
+    role.circle = circle
+    organization = circle.organization
+    _require_open(circle)
+    if role.kind == Role.Kind.LEADER and circle.parent_id is not None:
+        _require(
+            selectors.can_manage_children(by, circle.parent),
+            _("The leader is appointed by the parent circle: its leader or an administrator."),
+        )
+        deciding_circle, kind = circle.parent, Decision.Kind.APPOINTMENT
+    elif role.kind == Role.Kind.DELEGATE:
+        _require(
+            selectors.can_manage_circle(by, circle) or selectors.can_facilitate(by, circle),
+            _("The delegate is chosen by the circle itself."),
+        )
+        deciding_circle, kind = circle, Decision.Kind.SELECTION
+    else:
+        _require(selectors.can_manage_circle(by, circle))
+        deciding_circle, kind = circle, Decision.Kind.APPOINTMENT
+    term_start = term_start or timezone.localdate()
+    _check_term(term_start, term_end)
+    term_end = term_end or default_term_end(role, term_start)
+    if not selectors.is_org_member(user, organization):
+        raise Invalid(
+            _("%(name)s is not a member of the organization.") % {"name": user.name}, field="user"
+        )
+    _check_link_rules(role, user)
+    decision = record_decision(
+        organization=organization,
+        kind=kind,
+        circle=deciding_circle,
+        title=_("%(name)s is %(role)s of %(circle)s")
+        % {"name": user.name, "role": role.name, "circle": circle.name},
+        term_end=term_end,
+        record={
+            "action": "role_assigned",
+            "by": _person(by),
+            "person": _person(user),
+            "role": _role_snapshot(role),
+            "circle": {"id": circle.pk, "name": circle.name},
+            "term_start": term_start,
+            "term_end": term_end,
+            "reason": _clean_text(reason, "reason"),
+        },
+    )
+    return place_in_role(
+        role=role, user=user, term_start=term_start, term_end=term_end, decision=decision, by=by
+    )
+
+
+@transaction.atomic
+def accept_delegate(*, assignment, by, accepted: bool = True, reason: str = "") -> RoleAssignment:
+    """The parent circle records that it accepts (or objects to) a delegate."""
+    assignment = (
+        RoleAssignment.objects.select_for_update()
+        .select_related(
+            "role", "role__circle", "role__circle__parent", "role__circle__organization", "user"
+        )
+        .get(pk=assignment.pk)
+    )
+    role, circle = assignment.role, assignment.role.circle
+    if role.kind != Role.Kind.DELEGATE or circle.parent_id is None:
+        raise Invalid(_("Only a delegate is accepted by the parent circle."))
+    _require(
+        selectors.can_manage_children(by, circle.parent),
+        _("The parent circle's leader or an administrator records its acceptance."),
+    )
+    if assignment.ended is not None:
+        raise Conflict(_("This assignment has ended."))
+    if assignment.parent_acceptance_id is not None:
+        raise Conflict(_("The parent circle has already accepted this delegate."))
+    reason = _clean_text(reason, "reason")
+    if not accepted and not reason:
+        raise Invalid(_("An objection needs a reason."), field="reason")
+    decision = record_decision(
+        organization=circle.organization,
+        kind=Decision.Kind.SELECTION,
+        circle=circle.parent,
+        title=(
+            _("%(parent)s accepts %(name)s as delegate of %(circle)s")
+            if accepted
+            else _("%(parent)s objects to %(name)s as delegate of %(circle)s")
+        )
+        % {"parent": circle.parent.name, "name": assignment.user.name, "circle": circle.name},
+        record={
+            "action": "delegate_accepted" if accepted else "delegate_objected",
+            "by": _person(by),
+            "person": _person(assignment.user),
+            "circle": {"id": circle.pk, "name": circle.name},
+            "assignment": assignment.pk,
+            "selection": assignment.decision.sequence if assignment.decision_id else None,
+            "reason": reason,
+        },
+    )
+    if accepted:
+        assignment.parent_acceptance = decision
+        assignment.save(update_fields=["parent_acceptance"])
+    return assignment
+
+
+@transaction.atomic
+def end_assignment(*, assignment, by, reason: str) -> RoleAssignment:
+    assignment = (
+        RoleAssignment.objects.select_for_update()
+        .select_related(
+            "role", "role__circle", "role__circle__parent", "role__circle__organization", "user"
+        )
+        .get(pk=assignment.pk)
+    )
+    role, circle = assignment.role, assignment.role.circle
+    allowed = selectors.can_manage_circle(by, circle) or by.pk == assignment.user_id
+    if role.kind == Role.Kind.LEADER and circle.parent_id is not None:
+        allowed = allowed or selectors.can_manage_children(by, circle.parent)
+    _require(allowed)
+    if assignment.ended is not None:
+        raise Conflict(_("This assignment has already ended."))
+    reason = _clean_text(reason, "reason")
+    if not reason:
+        raise Invalid(_("Give the reason for ending the term."), field="reason")
+    assignment.ended = timezone.now()
+    assignment.end_reason = reason[:300]
+    assignment.save(update_fields=["ended", "end_reason"])
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=_("%(name)s is no longer %(role)s of %(circle)s")
+        % {"name": assignment.user.name, "role": role.name, "circle": circle.name},
+        action="role_ended",
+        person=_person(assignment.user),
+        role=_role_snapshot(role),
+        reason=reason,
+    )
+    return assignment
