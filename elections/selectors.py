@@ -1,0 +1,234 @@
+"""Reads of selections, with the visibility rules.
+
+Hidden nominations: until the facilitator shows them, a nomination is
+visible to its author only. Every reader — page, fragment, API, record —
+goes through ``visible_nominations`` or ``grid``, which enforce it.
+"""
+
+from collections import Counter
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from circles import selectors as circle_selectors
+from circles.models import Membership
+from elections.models import Election, Nomination
+from proposals import rounds
+from proposals.models import Round
+
+
+def _authenticated(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def participants_for(election) -> list:
+    """Who takes part: outside a meeting, the circle's current members, in the
+    order they sit around the circle (the order they joined).
+
+    The one place that decides it, so a live meeting can later narrow it to
+    the members present.
+    """
+    memberships = (
+        Membership.objects.filter(circle_id=election.circle_id, left__isnull=True)
+        .select_related("user")
+        .order_by("joined", "pk")
+    )
+    return [m.user for m in memberships]
+
+
+def participant_ids(election) -> list[int]:
+    return list(
+        Membership.objects.filter(circle_id=election.circle_id, left__isnull=True)
+        .order_by("joined", "pk")
+        .values_list("user_id", flat=True)
+    )
+
+
+def people_of(election, round_: Round | None = None) -> list:
+    """Everyone a selection's record may name: participants, nominators,
+    nominees, speakers."""
+    ids = set(participant_ids(election))
+    for a, b in Nomination.objects.filter(election=election).values_list(
+        "nominator_id", "nominee_id"
+    ):
+        ids.update((a, b))
+    for round_row in rounds.rounds_of(election):
+        ids.update(round_row.speakers)
+        ids.update(round_row.responses.values_list("member_id", flat=True))
+    if election.proposed_nominee_id:
+        ids.add(election.proposed_nominee_id)
+    return list(get_user_model().objects.filter(pk__in=ids))
+
+
+def can_read(user, election) -> bool:
+    return circle_selectors.can_read_organization(user, election.circle.organization)
+
+
+def election_or_none(organization, pk: int) -> Election | None:
+    return (
+        Election.objects.filter(pk=pk, circle__organization=organization)
+        .select_related(
+            "circle",
+            "circle__organization",
+            "circle__parent",
+            "role",
+            "facilitator",
+            "proposed_nominee",
+            "decision",
+            "assignment",
+        )
+        .first()
+    )
+
+
+def elections_of(organization, *, circle=None, open_only: bool = False) -> QuerySet[Election]:
+    qs = Election.objects.filter(circle__organization=organization)
+    if circle is not None:
+        qs = qs.filter(circle=circle)
+    if open_only:
+        qs = qs.exclude(state__in=Election.CLOSED_STATES)
+    return qs.select_related("circle", "role").order_by("-created")
+
+
+def visible_nominations(election, viewer) -> list[Nomination]:
+    """The nominations ``viewer`` may see: all once shown; before, their own only."""
+    qs = Nomination.objects.filter(election=election).select_related("nominator", "nominee")
+    if election.nominations_shown is None:
+        if not _authenticated(viewer):
+            return []
+        qs = qs.filter(nominator=viewer)
+    return list(qs.order_by("round", "created", "pk"))
+
+
+def my_nomination(election, viewer, round_number: int) -> Nomination | None:
+    if not _authenticated(viewer):
+        return None
+    return (
+        Nomination.objects.filter(election=election, round=round_number, nominator=viewer)
+        .select_related("nominee")
+        .first()
+    )
+
+
+def nomination_progress(election) -> tuple[int, int]:
+    """(nominated, expected) for round 1: the count only, never who or whom."""
+    expected = len(participant_ids(election))
+    done = Nomination.objects.filter(election=election, round=1).count()
+    return done, expected
+
+
+def change_progress(election) -> tuple[int, int]:
+    expected = len(participant_ids(election))
+    done = Nomination.objects.filter(election=election, round=2).count()
+    return done, expected
+
+
+def grid(election, viewer=None) -> dict | None:
+    """Who nominated whom and why, both rounds side by side, and the count per
+    nominee; None until the nominations are shown (whoever asks)."""
+    if election.nominations_shown is None:
+        return None
+    nominations = visible_nominations(election, viewer)
+    first = {n.nominator_id: n for n in nominations if n.round == 1}
+    second = {n.nominator_id: n for n in nominations if n.round == 2}
+    order = {uid: i for i, uid in enumerate(participant_ids(election))}
+    nominator_ids = sorted(set(first) | set(second), key=lambda uid: (order.get(uid, 1e9), uid))
+    rows = []
+    for uid in nominator_ids:
+        one, two = first.get(uid), second.get(uid)
+        nominator = (one or two).nominator
+        changed = two is not None and (one is None or two.nominee_id != one.nominee_id)
+        rows.append(
+            {
+                "nominator": nominator,
+                "first": one,
+                "second": two,
+                "changed": changed,
+                "final_nominee": (two or one).nominee,
+            }
+        )
+    people = {}
+    for n in nominations:
+        people[n.nominee_id] = n.nominee
+    first_counts = Counter(n.nominee_id for n in first.values())
+    final_counts = Counter(row["final_nominee"].pk for row in rows)
+    counts = sorted(
+        (
+            {
+                "nominee": people[uid],
+                "first": first_counts.get(uid, 0),
+                "final": final_counts.get(uid, 0),
+            }
+            for uid in set(first_counts) | set(final_counts)
+        ),
+        key=lambda c: (-c["final"], -c["first"], c["nominee"].name),
+    )
+    return {"rows": rows, "counts": counts}
+
+
+def grid_record(election) -> list[dict]:
+    """The grid as docs/RECORDS.md ``selection`` stores it (read once shown)."""
+    table = grid(election)
+    if table is None:
+        return []
+
+    def person(user):
+        return {"id": user.pk, "name": user.name} if user is not None else None
+
+    out = []
+    for row in table["rows"]:
+        one, two = row["first"], row["second"]
+        out.append(
+            {
+                "nominator": person(row["nominator"]),
+                "nominee": person(one.nominee) if one else None,
+                "reason": one.reason if one else "",
+                "changed_to": person(two.nominee) if row["changed"] else None,
+                "change_reason": two.reason if row["changed"] else "",
+            }
+        )
+    return out
+
+
+def consent_rounds(election) -> list[Round]:
+    return list(rounds.rounds_of(election).filter(kind=Round.Kind.CONSENT).order_by("pk"))
+
+
+def current_round(election) -> Round | None:
+    return rounds.open_round_of(election)
+
+
+def round_view(round_: Round | None, viewer) -> dict | None:
+    """What a viewer may see of a consent round: order, whose turn, positions."""
+    if round_ is None:
+        return None
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=round_.speakers)}
+    visible = {r.member_id: r for r in rounds.visible_responses(round_, viewer) if r.is_position}
+    answered = rounds.answered_ids(round_)
+    speakers = [
+        {
+            "user": users.get(uid),
+            "response": visible.get(uid),
+            "answered": uid in answered,
+            "current": uid == round_.current_speaker_id,
+        }
+        for uid in round_.speakers
+    ]
+    done, expected = rounds.progress(round_)
+    current = users.get(round_.current_speaker_id) if round_.current_speaker_id else None
+    return {
+        "round": round_,
+        "speakers": speakers,
+        "current": current,
+        "done": done,
+        "expected": expected,
+        "has_objection": any(r.kind == "object" for r in visible.values() if round_.closed is None),
+    }
+
+
+def proposal_history(election) -> list:
+    return list(election.events.filter(action="propose").select_related("by").order_by("at", "pk"))
+
+
+def events_of(election) -> list:
+    return list(election.events.select_related("by").order_by("at", "pk"))
