@@ -25,8 +25,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 # The local settings file written by `make run` (never committed); real
-# environment variables win over it.
-env.read_env(BASE_DIR / ".env", overwrite=False)
+# environment variables win over it. CERCLE_ENV_FILE names another file, or
+# disables the file when set to an empty string (tests that start manage.py
+# with a controlled environment use that).
+_ENV_FILE = env.str("CERCLE_ENV_FILE", default=str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    env.read_env(_ENV_FILE, overwrite=False)
 
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -160,6 +164,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Tests (FAST_PASSWORD_HASHER=1, set by the test configuration) hash with MD5
+# first: PBKDF2 would make every persona cost a third of a second. Never set it in
+# production: MD5 is not a password hash for real accounts.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+if env_bool("FAST_PASSWORD_HASHER", default=False):
+    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -170,6 +186,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.throttling.username_for_throttling"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
@@ -183,21 +200,27 @@ USE_TZ = True
 
 # Static files ----------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# After `collectstatic` (production), hashed and compressed names from the
+# manifest; before it (development, tests, a first look), the files straight
+# from the source folders, found by whitenoise's finders.
+_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _MANIFEST and not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Tests run with DEBUG=0 but without collectstatic: let whitenoise find files.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not _MANIFEST
 WHITENOISE_MANIFEST_STRICT = False
+if not _MANIFEST:
+    # whitenoise warns about a missing STATIC_ROOT on every start otherwise.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Email -----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RealtimeConfig(AppConfig):
     name = "realtime"
+    verbose_name = _("Meetings")
+
+    def ready(self):
+        from core.events import subject_changed
+        from realtime.broadcast import on_subject_changed
+
+        subject_changed.connect(on_subject_changed, dispatch_uid="realtime.broadcast")

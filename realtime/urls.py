@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from realtime import views
 
 app_name = "realtime"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("new/", views.meeting_new, name="new"),
+    path("<int:meeting_id>/", views.meeting_detail, name="meeting"),
+    path("<int:meeting_id>/items/", views.item_add, name="item_add"),
+    path("<int:meeting_id>/items/<int:item_id>/move/", views.item_move, name="item_move"),
+    path("<int:meeting_id>/items/<int:item_id>/notes/", views.notes_save, name="notes"),
+    path("<int:meeting_id>/attendance/", views.attendance_mark, name="attendance"),
+    path("<int:meeting_id>/room/", views.room, name="room"),
+    path("<int:meeting_id>/room/join/", views.room_join, name="join"),
+    path("<int:meeting_id>/room/me/", views.room_me, name="me"),
+    path("<int:meeting_id>/projector/", views.projector, name="projector"),
+    path("<int:meeting_id>/<slug:action>/", views.meeting_action, name="action"),
+]

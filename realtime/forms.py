@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from realtime.models import AgendaItem
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    scheduled_start = forms.DateTimeField(
+        label=_("Start"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    facilitator = forms.TypedChoiceField(label=_("Facilitator"), coerce=int)
+    secretary = forms.TypedChoiceField(
+        label=_("Secretary"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(m.pk, m.name) for m in members]
+        self.fields["facilitator"].choices = choices
+        self.fields["secretary"].choices = [("", "—"), *choices]
+
+
+class AgendaItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AgendaItem.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    subject = forms.TypedChoiceField(
+        label=_("Proposal or selection"), coerce=str, required=False, empty_value=""
+    )
+
+    def __init__(self, *args, subjects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("", "—"), *subjects]
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Secretary's notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class TimerForm(forms.Form):
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=180)

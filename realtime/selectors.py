@@ -1,0 +1,84 @@
+"""Reads for meetings and the live room."""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from circles import selectors as circle_selectors
+from core.events import changed
+from realtime.models import AgendaItem, Attendance, Connection, Meeting
+
+
+def room_access(user, meeting_id) -> tuple[str, Meeting | None]:
+    """("ok" | "not_found" | "forbidden" | "closed", meeting) for a socket.
+
+    Members of the organization may watch a room; a meeting of an
+    organization the user does not belong to is "not_found" for them.
+    """
+    meeting = (
+        Meeting.objects.select_related("circle", "circle__organization")
+        .filter(pk=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        return "not_found", None
+    if not circle_selectors.can_read_organization(user, meeting.circle.organization):
+        return "forbidden", None
+    if meeting.state == Meeting.State.CLOSED:
+        return "closed", meeting
+    return "ok", meeting
+
+
+def meetings_of(organization, *, circle=None):
+    qs = Meeting.objects.filter(circle__organization=organization).select_related("circle")
+    if circle is not None:
+        qs = qs.filter(circle=circle)
+    return qs.order_by("-scheduled_start")
+
+
+def meetings_showing(subject) -> list[Meeting]:
+    """Open meetings whose agenda runs ``subject`` (a proposal or an election)."""
+    label = subject._meta.label_lower
+    if label == "proposals.proposal":
+        q = Q(items__proposal=subject)
+    elif label == "elections.election":
+        q = Q(items__election=subject)
+    else:
+        return []
+    return list(Meeting.objects.filter(q, state=Meeting.State.OPEN).distinct())
+
+
+def add_connection(*, meeting, user, channel_name) -> None:
+    Connection.objects.get_or_create(
+        channel_name=channel_name, defaults={"meeting": meeting, "user": user}
+    )
+    changed(meeting)
+
+
+def remove_connection(*, meeting_id, channel_name) -> None:
+    deleted, _ = Connection.objects.filter(channel_name=channel_name).delete()
+    if deleted:
+        meeting = Meeting.objects.filter(pk=meeting_id).first()
+        if meeting is not None:
+            changed(meeting)
+
+
+def connected_user_ids(meeting) -> set[int]:
+    return set(Connection.objects.filter(meeting=meeting).values_list("user_id", flat=True))
+
+
+def present(meeting):
+    return (
+        Attendance.objects.filter(meeting=meeting, left__isnull=True)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
+
+
+def agenda(meeting):
+    return AgendaItem.objects.filter(meeting=meeting).select_related(
+        "proposal", "election", "decision"
+    )
+
+
+def now():
+    return timezone.now()

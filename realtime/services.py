@@ -1,0 +1,337 @@
+"""Meetings: scheduling, the agenda, attendance, notes, and the minutes.
+
+Every function is one transaction with the meeting row locked; after commit
+``core.events.changed(meeting)`` lets the live room push the new state.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from circles import selectors as circle_selectors
+from core.errors import Conflict, Invalid, NotAllowed
+from core.events import changed
+from core.idempotency import first_time
+from decisions.models import Decision
+from decisions.services import record_decision
+from realtime.models import AgendaItem, Attendance, Meeting
+
+MAX_NOTES = 20_000
+
+
+def _person(user) -> dict:
+    return {"id": user.pk, "name": user.name}
+
+
+def _lock(meeting) -> Meeting:
+    return (
+        Meeting.objects.select_for_update()
+        .select_related("circle", "circle__organization")
+        .get(pk=meeting.pk)
+    )
+
+
+def can_lead(user, meeting) -> bool:
+    """The meeting's facilitator, or anyone who may facilitate its circle."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.pk == meeting.facilitator_id or circle_selectors.can_facilitate(
+        user, meeting.circle
+    )
+
+
+def can_keep_minutes(user, meeting) -> bool:
+    return can_lead(user, meeting) or (
+        user is not None and user.is_authenticated and user.pk == meeting.secretary_id
+    )
+
+
+def _require_lead(user, meeting) -> None:
+    if not can_lead(user, meeting):
+        raise NotAllowed(_("Only the meeting's facilitator may do this."))
+
+
+def _require_not_closed(meeting) -> None:
+    if meeting.state == Meeting.State.CLOSED:
+        raise Conflict(_("This meeting is closed."))
+
+
+def _require_member(user, circle, what: str) -> None:
+    if user is not None and not circle_selectors.is_circle_member(user, circle):
+        raise Invalid(
+            _("The %(what)s must be a member of the circle.") % {"what": what}, field=what
+        )
+
+
+@transaction.atomic
+def schedule_meeting(
+    *,
+    circle,
+    title: str,
+    scheduled_start: datetime,
+    facilitator,
+    by,
+    secretary=None,
+) -> Meeting:
+    if not circle_selectors.can_facilitate(by, circle):
+        raise NotAllowed(_("Only the circle's facilitator or leader may schedule a meeting."))
+    if circle.dissolved is not None:
+        raise Conflict(_("This circle is dissolved; it is kept read-only."))
+    title = (title or "").strip()
+    if not title:
+        raise Invalid(_("A meeting needs a title."), field="title")
+    if len(title) > 200:
+        raise Invalid(_("A title has at most 200 characters."), field="title")
+    if scheduled_start is None or timezone.is_naive(scheduled_start):
+        raise Invalid(_("Give the start date and time."), field="scheduled_start")
+    _require_member(facilitator, circle, "facilitator")
+    _require_member(secretary, circle, "secretary")
+    meeting = Meeting.objects.create(
+        circle=circle,
+        title=title,
+        scheduled_start=scheduled_start,
+        facilitator=facilitator,
+        secretary=secretary,
+    )
+    changed(meeting)
+    return meeting
+
+
+@transaction.atomic
+def add_item(
+    *, meeting, kind: str, title: str = "", by, proposal=None, election=None
+) -> AgendaItem:
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    _require_not_closed(meeting)
+    if kind not in AgendaItem.Kind.values:
+        raise Invalid(_("Unknown kind of agenda item."), field="kind")
+    subject = {"proposal": proposal, "election": election}.get(kind)
+    if kind in ("proposal", "election"):
+        if subject is None:
+            raise Invalid(_("Choose what this item runs."), field=kind)
+        if subject.circle_id != meeting.circle_id:
+            raise Invalid(_("It belongs to another circle."), field=kind)
+        title = title or str(subject)
+    else:
+        proposal = election = None
+    title = (title or "").strip()
+    if not title:
+        raise Invalid(_("An agenda item needs a title."), field="title")
+    position = meeting.items.count() + 1
+    item = AgendaItem.objects.create(
+        meeting=meeting,
+        position=position,
+        kind=kind,
+        title=title[:200],
+        proposal=proposal if kind == "proposal" else None,
+        election=election if kind == "election" else None,
+    )
+    changed(meeting)
+    return item
+
+
+@transaction.atomic
+def reorder_items(*, meeting, order: list[int], by) -> list[AgendaItem]:
+    """Put the agenda in ``order`` (every item id once)."""
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    _require_not_closed(meeting)
+    items = {item.pk: item for item in meeting.items.all()}
+    if sorted(order) != sorted(items):
+        raise Invalid(_("Give every agenda item exactly once."), field="order")
+    # Two passes, so no two items ever share a position on the way (the
+    # unique constraint is checked row by row on SQLite).
+    offset = len(items) + 1000
+    for position, item_id in enumerate(order, start=1):
+        AgendaItem.objects.filter(pk=item_id).update(position=offset + position)
+    for position, item_id in enumerate(order, start=1):
+        AgendaItem.objects.filter(pk=item_id).update(position=position)
+        items[item_id].position = position
+    changed(meeting)
+    return [items[i] for i in order]
+
+
+@transaction.atomic
+def open_meeting(*, meeting, by, key=None) -> Meeting:
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if not first_time(key=key, user=by):
+        return meeting
+    if meeting.state != Meeting.State.SCHEDULED:
+        raise Conflict(_("This meeting is already open or closed."))
+    meeting.state = Meeting.State.OPEN
+    meeting.started = timezone.now()
+    meeting.current_item = meeting.items.order_by("position").first()
+    meeting.save(update_fields=["state", "started", "current_item"])
+    changed(meeting)
+    return meeting
+
+
+@transaction.atomic
+def join(*, meeting, user) -> Attendance | None:
+    """Mark ``user`` present when they enter the room of an open meeting."""
+    meeting = _lock(meeting)
+    if meeting.state != Meeting.State.OPEN:
+        return None
+    if not circle_selectors.is_circle_member(user, meeting.circle):
+        return None  # guests may watch; only members take part
+    attendance = meeting.attendance.filter(user=user, left__isnull=True).first()
+    if attendance is None:
+        attendance = Attendance.objects.create(meeting=meeting, user=user)
+        changed(meeting)
+    return attendance
+
+
+@transaction.atomic
+def mark_attendance(*, meeting, user, present: bool, by) -> None:
+    """The secretary corrects attendance (people in the room without a device)."""
+    meeting = _lock(meeting)
+    if not can_keep_minutes(by, meeting):
+        raise NotAllowed(_("Only the secretary or the facilitator may correct attendance."))
+    _require_not_closed(meeting)
+    if not circle_selectors.is_circle_member(user, meeting.circle):
+        raise Invalid(_("Only members of the circle take part."), field="user")
+    open_row = meeting.attendance.filter(user=user, left__isnull=True).first()
+    if present and open_row is None:
+        Attendance.objects.create(meeting=meeting, user=user, marked_by=by)
+    elif not present and open_row is not None:
+        open_row.left = timezone.now()
+        open_row.save(update_fields=["left"])
+    else:
+        return
+    changed(meeting)
+
+
+def present_ids(meeting) -> list[int]:
+    """The members present, in the order around the circle (by name)."""
+    return list(
+        meeting.attendance.filter(left__isnull=True)
+        .order_by("user__display_name", "user__email")
+        .values_list("user_id", flat=True)
+    )
+
+
+@transaction.atomic
+def set_current_item(*, meeting, item, by, key=None) -> Meeting:
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if not first_time(key=key, user=by):
+        return meeting
+    if meeting.state != Meeting.State.OPEN:
+        raise Conflict(_("The meeting is not open."))
+    if item.meeting_id != meeting.pk:
+        raise Invalid(_("This item is not on this meeting's agenda."), field="item")
+    if meeting.current_item_id and meeting.current_item_id != item.pk:
+        AgendaItem.objects.filter(pk=meeting.current_item_id, done__isnull=True).update(
+            done=timezone.now()
+        )
+    meeting.current_item = item
+    meeting.timer_ends = None
+    meeting.save(update_fields=["current_item", "timer_ends"])
+    changed(meeting)
+    return meeting
+
+
+@transaction.atomic
+def set_timer(*, meeting, seconds: int, by) -> Meeting:
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if meeting.state != Meeting.State.OPEN:
+        raise Conflict(_("The meeting is not open."))
+    if not 0 <= int(seconds) <= 3 * 3600:
+        raise Invalid(_("A timer runs between 0 seconds and 3 hours."), field="seconds")
+    meeting.timer_ends = timezone.now() + timedelta(seconds=int(seconds)) if seconds else None
+    meeting.save(update_fields=["timer_ends"])
+    changed(meeting)
+    return meeting
+
+
+@transaction.atomic
+def save_notes(*, item, notes: str, by) -> AgendaItem:
+    meeting = _lock(item.meeting)
+    if not can_keep_minutes(by, meeting):
+        raise NotAllowed(_("Only the secretary or the facilitator may write the minutes."))
+    _require_not_closed(meeting)
+    notes = (notes or "").strip()
+    if len(notes) > MAX_NOTES:
+        raise Invalid(_("Notes have at most %(n)d characters.") % {"n": MAX_NOTES}, field="notes")
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    item.notes = notes
+    item.save(update_fields=["notes"])
+    changed(meeting)
+    return item
+
+
+def _item_outcome(item) -> tuple[str, Decision | None]:
+    subject = item.subject
+    if subject is None:
+        return item.outcome, item.decision
+    decision = getattr(subject, "decision", None)
+    state = subject.get_state_display() if hasattr(subject, "get_state_display") else ""
+    return item.outcome or state, decision or item.decision
+
+
+@transaction.atomic
+def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
+    """Close the meeting and record its minutes as a decision of kind ``minutes``."""
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if not first_time(key=key, user=by):
+        return meeting
+    if meeting.state != Meeting.State.OPEN:
+        raise Conflict(_("Only an open meeting can be closed."))
+    now = timezone.now()
+    notes = (notes or meeting.notes or "").strip()[:MAX_NOTES]
+    attendance = (
+        Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined")
+    )
+    people = {a.user_id: a.user for a in attendance}
+    items = []
+    for item in meeting.items.select_related("proposal", "election").order_by("position"):
+        outcome, decision = _item_outcome(item)
+        items.append(
+            {
+                "position": item.position,
+                "kind": item.kind,
+                "title": item.title,
+                "outcome": outcome,
+                "decision": decision.sequence if decision else None,
+                "notes": item.notes,
+            }
+        )
+    meeting.state = Meeting.State.CLOSED
+    meeting.ended = now
+    meeting.notes = notes
+    Attendance.objects.filter(meeting=meeting, left__isnull=True).update(left=now)
+    body_lines = [f"{i['position']}. {i['title']} — {i['outcome']}" for i in items]
+    minutes = record_decision(
+        organization=meeting.circle.organization,
+        kind=Decision.Kind.MINUTES,
+        circle=meeting.circle,
+        title=_("Minutes: %(title)s") % {"title": meeting.title},
+        body="\n".join(body_lines) + (f"\n\n{notes}" if notes else ""),
+        record={
+            "action": "meeting_minutes",
+            "by": _person(by),
+            "meeting": {
+                "id": meeting.pk,
+                "title": meeting.title,
+                "started": meeting.started,
+                "ended": now,
+            },
+            "attendance": [_person(u) for u in people.values()],
+            "items": items,
+            "facilitator": _person(meeting.facilitator),
+            "secretary": _person(meeting.secretary) if meeting.secretary else None,
+            "notes": notes,
+        },
+    )
+    meeting.minutes = minutes
+    meeting.current_item = None
+    meeting.timer_ends = None
+    meeting.save(update_fields=["state", "ended", "notes", "minutes", "current_item", "timer_ends"])
+    changed(meeting)
+    return meeting

@@ -1,0 +1,311 @@
+"""Meeting pages and the live room. Thin: parse, call one service, render.
+
+Room actions are htmx POSTs; their answer carries the room's fragments (so
+the actor sees the change even before the broadcast arrives), and the
+broadcast brings the same fragments to everyone else.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from circles import selectors as circle_selectors
+from circles.models import Circle
+from core.errors import DomainError, Invalid
+from core.idempotency import new_key
+from realtime import fragments, selectors, services
+from realtime.forms import AgendaItemForm, MeetingForm, NotesForm, TimerForm
+from realtime.models import AgendaItem, Meeting
+
+
+def _organization(request, org):
+    organization = circle_selectors.readable_organization_or_none(request.user, org)
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def _meeting(request, org, meeting_id) -> Meeting:
+    organization = _organization(request, org)
+    return get_object_or_404(
+        Meeting.objects.select_related("circle", "circle__organization", "facilitator"),
+        pk=meeting_id,
+        circle__organization=organization,
+    )
+
+
+def _viewer_role(user, meeting) -> str:
+    roles = []
+    if services.can_lead(user, meeting):
+        roles.append("facilitator")
+    if services.can_keep_minutes(user, meeting):
+        roles.append("secretary")
+    if circle_selectors.is_circle_member(user, meeting.circle):
+        roles.append("member")
+    return " ".join(roles) or "guest"
+
+
+@login_required
+def meeting_list(request, org):
+    organization = _organization(request, org)
+    circles = circle_selectors.circles_of(organization)
+    circle = None
+    if request.GET.get("circle"):
+        circle = circles.filter(slug=request.GET["circle"]).first()
+    return render(
+        request,
+        "realtime/meeting_list.html",
+        {
+            "organization": organization,
+            "circle": circle,
+            "meetings": selectors.meetings_of(organization, circle=circle),
+            "can_schedule": [
+                c for c in circles if circle_selectors.can_facilitate(request.user, c)
+            ],
+        },
+    )
+
+
+@login_required
+def meeting_new(request, org):
+    organization = _organization(request, org)
+    circle = get_object_or_404(
+        Circle, organization=organization, slug=request.GET.get("circle") or "", dissolved=None
+    )
+    members = list(circle_selectors.current_members(circle))
+    form = MeetingForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        by_id = {m.pk: m for m in members}
+        try:
+            meeting = services.schedule_meeting(
+                circle=circle,
+                title=form.cleaned_data["title"],
+                scheduled_start=form.cleaned_data["scheduled_start"],
+                facilitator=by_id.get(form.cleaned_data["facilitator"]),
+                secretary=by_id.get(form.cleaned_data["secretary"]),
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The meeting is scheduled."))
+            return HttpResponseRedirect(meeting.get_absolute_url())
+    elif request.method == "GET":
+        form.initial = {"facilitator": request.user.pk}
+    return render(
+        request,
+        "realtime/meeting_new.html",
+        {"organization": organization, "circle": circle, "form": form},
+    )
+
+
+def _subject_choices(meeting):
+    from elections.models import Election
+    from proposals.models import Proposal
+
+    proposals = Proposal.objects.filter(circle=meeting.circle).exclude(
+        state__in=["adopted", "withdrawn"]
+    )
+    elections = Election.objects.filter(circle=meeting.circle).exclude(
+        state__in=["elected", "cancelled"]
+    )
+    return [(f"proposal:{p.pk}", _("Proposal: %(t)s") % {"t": p.title}) for p in proposals] + [
+        (f"election:{e.pk}", _("Selection: %(t)s") % {"t": str(e)}) for e in elections
+    ]
+
+
+@login_required
+def meeting_detail(request, org, meeting_id):
+    meeting = _meeting(request, org, meeting_id)
+    can_lead = services.can_lead(request.user, meeting)
+    form = AgendaItemForm(subjects=_subject_choices(meeting)) if can_lead else None
+    return render(
+        request,
+        "realtime/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "organization": meeting.circle.organization,
+            "items": selectors.agenda(meeting),
+            "can_lead": can_lead,
+            "form": form,
+            "idempotency_key": new_key(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def item_add(request, org, meeting_id):
+    meeting = _meeting(request, org, meeting_id)
+    form = AgendaItemForm(request.POST, subjects=_subject_choices(meeting))
+    if form.is_valid():
+        kind, subject = form.cleaned_data["kind"], None
+        raw = form.cleaned_data["subject"]
+        if raw:
+            from elections.models import Election
+            from proposals.models import Proposal
+
+            subject_kind, _sep, pk = raw.partition(":")
+            model = {"proposal": Proposal, "election": Election}.get(subject_kind)
+            subject = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
+            kind = subject_kind if subject else kind
+        try:
+            services.add_item(
+                meeting=meeting,
+                kind=kind,
+                title=form.cleaned_data["title"],
+                proposal=subject if kind == "proposal" else None,
+                election=subject if kind == "election" else None,
+                by=request.user,
+            )
+            messages.success(request, _("The item is on the agenda."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Check the agenda item: a kind and a title are needed."))
+    return HttpResponseRedirect(meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def item_move(request, org, meeting_id, item_id):
+    meeting = _meeting(request, org, meeting_id)
+    order = list(meeting.items.order_by("position").values_list("pk", flat=True))
+    if item_id in order:
+        i = order.index(item_id)
+        j = i - 1 if request.POST.get("direction") == "up" else i + 1
+        if 0 <= j < len(order):
+            order[i], order[j] = order[j], order[i]
+    try:
+        services.reorder_items(meeting=meeting, order=order, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _after_action(request, meeting, fallback=meeting.get_absolute_url())
+
+
+def _after_action(request, meeting, *, fallback=None):
+    if request.htmx:
+        meeting.refresh_from_db()
+        return HttpResponse(fragments.render_room(meeting))
+    return HttpResponseRedirect(fallback or meeting.room_url())
+
+
+def _error(request, meeting, exc: DomainError):
+    if request.htmx:
+        # The message goes to the room's alert region; nothing else changes.
+        return render(
+            request, "realtime/action_error.html", {"message": exc.message}, status=exc.status
+        )
+    messages.error(request, exc.message)
+    return HttpResponseRedirect(meeting.room_url())
+
+
+@login_required
+@require_POST
+def meeting_action(request, org, meeting_id, action):
+    """Open, close, move to an item, set the timer: the facilitator's buttons."""
+    meeting = _meeting(request, org, meeting_id)
+    key = request.POST.get("idempotency_key")
+    try:
+        if action == "open":
+            services.open_meeting(meeting=meeting, by=request.user, key=key)
+        elif action == "close":
+            services.close_meeting(
+                meeting=meeting, by=request.user, notes=request.POST.get("notes", ""), key=key
+            )
+        elif action == "item":
+            item = get_object_or_404(AgendaItem, meeting=meeting, pk=request.POST.get("item") or 0)
+            services.set_current_item(meeting=meeting, item=item, by=request.user, key=key)
+        elif action == "timer":
+            form = TimerForm(request.POST)
+            if not form.is_valid():
+                raise Invalid(_("Give the timer in whole minutes, 0 to 180."))
+            services.set_timer(
+                meeting=meeting, seconds=form.cleaned_data["minutes"] * 60, by=request.user
+            )
+        else:
+            raise Http404
+    except DomainError as exc:
+        return _error(request, meeting, exc)
+    if action == "close" and not request.htmx:
+        return HttpResponseRedirect(meeting.get_absolute_url())
+    return _after_action(request, meeting)
+
+
+@login_required
+@require_POST
+def notes_save(request, org, meeting_id, item_id):
+    meeting = _meeting(request, org, meeting_id)
+    item = get_object_or_404(AgendaItem, meeting=meeting, pk=item_id)
+    form = NotesForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise Invalid(_("The notes could not be read."))
+        services.save_notes(item=item, notes=form.cleaned_data["notes"], by=request.user)
+    except DomainError as exc:
+        return _error(request, meeting, exc)
+    return _after_action(request, meeting)
+
+
+@login_required
+@require_POST
+def attendance_mark(request, org, meeting_id):
+    meeting = _meeting(request, org, meeting_id)
+    user = get_user_model().objects.filter(pk=request.POST.get("user") or 0).first()
+    try:
+        if user is None:
+            raise Invalid(_("Choose a member."))
+        services.mark_attendance(
+            meeting=meeting, user=user, present=request.POST.get("present") == "1", by=request.user
+        )
+    except DomainError as exc:
+        return _error(request, meeting, exc)
+    return _after_action(request, meeting)
+
+
+@login_required
+@require_POST
+def room_join(request, org, meeting_id):
+    meeting = _meeting(request, org, meeting_id)
+    services.join(meeting=meeting, user=request.user)
+    return HttpResponse(status=204)
+
+
+@login_required
+def room(request, org, meeting_id):
+    meeting = _meeting(request, org, meeting_id)
+    if meeting.state == Meeting.State.CLOSED:
+        return HttpResponseRedirect(meeting.get_absolute_url())
+    context = fragments.room_context(meeting)
+    context.update(
+        {
+            "organization": meeting.circle.organization,
+            "viewer_role": _viewer_role(request.user, meeting),
+            "members": circle_selectors.current_members(meeting.circle),
+            "idempotency_key": new_key(),
+        }
+    )
+    return render(request, "realtime/room.html", context)
+
+
+@login_required
+def room_me(request, org, meeting_id):
+    """The viewer's own part of the room: their answer form for the current
+    round. Loaded over HTTP when the round changes, never pushed, so a live
+    update never replaces what someone is typing."""
+    meeting = _meeting(request, org, meeting_id)
+    context = fragments.room_context(meeting)
+    context.update({"viewer_role": _viewer_role(request.user, meeting), "key": new_key()})
+    return render(request, "realtime/room_me.html", context)
+
+
+@login_required
+def projector(request, org, meeting_id):
+    meeting = _meeting(request, org, meeting_id)
+    context = fragments.room_context(meeting)
+    context["organization"] = meeting.circle.organization
+    return render(request, "realtime/projector.html", context)

@@ -1,0 +1,100 @@
+// The live room: everything per viewer that the shared fragments leave open.
+// The server renders one HTML for everyone; this script compares its data-
+// attributes with the viewer (body[data-user]) to show "your turn", announces
+// changes politely, counts the timer down locally and reloads the viewer's own
+// answer form when the round changes (never while they type in the same round).
+(function () {
+  "use strict";
+  var body = document.body;
+  var me = body.dataset.user;
+  var lastProgress = null;
+  var lastRound = null;
+  var timerHandle = null;
+  var skew = 0;
+
+  function announce(text) {
+    var region = document.getElementById("room-status");
+    if (!region || !text) return;
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
+  function syncTurn() {
+    var item = document.getElementById("room-item");
+    var banner = document.getElementById("your-turn");
+    if (!item) return;
+    var speaker = item.dataset.currentSpeaker;
+    var mine = speaker && me && speaker === me;
+    if (banner) {
+      var wasHidden = banner.hidden;
+      banner.hidden = !mine;
+      if (mine && wasHidden) banner.focus && banner.setAttribute("tabindex", "-1");
+    }
+    var progress = item.dataset.progress || "";
+    if (progress && progress !== lastProgress) {
+      var parts = progress.split("/");
+      announce(parts[0] + " / " + parts[1]);
+    }
+    lastProgress = progress;
+    var round = item.dataset.round || "";
+    var mine_part = document.querySelector("#my-part > [data-round]");
+    var formRound = mine_part ? mine_part.dataset.round || "" : null;
+    if (lastRound !== null && round !== lastRound) {
+      announce(round ? document.documentElement.lang === "fr" ? "Nouveau tour" : "A round started" : "");
+    }
+    if (formRound !== null && formRound !== round) {
+      body.dispatchEvent(new CustomEvent("cercle:roundchange"));
+    }
+    lastRound = round;
+  }
+
+  function syncTimer() {
+    var el = document.getElementById("room-timer");
+    if (timerHandle) { clearInterval(timerHandle); timerHandle = null; }
+    if (!el || !el.dataset.ends) return;
+    var ends = Date.parse(el.dataset.ends);
+    var serverNow = Date.parse(el.dataset.now);
+    if (!isNaN(serverNow)) skew = serverNow - Date.now();
+    var out = el.querySelector(".timer-value");
+    var warned = false;
+    function tick() {
+      var left = Math.max(0, Math.round((ends - (Date.now() + skew)) / 1000));
+      var m = Math.floor(left / 60), s = left % 60;
+      if (out) out.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+      if (left <= 30 && !warned && left > 0) { warned = true; announce(out ? out.textContent : ""); }
+      if (left === 0) { el.classList.add("ended"); clearInterval(timerHandle); timerHandle = null; }
+    }
+    tick();
+    timerHandle = setInterval(tick, 1000);
+  }
+
+  function refresh() { syncTurn(); syncTimer(); }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    refresh();
+    var room = document.querySelector("[data-join-url]");
+    if (room && window.htmx) htmx.ajax("POST", room.dataset.joinUrl, { swap: "none" });
+  });
+  document.addEventListener("htmx:wsAfterMessage", refresh);
+  document.addEventListener("htmx:afterSwap", refresh);
+  document.addEventListener("htmx:wsOpen", function () {
+    var banner = document.getElementById("room-connection");
+    if (banner) banner.hidden = true;
+  });
+  document.addEventListener("htmx:wsClose", function () {
+    var banner = document.getElementById("room-connection");
+    if (banner) banner.hidden = false;
+  });
+  // Forms inside pushed fragments carry an empty key: give each request one.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var params = event.detail.parameters;
+    if (params && Object.prototype.hasOwnProperty.call(params, "idempotency_key") && !params.idempotency_key) {
+      if (params.set) params.set("idempotency_key", newKey()); else params.idempotency_key = newKey();
+    }
+  });
+})();

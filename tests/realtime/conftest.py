@@ -1,0 +1,66 @@
+"""A circle with a facilitator, members, an outsider, and a meeting."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from circles import services as circle_services
+from circles.models import Role
+
+
+@pytest.fixture
+def room_setup(transactional_db):
+    User = get_user_model()
+
+    def user(name):
+        return User.objects.create_user(
+            email=f"{name}@example.org", password="correct horse battery", display_name=name.title()
+        )
+
+    admin = user("admin")
+    fac, ana, bo, outsider = user("fac"), user("ana"), user("bo"), user("outsider")
+    org = circle_services.create_organization(name="Coop", slug="coop", by=admin)
+    from circles.models import Circle, OrganizationMember
+
+    root = Circle.objects.get(organization=org, parent__isnull=True)
+    for person in (fac, ana, bo):
+        OrganizationMember.objects.create(organization=org, user=person)
+        circle_services.add_member(circle=root, user=person, by=admin)
+    circle_services.assign_role(
+        role=Role.objects.get(circle=root, kind="facilitator"), user=fac, by=admin
+    )
+    other_org = circle_services.create_organization(name="Other", slug="other", by=outsider)
+    from realtime import services
+
+    meeting = services.schedule_meeting(
+        circle=root,
+        title="Weekly",
+        scheduled_start=timezone.now() + timedelta(hours=1),
+        facilitator=fac,
+        by=fac,
+    )
+    return {
+        "org": org,
+        "circle": root,
+        "admin": admin,
+        "fac": fac,
+        "ana": ana,
+        "bo": bo,
+        "outsider": outsider,
+        "other_org": other_org,
+        "meeting": meeting,
+    }
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.fixture
+def cookie_for():
+    return session_cookie

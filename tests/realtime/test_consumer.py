@@ -1,0 +1,170 @@
+"""The live room's socket, through the full ASGI application."""
+
+from unittest import mock
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import transaction
+
+from config.asgi import application
+from realtime import consumers, fragments, services
+from realtime.models import Connection
+
+ORIGIN = (b"origin", b"http://testserver")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def communicator(meeting, cookie=None, origin=ORIGIN):
+    headers = [origin] if origin else []
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, f"/ws/meetings/{meeting.pk}/", headers=headers)
+
+
+async def _open(room_setup, cookie_for, who="ana"):
+    cookie = await database_sync_to_async(cookie_for)(room_setup[who])
+    ws = communicator(room_setup["meeting"], cookie)
+    connected, _ = await ws.connect()
+    assert connected
+    return ws
+
+
+async def drain(ws) -> list[str]:
+    """Everything pushed so far (the whole room, then presence updates)."""
+    out = []
+    while not await ws.receive_nothing(timeout=0.3):
+        out.append(await ws.receive_from())
+    return out
+
+
+class TestWhoMayConnect:
+    async def test_it_closes_for_anonymous_with_4401(self, room_setup):
+        ws = communicator(room_setup["meeting"])
+        connected, code = await ws.connect()
+        assert not connected and code == consumers.CLOSE_UNAUTHENTICATED
+
+    async def test_it_closes_for_an_outsider_with_4403(self, room_setup, cookie_for):
+        cookie = await database_sync_to_async(cookie_for)(room_setup["outsider"])
+        ws = communicator(room_setup["meeting"], cookie)
+        connected, code = await ws.connect()
+        assert not connected and code == consumers.CLOSE_FORBIDDEN
+        assert not await database_sync_to_async(Connection.objects.exists)()
+
+    async def test_it_refuses_a_forged_origin(self, room_setup, cookie_for):
+        cookie = await database_sync_to_async(cookie_for)(room_setup["ana"])
+        ws = communicator(room_setup["meeting"], cookie, origin=(b"origin", b"http://evil.example"))
+        connected, _ = await ws.connect()
+        assert not connected
+
+    async def test_it_closes_a_closed_meeting_with_4410(self, room_setup, cookie_for):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+        await database_sync_to_async(services.close_meeting)(meeting=meeting, by=fac)
+        cookie = await database_sync_to_async(cookie_for)(room_setup["ana"])
+        connected, code = await communicator(meeting, cookie).connect()
+        assert not connected and code == consumers.CLOSE_MEETING_CLOSED
+
+    async def test_it_closes_for_an_unknown_meeting_with_4404(self, room_setup, cookie_for):
+        cookie = await database_sync_to_async(cookie_for)(room_setup["ana"])
+        ws = WebsocketCommunicator(
+            application, "/ws/meetings/999999/", headers=[ORIGIN, (b"cookie", cookie)]
+        )
+        connected, code = await ws.connect()
+        assert not connected and code == consumers.CLOSE_NOT_FOUND
+
+
+class TestWholeStateAndCleanup:
+    async def test_it_sends_the_whole_room_first(self, room_setup, cookie_for):
+        ws = await _open(room_setup, cookie_for)
+        first = await ws.receive_from(timeout=3)
+        for fragment_id in (
+            "room-state",
+            "room-agenda",
+            "room-presence",
+            "room-item",
+            "room-minutes",
+        ):
+            assert f'id="{fragment_id}"' in first
+        assert 'hx-swap-oob="true"' in first
+        await ws.disconnect()
+
+    async def test_it_tracks_the_connection_and_forgets_it_on_disconnect(
+        self, room_setup, cookie_for
+    ):
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+        assert await database_sync_to_async(Connection.objects.count)() == 1
+        await ws.disconnect()
+        assert await database_sync_to_async(Connection.objects.count)() == 0
+        layer = get_channel_layer()
+        if hasattr(layer, "groups"):  # the in-memory layer shows its groups
+            assert not layer.groups.get(room_setup["meeting"].group_name)
+
+
+class TestTheSocketOnlyPushes:
+    async def test_a_text_message_closes_the_socket(self, room_setup, cookie_for):
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+        await ws.send_to(text_data='{"action": "adopt"}')
+        out = await ws.receive_output(timeout=3)
+        assert out == {"type": "websocket.close", "code": consumers.CLOSE_UNEXPECTED_MESSAGE}
+
+    async def test_a_binary_frame_closes_the_socket(self, room_setup, cookie_for):
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+        await ws.send_to(bytes_data=b"\x00\x01")
+        out = await ws.receive_output(timeout=3)
+        assert out == {"type": "websocket.close", "code": consumers.CLOSE_UNSUPPORTED_DATA}
+
+
+class TestBroadcast:
+    async def test_an_action_pushes_the_new_state(self, room_setup, cookie_for):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+        await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+        pushed = await ws.receive_from(timeout=3)
+        assert 'data-state="open"' in pushed
+        await ws.disconnect()
+
+    async def test_a_rolled_back_action_sends_nothing(self, room_setup, cookie_for):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+
+        def failing_action():
+            with transaction.atomic():
+                services.open_meeting(meeting=meeting, by=fac)
+                raise RuntimeError("something after the change failed")
+
+        with pytest.raises(RuntimeError):
+            await database_sync_to_async(failing_action)()
+        assert await ws.receive_nothing(timeout=0.5)
+        await ws.disconnect()
+
+    async def test_one_change_renders_the_shared_fragment_once_for_all(
+        self, room_setup, cookie_for
+    ):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        sockets = [await _open(room_setup, cookie_for, who) for who in ("ana", "bo", "fac")]
+        for ws in sockets:
+            await drain(ws)
+        with mock.patch.object(fragments, "render_room", wraps=fragments.render_room) as render:
+            await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+            received = [await ws.receive_from(timeout=3) for ws in sockets]
+        assert render.call_count == 1
+        assert len(set(received)) == 1  # the same HTML to everyone
+        for ws in sockets:
+            await ws.disconnect()
+
+
+def test_the_channel_layer_is_redis_when_redis_url_is_set():
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    if settings.REDIS_URL:
+        assert backend.startswith("channels_redis")
+        assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["max_connections"] > 0
+    else:
+        assert backend == "channels.layers.InMemoryChannelLayer"
