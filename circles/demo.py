@@ -21,6 +21,10 @@ PEOPLE = [
     ("gwen", "Gwenaëlle Bihan", "déléguée du cercle Alimentation"),
     ("loig", "Loïg Caradec", "membre, cercle Approvisionnement"),
     ("soazig", "Soazig Pérès", "membre, cercle Approvisionnement"),
+    ("tugdual", "Tugdual Le Bras", "responsable du cercle Communication"),
+    ("annaig", "Annaïg Quéré", "déléguée du cercle Communication"),
+    ("mikael", "Mikaël Jégou", "délégué du cercle Toitures"),
+    ("rozenn", "Rozenn Cadiou", "déléguée du cercle Épiceries"),
 ]
 
 
@@ -139,8 +143,63 @@ def seed(ctx: dict) -> None:
         term_start=today - timedelta(days=160),
         term_end=today + timedelta(days=20),
     )
+    _more_circles(people, general, energie, alimentation, claire)
     ctx["organization"] = org
     ctx["circles"] = {c.slug: c for c in Circle.objects.filter(organization=org)}
+
+
+def _more_circles(people, general, energie, alimentation, claire) -> None:
+    """Three more circles, so the chart shows three levels and seven circles."""
+    role = Role.objects.get
+    communication = services.create_circle(
+        parent=general,
+        name="Communication",
+        slug="communication",
+        by=claire,
+        aim="Faire connaître le réseau et ses projets en breton et en français.",
+        domain="Site, lettre d'information, réseaux sociaux, presse.",
+    )
+    toitures = services.create_circle(
+        parent=energie,
+        name="Toitures solaires",
+        slug="toitures",
+        by=claire,
+        aim="Repérer et équiper les toits des communes partenaires.",
+        domain="Études de toiture, chantiers, suivi de production.",
+    )
+    epiceries = services.create_circle(
+        parent=alimentation,
+        name="Épiceries coopératives",
+        slug="epiceries",
+        by=claire,
+        aim="Des épiceries tenues par leurs membres dans chaque pays.",
+        domain="Ouverture, permanences, prix.",
+    )
+    for circle, leader, delegate, facilitator in (
+        (communication, "tugdual", "annaig", "mikael"),
+        (toitures, "erwan", "mikael", "loig"),
+        (epiceries, "soazig", "rozenn", "annaig"),
+    ):
+        services.assign_role(
+            role=role(circle=circle, kind="leader"), user=people[leader], by=claire
+        )
+        services.add_member(circle=circle, user=people[delegate], by=claire)
+        assignment = services.assign_role(
+            role=role(circle=circle, kind="delegate"), user=people[delegate], by=claire
+        )
+        services.accept_delegate(assignment=assignment, by=claire)
+        if facilitator not in (leader, delegate):
+            services.add_member(circle=circle, user=people[facilitator], by=claire)
+        services.assign_role(
+            role=role(circle=circle, kind="facilitator"), user=people[facilitator], by=claire
+        )
+    # Secretaries where the circles have one.
+    services.assign_role(
+        role=role(circle=energie, kind="secretary"), user=people["loig"], by=claire
+    )
+    services.assign_role(
+        role=role(circle=alimentation, kind="secretary"), user=people["loig"], by=claire
+    )
 
 
 demo.register(10, seed)

@@ -247,3 +247,152 @@ def person_roles(user, organization=None) -> QuerySet[RoleAssignment]:
 
 def today() -> date:
     return timezone.localdate()
+
+
+# Pages -------------------------------------------------------------------------
+
+
+def circle_or_none(organization, slug: str) -> Circle | None:
+    return (
+        Circle.objects.filter(organization=organization, slug=slug)
+        .select_related("organization", "parent")
+        .first()
+    )
+
+
+def children_of(circle) -> QuerySet[Circle]:
+    return circle.children.order_by("dissolved", "name")
+
+
+def circle_tree(organization, *, include_dissolved: bool = False) -> list[dict]:
+    """The circle tree as nested ``{"circle", "health", "children"}`` dicts, from
+    the root, children by name; two queries for circles plus three for health."""
+    from circles.health import health_by_circle
+
+    health = health_by_circle(organization)
+    circles = list(circles_of(organization, include_dissolved=include_dissolved))
+    by_parent: dict[int | None, list[Circle]] = {}
+    for c in circles:
+        by_parent.setdefault(c.parent_id, []).append(c)
+    ids = {c.pk for c in circles}
+
+    def build(c: Circle, depth: int) -> dict:
+        return {
+            "circle": c,
+            "health": health.get(c.pk),
+            "depth": depth,
+            "children": [build(child, depth + 1) for child in by_parent.get(c.pk, [])],
+        }
+
+    # Roots: the organization's root circle, and (defensively) any circle whose
+    # parent is not shown, so nothing disappears from the picture.
+    roots = [c for c in circles if c.parent_id is None or c.parent_id not in ids]
+    roots.sort(key=lambda c: (c.parent_id is not None, c.name))
+    return [build(c, 0) for c in roots]
+
+
+def latest_decisions(organization, *, circle=None, limit: int = 10):
+    from decisions.models import Decision
+
+    qs = Decision.objects.filter(organization=organization)
+    if circle is not None:
+        qs = qs.filter(circle=circle)
+    return qs.select_related("circle").order_by("-sequence")[:limit]
+
+
+def assignments(circle, *, current: bool = True) -> QuerySet[RoleAssignment]:
+    qs = RoleAssignment.objects.filter(role__circle=circle).select_related("role", "user")
+    qs = qs.filter(ended__isnull=True) if current else qs.filter(ended__isnull=False)
+    return qs.order_by("role__kind", "role__name", "-term_start")
+
+
+def assignment_or_none(organization, pk: int) -> RoleAssignment | None:
+    return (
+        RoleAssignment.objects.filter(pk=pk, role__circle__organization=organization)
+        .select_related("role", "role__circle", "role__circle__parent", "user")
+        .first()
+    )
+
+
+def role_or_none(organization, pk: int) -> Role | None:
+    return (
+        Role.objects.filter(pk=pk, circle__organization=organization)
+        .select_related("circle", "circle__organization")
+        .first()
+    )
+
+
+def pending_invitations(organization):
+    from circles.models import Invitation
+
+    return (
+        Invitation.objects.filter(
+            organization=organization,
+            accepted__isnull=True,
+            revoked__isnull=True,
+            expires__gt=timezone.now(),
+        )
+        .select_related("circle", "invited_by")
+        .order_by("-created")
+    )
+
+
+def invitation_or_none(organization, pk: int):
+    from circles.models import Invitation
+
+    return Invitation.objects.filter(organization=organization, pk=pk).first()
+
+
+def org_person_or_none(organization, user_id: int):
+    """A person who is or was a member of the organization (else None)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(pk=user_id, organization_memberships__organization=organization)
+        .distinct()
+        .first()
+    )
+
+
+def org_member_or_none(organization, user_id: int):
+    """A current member of the organization (else None)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            pk=user_id,
+            organization_memberships__organization=organization,
+            organization_memberships__left__isnull=True,
+        )
+        .first()
+    )
+
+
+def org_users(organization) -> QuerySet:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            organization_memberships__organization=organization,
+            organization_memberships__left__isnull=True,
+        )
+        .order_by("display_name", "email")
+    )
+
+
+def can_manage_link(user, circle) -> bool:
+    """Appoint the leader / accept the delegate of ``circle``: its parent's managers."""
+    return circle.parent is not None and can_manage_children(user, circle.parent)
+
+
+def can_assign(user, role_obj) -> bool:
+    """Mirror of the rule in ``services.assign_role`` (for showing the form)."""
+    circle = role_obj.circle
+    if role_obj.kind == Role.Kind.LEADER and circle.parent_id is not None:
+        return can_manage_children(user, circle.parent)
+    if role_obj.kind == Role.Kind.DELEGATE:
+        return can_manage_circle(user, circle) or can_facilitate(user, circle)
+    return can_manage_circle(user, circle)

@@ -306,6 +306,15 @@ def _check_invitation_usable(invitation: Invitation | None) -> Invitation:
     return invitation
 
 
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why an invitation link cannot be used (a message), or None if it can."""
+    try:
+        _check_invitation_usable(invitation)
+    except (NotFound, Conflict) as exc:
+        return exc.message
+    return None
+
+
 @transaction.atomic
 def accept_invitation(*, token: str, user=None, password: str = "", display_name: str = ""):
     """Use an invitation once: an existing user accepts it, or a new person

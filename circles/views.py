@@ -1,8 +1,689 @@
-from django.shortcuts import render
+"""Pages of organizations and circles. Thin: parse, call one service or
+selector, render. Outsiders get 404 for anything of a private organization,
+so its existence is not revealed; refused actions come back as a message or
+a form error, never a traceback."""
 
-from circles import selectors
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from circles import chart, selectors, services
+from circles.forms import (
+    AcceptInvitationForm,
+    AddMemberForm,
+    AssignForm,
+    CircleEditForm,
+    CircleForm,
+    InviteForm,
+    MoveForm,
+    NewRoleForm,
+    OrganizationForm,
+    OrganizationSettingsForm,
+    ReasonForm,
+    RoleForm,
+)
+from circles.health import double_link_health
+from circles.models import Organization
+from core.errors import DomainError, NotAllowed
 
 
 def home(request):
     organizations = selectors.organizations_for(request.user)
     return render(request, "home.html", {"organizations": organizations})
+
+
+# Helpers -----------------------------------------------------------------------
+
+
+def _org(request, slug: str) -> Organization:
+    organization = selectors.readable_organization_or_none(request.user, slug)
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def _circle(organization, slug: str):
+    circle = selectors.circle_or_none(organization, slug)
+    if circle is None:
+        raise Http404
+    return circle
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _require_admin(request, organization) -> None:
+    if not selectors.is_org_admin(request.user, organization):
+        raise NotAllowed(_("Only an administrator may do this."))
+
+
+def _back(circle) -> HttpResponseRedirect:
+    return HttpResponseRedirect(circle.get_absolute_url())
+
+
+def _user_from(organization, raw) -> object:
+    try:
+        user = selectors.org_person_or_none(organization, int(raw))
+    except (TypeError, ValueError):
+        user = None
+    if user is None:
+        raise Http404
+    return user
+
+
+# Organizations -----------------------------------------------------------------
+
+
+@login_required
+def organization_new(request):
+    form = OrganizationForm(request.POST or None, initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.create_organization(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Your organization is created; you are its administrator."))
+            return redirect(organization)
+    return render(request, "circles/organization_new.html", {"form": form})
+
+
+def organization(request, org):
+    organization = _org(request, org)
+    user = request.user
+    return render(
+        request,
+        "circles/organization.html",
+        {
+            "organization": organization,
+            "tree": selectors.circle_tree(organization),
+            "root": selectors.root_circle(organization),
+            "decisions": selectors.latest_decisions(organization),
+            "terms": selectors.terms_ending(organization),
+            "is_admin": selectors.is_org_admin(user, organization),
+        },
+    )
+
+
+def organization_settings(request, org):
+    organization = _org(request, org)
+    form = OrganizationSettingsForm(
+        request.POST or None,
+        initial={
+            "name": organization.name,
+            "language": organization.language,
+            "public_log": organization.public_log,
+        },
+    )
+    if not selectors.is_org_admin(request.user, organization):
+        return _forbidden(request, organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organization(
+                organization=organization, by=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The settings are saved."))
+            return redirect("circles:settings", org=organization.slug)
+    return render(
+        request, "circles/organization_settings.html", {"organization": organization, "form": form}
+    )
+
+
+def _forbidden(request, organization):
+    return render(
+        request,
+        "circles/forbidden.html",
+        {"organization": organization, "message": _("Only an administrator may see this page.")},
+        status=403,
+    )
+
+
+def _members_context(organization, invite_form=None) -> dict:
+    return {
+        "organization": organization,
+        "members": selectors.org_members(organization),
+        "invitations": selectors.pending_invitations(organization),
+        "invite_form": invite_form
+        or InviteForm(
+            circles=selectors.circles_of(organization),
+            initial={"circle": getattr(selectors.root_circle(organization), "pk", "")},
+        ),
+    }
+
+
+def organization_members(request, org):
+    organization = _org(request, org)
+    if not selectors.is_org_admin(request.user, organization):
+        return _forbidden(request, organization)
+    return render(request, "circles/members.html", _members_context(organization))
+
+
+@require_POST
+def invite(request, org):
+    organization = _org(request, org)
+    if not selectors.is_org_admin(request.user, organization):
+        return _forbidden(request, organization)
+    form = InviteForm(request.POST, circles=selectors.circles_of(organization))
+    if form.is_valid():
+        circle = selectors.circles_of(organization).filter(pk=form.cleaned_data["circle"]).first()
+        try:
+            if circle is None:
+                raise NotAllowed(_("Choose a circle of this organization."))
+            services.invite(circle=circle, email=form.cleaned_data["email"], by=request.user)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("An invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("circles:members", org=organization.slug)
+    return render(request, "circles/members.html", _members_context(organization, form))
+
+
+@require_POST
+def revoke_invitation(request, org, pk):
+    organization = _org(request, org)
+    invitation = selectors.invitation_or_none(organization, pk)
+    if invitation is None:
+        raise Http404
+    try:
+        services.revoke_invitation(invitation=invitation, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email}
+        )
+    return redirect("circles:members", org=organization.slug)
+
+
+@require_POST
+def set_admin(request, org, user_id):
+    organization = _org(request, org)
+    person = _user_from(organization, user_id)
+    try:
+        services.set_org_admin(
+            organization=organization,
+            user=person,
+            is_admin=request.POST.get("is_admin") == "1",
+            by=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("circles:members", org=organization.slug)
+
+
+def terms(request, org):
+    organization = _org(request, org)
+    return render(
+        request,
+        "circles/terms.html",
+        {"organization": organization, "terms": selectors.terms_ending(organization)},
+    )
+
+
+def person(request, org, user_id):
+    organization = _org(request, org)
+    person = _user_from(organization, user_id)
+    return render(
+        request,
+        "circles/person.html",
+        {
+            "organization": organization,
+            "person": person,
+            "memberships": selectors.person_circles(person, organization),
+            "assignments": selectors.person_roles(person, organization),
+        },
+    )
+
+
+# The org chart -----------------------------------------------------------------
+
+
+def _chart_org(request, slug: str) -> Organization:
+    """The chart follows the log's visibility (DESIGN §8)."""
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None or not selectors.can_read_log(request.user, organization):
+        raise Http404
+    return organization
+
+
+def org_chart(request, org):
+    organization = _chart_org(request, org)
+    return render(
+        request,
+        "circles/chart.html",
+        {
+            "organization": organization,
+            "chart": chart.layout(organization),
+            "tree": selectors.circle_tree(organization),
+            "can_read": selectors.can_read_organization(request.user, organization),
+        },
+    )
+
+
+def org_chart_svg(request, org):
+    organization = _chart_org(request, org)
+    response = render(
+        request,
+        "circles/chart.svg",
+        {"organization": organization, "chart": chart.layout(organization), "standalone": True},
+        content_type="image/svg+xml; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="{organization.slug}-chart.svg"'
+    return response
+
+
+# Circles -----------------------------------------------------------------------
+
+
+def _circle_context(request, organization, circle, **forms) -> dict:
+    user = request.user
+    member_ids = set(selectors.current_members(circle).values_list("pk", flat=True))
+    people = selectors.org_users(organization)
+    can_manage = selectors.can_manage_circle(user, circle) and not circle.is_dissolved
+    roles = list(selectors.roles_with_holders(circle))
+    for role in roles:
+        role.can_assign = selectors.can_assign(user, role) and not circle.is_dissolved
+        role.can_edit = (
+            selectors.can_manage_circle(user, circle) or selectors.can_facilitate(user, circle)
+        ) and not circle.is_dissolved
+        for assignment in role.current:
+            assignment.can_end = not circle.is_dissolved and (
+                selectors.can_manage_circle(user, circle)
+                or user.pk == assignment.user_id
+                or (role.kind == "leader" and selectors.can_manage_link(user, circle))
+            )
+            assignment.can_accept = (
+                role.kind == "delegate"
+                and assignment.parent_acceptance_id is None
+                and selectors.can_manage_link(user, circle)
+            )
+    return {
+        "organization": organization,
+        "circle": circle,
+        "ancestors": selectors.ancestors(circle),
+        "children": selectors.children_of(circle),
+        "health": double_link_health(circle),
+        "members": selectors.memberships(circle),
+        "past_members": selectors.memberships(circle, current=False),
+        "roles": roles,
+        "past_assignments": selectors.assignments(circle, current=False),
+        "decisions": selectors.latest_decisions(organization, circle=circle),
+        "leader": selectors.current_holder(circle, "leader"),
+        "delegate": selectors.current_holder(circle, "delegate"),
+        "can_manage": can_manage,
+        "can_manage_children": selectors.can_manage_children(user, circle)
+        and not circle.is_dissolved,
+        "can_dissolve": circle.parent is not None
+        and selectors.can_manage_link(user, circle)
+        and not circle.is_dissolved,
+        "can_move": circle.parent is not None
+        and selectors.is_org_admin(user, organization)
+        and not circle.is_dissolved,
+        "is_member": selectors.is_circle_member(user, circle),
+        "add_member_form": forms.get("add_member_form")
+        or AddMemberForm(people=[p for p in people if p.pk not in member_ids]),
+        "assign_people": people,
+        "new_role_form": forms.get("new_role_form") or NewRoleForm(),
+    }
+
+
+def circle(request, org, circle):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    return render(request, "circles/circle.html", _circle_context(request, organization, circle))
+
+
+@require_POST
+def add_member(request, org, circle):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    form = AddMemberForm(request.POST, people=selectors.org_users(organization))
+    if form.is_valid():
+        try:
+            services.add_member(
+                circle=circle,
+                user=_user_from(organization, form.cleaned_data["user"]),
+                by=request.user,
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            form = None
+            if not request.htmx:
+                messages.success(request, _("The member is added."))
+    if request.htmx:
+        context = _circle_context(request, organization, circle, add_member_form=form)
+        return render(request, "circles/circle.html#members", context)
+    if form is not None:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return _back(circle)
+
+
+@require_POST
+def remove_member(request, org, circle, user_id):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    person = _user_from(organization, user_id)
+    try:
+        services.remove_member(
+            circle=circle, user=person, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s left the circle.") % {"name": person.name})
+    if request.htmx:
+        return render(
+            request, "circles/circle.html#members", _circle_context(request, organization, circle)
+        )
+    return _back(circle)
+
+
+def circle_new(request, org, circle):
+    organization = _org(request, org)
+    parent = _circle(organization, circle)
+    form = CircleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.create_circle(parent=parent, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The circle “%(name)s” is created.") % {"name": child.name})
+            return redirect(child)
+    return render(
+        request,
+        "circles/circle_form.html",
+        {
+            "organization": organization,
+            "circle": parent,
+            "form": form,
+            "title": _("New sub-circle of %(name)s") % {"name": parent.name},
+            "submit": _("Create the circle"),
+        },
+    )
+
+
+def circle_edit(request, org, circle):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    form = CircleEditForm(
+        request.POST or None,
+        initial={
+            "name": circle.name,
+            "aim": circle.aim,
+            "domain": circle.domain,
+            "review_months": circle.review_months,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_circle(circle=circle, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The circle is saved."))
+            return _back(circle)
+    return render(
+        request,
+        "circles/circle_form.html",
+        {
+            "organization": organization,
+            "circle": circle,
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": circle.name},
+            "submit": _("Save"),
+        },
+    )
+
+
+def circle_move(request, org, circle):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    excluded = selectors.descendant_ids(circle) | {circle.pk}
+    targets = [c for c in selectors.circles_of(organization) if c.pk not in excluded]
+    form = MoveForm(request.POST or None, circles=targets, initial={"parent": circle.parent_id})
+    if request.method == "POST":
+        # Any circle of the organization is accepted here so that the service,
+        # not the form, refuses a move under itself with its own message.
+        form.fields["parent"].choices = [
+            (str(c.pk), c.name) for c in selectors.circles_of(organization)
+        ]
+        if form.is_valid():
+            new_parent = selectors.circles_of(organization).get(pk=form.cleaned_data["parent"])
+            try:
+                services.move_circle(circle=circle, new_parent=new_parent, by=request.user)
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("The circle is moved."))
+                return _back(circle)
+    return render(
+        request,
+        "circles/circle_form.html",
+        {
+            "organization": organization,
+            "circle": circle,
+            "form": form,
+            "title": _("Move %(name)s under another circle") % {"name": circle.name},
+            "submit": _("Move"),
+        },
+    )
+
+
+def circle_dissolve(request, org, circle):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dissolve_circle(
+                circle=circle, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The circle is dissolved; it is kept read-only."))
+            return _back(circle)
+    return render(
+        request,
+        "circles/circle_form.html",
+        {
+            "organization": organization,
+            "circle": circle,
+            "form": form,
+            "title": _("Dissolve %(name)s") % {"name": circle.name},
+            "intro": _(
+                "A dissolved circle is kept, read-only, with its history; its current "
+                "role assignments end."
+            ),
+            "submit": _("Dissolve the circle"),
+            "danger": True,
+        },
+    )
+
+
+# Roles -------------------------------------------------------------------------
+
+
+def _role(organization, circle, role_id):
+    role = selectors.role_or_none(organization, role_id)
+    if role is None or role.circle_id != circle.pk:
+        raise Http404
+    return role
+
+
+@require_POST
+def role_new(request, org, circle):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    form = NewRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.create_role(circle=circle, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The role is created."))
+            return _back(circle)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return _back(circle)
+
+
+def role_edit(request, org, circle, role_id):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    role = _role(organization, circle, role_id)
+    form = RoleForm(
+        request.POST or None,
+        initial={
+            "name": role.name,
+            "description": role.description,
+            "default_term_months": role.default_term_months,
+            "qualifications": "\n".join(role.qualifications),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            role = services.update_role(role=role, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            if request.htmx:
+                context = _circle_context(request, organization, circle)
+                context["role"] = next(r for r in context["roles"] if r.pk == role.pk)
+                return render(request, "circles/circle.html#role", context)
+            messages.success(request, _("The role is saved."))
+            return _back(circle)
+    context = {"organization": organization, "circle": circle, "role": role, "form": form}
+    if request.htmx:
+        return render(request, "circles/role_form.html#role_form", context)
+    return render(request, "circles/role_form.html", context)
+
+
+@require_POST
+def role_assign(request, org, circle, role_id):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    role = _role(organization, circle, role_id)
+    form = AssignForm(request.POST, people=selectors.org_users(organization))
+    if form.is_valid():
+        try:
+            user = _user_from(organization, form.cleaned_data["user"])
+            services.assign_role(
+                role=role,
+                user=user,
+                by=request.user,
+                term_end=form.cleaned_data["term_end"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.") % {"name": user.name, "role": role.name},
+            )
+    else:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return _back(circle)
+
+
+def _assignment(organization, circle, pk):
+    assignment = selectors.assignment_or_none(organization, pk)
+    if assignment is None or assignment.role.circle_id != circle.pk:
+        raise Http404
+    return assignment
+
+
+@require_POST
+def assignment_end(request, org, circle, pk):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    assignment = _assignment(organization, circle, pk)
+    try:
+        services.end_assignment(
+            assignment=assignment, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The term is ended."))
+    return _back(circle)
+
+
+@require_POST
+def assignment_accept(request, org, circle, pk):
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    assignment = _assignment(organization, circle, pk)
+    try:
+        services.accept_delegate(assignment=assignment, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The parent circle's acceptance is recorded."))
+    return _back(circle)
+
+
+# Invitations -------------------------------------------------------------------
+
+
+def invitation(request, token):
+    found = services.invitation_for_token(token)
+    problem = services.invitation_problem(found)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and problem is None:
+        try:
+            if request.user.is_authenticated:
+                services.accept_invitation(token=token, user=request.user)
+            elif form.is_valid():
+                user = services.accept_invitation(token=token, **form.cleaned_data)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                raise _FormInvalid
+        except _FormInvalid:
+            pass
+        except DomainError as exc:
+            if exc.field in form.fields:
+                _form_error(form, exc)
+            else:
+                problem = exc.message
+        else:
+            messages.success(request, _("Welcome to %(circle)s.") % {"circle": found.circle.name})
+            return redirect(found.circle)
+    status = 200 if problem is None else (404 if found is None else 410)
+    return render(
+        request,
+        "circles/invitation.html",
+        {
+            "invitation": found if found is not None and problem is None else None,
+            "problem": problem,
+            "form": form,
+            "existing_account": found is not None
+            and not request.user.is_authenticated
+            and get_user_model().objects.filter(email__iexact=found.email).exists(),
+            "login_url": reverse("accounts:login") + "?next=" + request.path,
+        },
+        status=status,
+    )
+
+
+class _FormInvalid(Exception):
+    pass

@@ -1,0 +1,143 @@
+"""Forms only parse input; every rule is checked by ``circles.services``."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+def _people_choices(users) -> list[tuple[str, str]]:
+    return [("", _("Choose a person"))] + [(str(u.pk), f"{u.name} ({u.email})") for u in users]
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=60,
+        required=False,
+        help_text=_("Used in addresses, e.g. /o/short-name/. Made from the name if empty."),
+    )
+    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    public_log = forms.BooleanField(
+        label=_("Public log: anyone can read and verify the decisions and the chart"),
+        required=False,
+    )
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    public_log = forms.BooleanField(
+        label=_("Public log: anyone can read and verify the decisions and the chart"),
+        required=False,
+    )
+
+
+class CircleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=60,
+        required=False,
+        help_text=_("Unique in the organization. Made from the name if empty."),
+    )
+    aim = forms.CharField(label=_("Aim"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    domain = forms.CharField(
+        label=_("Domain"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("Markdown is allowed."),
+    )
+
+
+class CircleEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    aim = forms.CharField(label=_("Aim"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    domain = forms.CharField(
+        label=_("Domain"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("Markdown is allowed."),
+    )
+    review_months = forms.IntegerField(
+        label=_("Default review term of policies (months)"), min_value=1, max_value=120
+    )
+
+
+class MoveForm(forms.Form):
+    parent = forms.ChoiceField(label=_("New parent circle"))
+
+    def __init__(self, *args, circles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("Choose a circle"))] + [
+            (str(c.pk), c.name) for c in circles
+        ]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class AddMemberForm(forms.Form):
+    user = forms.ChoiceField(label=_("Person"))
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = _people_choices(people)
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Accountabilities"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Markdown is allowed."),
+    )
+    default_term_months = forms.IntegerField(
+        label=_("Default term (months)"), min_value=1, max_value=60, initial=12
+    )
+    qualifications = forms.CharField(
+        label=_("Qualifications"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One per line."),
+    )
+
+
+class NewRoleForm(RoleForm):
+    shared = forms.BooleanField(label=_("Several people may hold it at once"), required=False)
+
+
+class AssignForm(forms.Form):
+    user = forms.ChoiceField(label=_("Person"))
+    term_end = forms.DateField(
+        label=_("Term end"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: the role's default term."),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = _people_choices(people)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    circle = forms.ChoiceField(label=_("Circle"))
+
+    def __init__(self, *args, circles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["circle"].choices = [(str(c.pk), c.name) for c in circles]
+
+
+class AcceptInvitationForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=120)
+    password = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

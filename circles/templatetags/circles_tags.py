@@ -1,0 +1,41 @@
+"""Links into the log pages, which another part of the app serves: until
+their URL names exist, fall back to the fixed paths of config/urls.py."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def log_url(organization) -> str:
+    try:
+        return reverse("decisions:log", kwargs={"org": organization.slug})
+    except NoReverseMatch:
+        return f"/o/{organization.slug}/log/"
+
+
+@register.simple_tag
+def decision_url(decision, organization) -> str:
+    try:
+        return reverse(
+            "decisions:detail", kwargs={"org": organization.slug, "seq": decision.sequence}
+        )
+    except NoReverseMatch:
+        return f"/o/{organization.slug}/log/{decision.sequence}/"
+
+
+@register.filter
+def health_class(health) -> str:
+    """``ok`` for a complete link, ``bad`` otherwise, ``""`` for the root."""
+    if health is None:
+        return ""
+    return "ok" if health == "complete" else "bad"
+
+
+@register.simple_tag(takes_context=True)
+def org_admin(context, organization) -> bool:
+    from circles.selectors import is_org_admin
+
+    request = context.get("request")
+    return request is not None and is_org_admin(request.user, organization)
