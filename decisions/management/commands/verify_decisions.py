@@ -1,8 +1,12 @@
 """Recompute every hash of the log and check its sequence.
 
 Exits non-zero naming the first bad entry. ``--org SLUG`` checks one
-organization; without it, every organization is checked.
+organization; without it, every organization is checked. ``--against FILE``
+(with ``--org``) also checks that the live log still contains a JSON export
+made earlier: same entries, same hashes, same head at that sequence.
 """
+
+import json
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
@@ -15,14 +19,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--org", metavar="SLUG", help="Only this organization.")
+        parser.add_argument(
+            "--against", metavar="FILE", help="A JSON export to check against the live log."
+        )
 
-    def handle(self, *args, org=None, **options):
+    def handle(self, *args, org=None, against=None, **options):
         Organization = apps.get_model("circles", "Organization")
         organizations = Organization.objects.order_by("slug")
         if org:
             organizations = organizations.filter(slug=org)
             if not organizations.exists():
                 raise CommandError(f"No organization with the short name {org!r}.")
+        if against:
+            if not org:
+                raise CommandError("--against needs --org SLUG.")
+            self._check_copy(organizations.get(), against)
         failures = 0
         for organization in organizations:
             result = verify_log(organization_id=organization.pk)
@@ -37,3 +48,21 @@ class Command(BaseCommand):
                 )
         if failures:
             raise CommandError(f"{failures} log(s) failed verification.")
+
+    def _check_copy(self, organization, path: str) -> None:
+        from decisions.exports import check_copy
+
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from None
+        result = check_copy(organization, document)
+        if not result.ok:
+            raise CommandError(
+                f"{organization.slug}: the copy {path} does not match: {result.problem}"
+            )
+        self.stdout.write(
+            f"{organization.slug}: the live log still contains {path} unchanged "
+            f"({result.entries} entries, head #{result.head_sequence})."
+        )
