@@ -232,3 +232,22 @@ def proposal_history(election) -> list:
 
 def events_of(election) -> list:
     return list(election.events.select_related("by").order_by("at", "pk"))
+
+
+def roles_open_to(user, organization) -> list:
+    """Roles ``user`` may open a selection for: those of circles they
+    facilitate, except a child circle's leader (appointed by the parent)."""
+    from circles.models import Role
+
+    roles = (
+        Role.objects.filter(circle__organization=organization, circle__dissolved__isnull=True)
+        .exclude(shared=True)
+        .select_related("circle", "circle__organization")
+        .order_by("circle__name", "kind", "name")
+    )
+    return [
+        r
+        for r in roles
+        if not (r.kind == Role.Kind.LEADER and r.circle.parent_id is not None)
+        and circle_selectors.can_facilitate(user, r.circle)
+    ]

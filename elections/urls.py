@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from elections import views
 
 app_name = "elections"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.election_list, name="list"),
+    path("new/", views.election_new, name="new"),
+    path("<int:pk>/", views.election, name="election"),
+    path("<int:pk>/<slug:step>/", views.election_action, name="action"),
+]

@@ -69,3 +69,9 @@ def nominate_all(world, election, choices):
             reason=reason,
             idempotency_key=new_key(),
         )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Eight personas per test: a fast hasher keeps the suite quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

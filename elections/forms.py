@@ -1,0 +1,145 @@
+"""Forms only parse input; every rule is checked by ``elections.services``.
+
+Every action form carries a hidden idempotency key, so a double click or a
+retried submission does the step once.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.idempotency import new_key
+from proposals.models import Response
+
+
+class PersonField(forms.ChoiceField):
+    """A person by id. The select offers the circle's members; the service
+    decides whether the person chosen may be named (clear message if not)."""
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit()
+
+
+def _people(users):
+    return [("", _("Choose a person"))] + [(str(u.pk), u.name) for u in users]
+
+
+class ActionForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, people=(), **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_key())
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, PersonField):
+                field.choices = _people(people)
+
+
+class OpenElectionForm(ActionForm):
+    role = forms.ChoiceField(label=_("Role"))
+    term_start = forms.DateField(
+        label=_("Term start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end = forms.DateField(
+        label=_("Term end"),
+        required=False,
+        help_text=_("Empty: the role's default term (usually one year)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(str(r.pk), f"{r.name} — {r.circle.name}") for r in roles]
+
+
+class TermForm(ActionForm):
+    term_start = forms.DateField(
+        label=_("Term start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end = forms.DateField(label=_("Term end"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReviewRoleForm(ActionForm):
+    description = forms.CharField(
+        label=_("Accountabilities"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    qualifications = forms.CharField(
+        label=_("Qualifications"),
+        help_text=_("One per line."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    default_term_months = forms.IntegerField(
+        label=_("Default term (months)"), min_value=1, max_value=60
+    )
+    consent_note = forms.CharField(
+        label=_("How the circle consented"),
+        help_text=_("Who consented, and any concern voiced. Recorded with the change."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+class NominateForm(ActionForm):
+    nominee = PersonField(label=_("I nominate"))
+    reason = forms.CharField(
+        label=_("Because"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ChangeForm(ActionForm):
+    nominee = PersonField(label=_("My nomination now"))
+    reason = forms.CharField(
+        label=_("Reason for a change"),
+        help_text=_("Needed only if you change your nomination."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+class ProposeForm(ActionForm):
+    nominee = PersonField(label=_("Nominee"))
+    term_end = forms.DateField(label=_("Term end"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class AnswerForm(ActionForm):
+    position = forms.ChoiceField(
+        label=_("My position"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Response.Kind.CONSENT, _("Consent: I can live with it")),
+            (Response.Kind.OBJECT, _("Objection: it harms our aim, because…")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason (required for an objection)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    concern = forms.CharField(
+        label=_("Concern (optional, with a consent)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class ParentResponseForm(ActionForm):
+    accepted = forms.TypedChoiceField(
+        label=_("The parent circle"),
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("accepts this delegate")), ("no", _("objects"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason (required for an objection)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
