@@ -134,17 +134,69 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer ---------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_POOL_SIZE = env_int("REDIS_POOL_SIZE", default=50)
-if REDIS_URL:
-    parse_redis_url(REDIS_URL)
+# Several Redis hosts (the layer shards groups and channels across them by a
+# hash of their names; every process must list the same hosts in the same
+# order): REDIS_URLS=redis://a:6379/0,redis://b:6379/0. It replaces REDIS_URL.
+REDIS_URLS = env_list("REDIS_URLS", default=[REDIS_URL] if REDIS_URL else [])
+# Redis Sentinel: REDIS_SENTINELS=host:port,host:port and the monitored
+# master's name in REDIS_SENTINEL_MASTER; the layer asks the sentinels for
+# the current master and follows a fail-over. REDIS_URL then only names the
+# database number and password (redis://:password@sentinel/0), if any.
+REDIS_SENTINELS = env_list("REDIS_SENTINELS", default=[])
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
+# Fail fast when Redis is down or unreachable: a broadcast happens after the
+# action committed, inside the request; without these a dead host holds the
+# request for the OS connect timeout (minutes). The socket timeout stays above
+# the core layer's 5 s blocking receive (BZPOPMIN) so an idle read never trips it.
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT", default=2)
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", default=10)
+if REDIS_SOCKET_TIMEOUT <= 5:
+    raise ConfigError("REDIS_SOCKET_TIMEOUT: must be above 5 seconds (the layer's blocking read).")
+
+
+def _redis_hosts() -> list[dict]:
+    common = {
+        # redis-py caps an async pool at 100 connections unless told;
+        # the size is explicit so a busy worker queues instead of failing.
+        "max_connections": REDIS_POOL_SIZE,
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    }
+    if REDIS_SENTINELS:
+        sentinels = []
+        for item in REDIS_SENTINELS:
+            host, _sep, port = item.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError(f"REDIS_SENTINELS: {item!r} is not host:port.")
+            sentinels.append((host, int(port)))
+        host = {
+            **common,
+            "sentinels": sentinels,
+            "master_name": REDIS_SENTINEL_MASTER,
+            "sentinel_kwargs": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
+        }
+        if REDIS_URL:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(REDIS_URL)
+            if parsed.path.strip("/").isdigit():
+                host["db"] = int(parsed.path.strip("/"))
+            if parsed.password:
+                host["password"] = parsed.password
+        return [host]
+    for url in REDIS_URLS:
+        parse_redis_url(url)
+    return [{**common, "address": url} for url in REDIS_URLS]
+
+
+if REDIS_URLS or REDIS_SENTINELS:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": env.str(
                 "CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
             "CONFIG": {
-                # redis-py caps an async pool at 100 connections unless told;
-                # the size is explicit so a busy worker queues instead of failing.
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_POOL_SIZE}],
+                "hosts": _redis_hosts(),
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="cercle"),
             },
         }
