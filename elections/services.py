@@ -747,3 +747,60 @@ def cancel(*, election, by, reason: str, idempotency_key=None) -> Election:
     election.save(update_fields=["cancel_reason", "decision"])
     _move(election, "cancel", by, reason=reason, data={"decision": decision.sequence})
     return election
+
+
+# Term ends -------------------------------------------------------------------------
+
+
+def send_term_reminders(*, within_days: int = 60) -> int:
+    """One reminder per assignment whose term ends within ``within_days``, to
+    the holder and the circle's facilitator. A ``TermReminder`` row, claimed
+    in the same transaction as the send, makes it once per assignment."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from circles.models import Organization
+    from elections.models import TermReminder
+
+    sent = 0
+    for organization in Organization.objects.all():
+        for assignment in circle_selectors.terms_ending(organization, within_days=within_days):
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        reminder = TermReminder.objects.create(assignment=assignment)
+                except IntegrityError:
+                    continue  # already reminded
+                circle = assignment.role.circle
+                recipients = [assignment.user.email]
+                facilitator = circle_selectors.current_holder(circle, Role.Kind.FACILITATOR)
+                if facilitator is not None and facilitator.email not in recipients:
+                    recipients.append(facilitator.email)
+                reminder.recipients = recipients
+                reminder.save(update_fields=["recipients"])
+                link = reverse("elections:new", kwargs={"org": organization.slug})
+                send_mail(
+                    _("The term of %(role)s in %(circle)s ends on %(date)s")
+                    % {
+                        "role": assignment.role.name,
+                        "circle": circle.name,
+                        "date": assignment.term_end.isoformat(),
+                    },
+                    _(
+                        "The term of %(name)s as %(role)s of %(circle)s ends on %(date)s.\n"
+                        "Start a selection: %(link)s?role=%(role_id)s"
+                    )
+                    % {
+                        "name": assignment.user.name,
+                        "role": assignment.role.name,
+                        "circle": circle.name,
+                        "date": assignment.term_end.isoformat(),
+                        "link": link,
+                        "role_id": assignment.role_id,
+                    },
+                    settings.DEFAULT_FROM_EMAIL,
+                    recipients,
+                )
+                sent += 1
+    return sent
