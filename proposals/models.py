@@ -46,11 +46,20 @@ class Proposal(models.Model):
     consent_deadline = models.DateTimeField(_("consent deadline"), null=True, blank=True)
     flagged_for_meeting = models.BooleanField(default=False)
     reminded = models.DateTimeField(null=True, blank=True)
+    # The idempotency key of the form or API call that created it: a replayed
+    # creation finds this proposal instead of making a second one.
+    creation_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created"]
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="adopted") | Q(decision__isnull=False),
+                name="adopted_proposal_has_its_decision",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -223,3 +232,43 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}: {self.reason[:40]}"
+
+
+class ProposalEvent(models.Model):
+    """One step of a proposal's process: who moved it, from where to where, when, why."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, choices=Proposal.State.choices)
+    to_state = models.CharField(max_length=16, choices=Proposal.State.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["proposal", "at"], name="proposal_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal}: {self.action}"
+
+
+class ConsentReminder(models.Model):
+    """An asynchronous consent reminder sent to one member, so it is sent once."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="reminders")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "member"], name="one_consent_reminder_per_member_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal}: {self.member}"

@@ -1,0 +1,247 @@
+"""Reads about proposals for the pages, the API and the live fragments.
+
+``process_data`` is the same for every viewer (it never holds a hidden
+answer), so a fragment built from it can be rendered once and broadcast;
+``viewer_data`` adds what differs per viewer (their own answer, their turn,
+the buttons they may press).
+"""
+
+import difflib
+import re
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Value, When
+
+from circles import selectors as circle_selectors
+from proposals import rounds
+from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
+from proposals.process import AUTHOR_MAY, STEPS, TRANSITIONS, Action
+
+S = Proposal.State
+
+
+def can_read(user, proposal) -> bool:
+    return circle_selectors.can_read_organization(user, proposal.circle.organization)
+
+
+def proposal_or_none(organization, pk) -> Proposal | None:
+    return (
+        Proposal.objects.filter(pk=pk, circle__organization=organization)
+        .select_related("circle", "circle__organization", "author", "decision", "amends")
+        .first()
+    )
+
+
+def readable_proposal_or_none(user, pk) -> Proposal | None:
+    proposal = (
+        Proposal.objects.filter(pk=pk)
+        .select_related("circle", "circle__organization", "author", "decision", "amends")
+        .first()
+    )
+    if proposal is None or not can_read(user, proposal):
+        return None
+    return proposal
+
+
+_ORDER = {state: i for i, state in enumerate([*STEPS, S.DEFERRED, S.WITHDRAWN])}
+
+
+def proposals_of(circle):
+    """A circle's proposals, open ones first, by step then newest."""
+    order = Case(
+        *[When(state=s, then=Value(i)) for s, i in _ORDER.items()], output_field=IntegerField()
+    )
+    return (
+        Proposal.objects.filter(circle=circle)
+        .select_related("author", "decision")
+        .annotate(step=order)
+        .order_by("step", "-created")
+    )
+
+
+def readable_proposals(user, organization, *, circle=None):
+    if not circle_selectors.can_read_organization(user, organization):
+        return Proposal.objects.none()
+    qs = Proposal.objects.filter(circle__organization=organization)
+    if circle is not None:
+        qs = qs.filter(circle=circle)
+    return qs.select_related("circle", "author").order_by("-created")
+
+
+def revisions(proposal):
+    return Revision.objects.filter(proposal=proposal).select_related("author").order_by("number")
+
+
+def latest_revision(proposal) -> Revision | None:
+    return Revision.objects.filter(proposal=proposal).order_by("-number").first()
+
+
+def open_round(proposal) -> Round | None:
+    return rounds.open_round_of(proposal)
+
+
+def events(proposal):
+    return ProposalEvent.objects.filter(proposal=proposal).select_related("by")
+
+
+def objections(proposal):
+    """The proposal's objections that everyone may see: an objection raised in
+    a reveal round that is still open is a hidden answer, so it is left out."""
+    return (
+        Objection.objects.filter(proposal=proposal)
+        .exclude(response__round__mode=Round.Mode.REVEAL, response__round__closed__isnull=True)
+        .select_related("member", "integrated_in", "response__round__revision")
+        .order_by("pk")
+    )
+
+
+def flag_shown(proposal) -> bool:
+    """ "For the next meeting" tells that someone objected: not while answers are hidden."""
+    return proposal.flagged_for_meeting and proposal.state != S.CONSENT
+
+
+def shown_responses(round_: Round) -> list[Response]:
+    """What everyone may see of a round: nothing of an open reveal round."""
+    return rounds.visible_responses(round_, None)
+
+
+def round_summary(round_: Round) -> dict:
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=round_.speakers)}
+    answered = rounds.answered_ids(round_)
+    answered_count, expected = rounds.progress(round_)
+    return {
+        "round": round_,
+        "speakers": [
+            {"user": users[i], "answered": i in answered, "current": i == round_.current_speaker_id}
+            for i in round_.speakers
+            if i in users
+        ],
+        "answered": answered_count,
+        "expected": expected,
+        "responses": shown_responses(round_),
+        "hidden": round_.mode == Round.Mode.REVEAL and round_.closed is None,
+    }
+
+
+def process_data(proposal) -> dict:
+    """Everything the shared fragments show; the same for every viewer."""
+    open_ = open_round(proposal)
+    past = [
+        round_summary(r)
+        for r in rounds.rounds_of(proposal)
+        .filter(closed__isnull=False)
+        .select_related("revision")
+        .order_by("-opened", "-pk")
+    ]
+    state_index = STEPS.index(proposal.state) if proposal.state in STEPS else None
+    return {
+        "proposal": proposal,
+        "revision": latest_revision(proposal),
+        "revisions": list(revisions(proposal)),
+        "round": round_summary(open_) if open_ is not None else None,
+        "past_rounds": past,
+        "objections": list(objections(proposal)),
+        "flagged": flag_shown(proposal),
+        "events": list(events(proposal)),
+        "steps": [
+            {
+                "state": s,
+                "label": S(s).label,
+                "done": state_index is not None and i < state_index,
+                "current": s == proposal.state,
+            }
+            for i, s in enumerate(STEPS)
+        ],
+        "actions": list(TRANSITIONS.get(proposal.state, {})),
+    }
+
+
+def my_response(round_: Round, user) -> Response | None:
+    if round_ is None or user is None or not user.is_authenticated:
+        return None
+    return (
+        Response.objects.filter(round=round_, member=user, replaced__isnull=True)
+        .order_by("-created")
+        .first()
+    )
+
+
+def viewer_data(proposal, user, data: dict | None = None) -> dict:
+    """What differs per viewer: their answer, their turn, their buttons."""
+    data = data or process_data(proposal)
+    authenticated = user is not None and user.is_authenticated
+    circle = proposal.circle
+    facilitator = authenticated and circle_selectors.can_facilitate(user, circle)
+    member = authenticated and circle_selectors.can_take_part(user, circle)
+    is_author = authenticated and user.pk == proposal.author_id
+    round_ = data["round"]["round"] if data["round"] else None
+    actions = []
+    for action in data["actions"]:
+        if facilitator or (is_author and member and action in AUTHOR_MAY):
+            actions.append(action)
+    if round_ is None or round_.mode != Round.Mode.IN_TURN:
+        actions = [a for a in actions if a != Action.NEXT_SPEAKER]
+    if round_ is None:
+        actions = [a for a in actions if a != Action.CLOSE_ROUND]
+    else:
+        actions = [a for a in actions if a != Action.AMEND]
+    participant = round_ is not None and authenticated and user.pk in round_.speakers
+    kinds = []
+    if participant and member:
+        kinds = [k for k in Response.Kind.values if k in rounds.ALLOWED_RESPONSES[round_.kind]]
+    mine = my_response(round_, user) if participant else None
+    deadline_passed = False
+    if proposal.consent_deadline is not None:
+        from django.utils import timezone
+
+        deadline_passed = timezone.now() >= proposal.consent_deadline
+    return {
+        "is_facilitator": facilitator,
+        "is_member": member,
+        "is_author": is_author,
+        "actions": [{"name": a, "label": Action(a).label} for a in actions],
+        "can_answer": bool(kinds) and not deadline_passed and proposal.is_open,
+        "answer_kinds": kinds,
+        "my_response": mine,
+        "my_turn": round_ is not None
+        and round_.mode == Round.Mode.IN_TURN
+        and authenticated
+        and round_.current_speaker_id == user.pk,
+        "members": list(circle_selectors.current_members(circle)) if facilitator else [],
+    }
+
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def diff(a: Revision, b: Revision) -> list[dict]:
+    """Word-level differences from ``a`` to ``b``: equal / insert / delete runs.
+
+    Returned as plain text pieces; the template escapes them and marks each
+    insertion with + and each deletion with −, not by colour alone.
+    """
+    left = _TOKEN.findall(a.body)
+    right = _TOKEN.findall(b.body)
+    pieces = []
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append({"op": "equal", "text": "".join(left[i1:i2])})
+            continue
+        if op in ("delete", "replace"):
+            pieces.append({"op": "delete", "text": "".join(left[i1:i2])})
+        if op in ("insert", "replace"):
+            pieces.append({"op": "insert", "text": "".join(right[j1:j2])})
+    return pieces
+
+
+def revision_pair(proposal, a, b) -> tuple[Revision, Revision] | None:
+    """Revisions number ``a`` and ``b`` of ``proposal``, or None if either is missing."""
+    try:
+        a, b = int(a), int(b)
+    except (TypeError, ValueError):
+        return None
+    found = {r.number: r for r in Revision.objects.filter(proposal=proposal, number__in=[a, b])}
+    if a not in found or b not in found:
+        return None
+    return found[a], found[b]

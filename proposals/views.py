@@ -1,0 +1,331 @@
+"""Pages of the consent process. Thin: parse, call one service or selector,
+render. Every action is a plain POST that redirects back to the proposal; with
+htmx it answers with the process section instead. A refused action comes back
+as a message (or a form error), never a traceback, and changes nothing."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from circles import selectors as circle_selectors
+from core.errors import DomainError, Invalid
+from core.idempotency import new_key
+from decisions.models import Decision
+from proposals import selectors, services
+from proposals.forms import ProposalForm
+from proposals.process import Action
+
+A = Action
+
+
+def _org(request, slug):
+    organization = circle_selectors.readable_organization_or_none(request.user, slug)
+    if organization is None:
+        raise Http404
+    return organization
+
+
+def _proposal(request, org, pk):
+    proposal = selectors.proposal_or_none(_org(request, org), pk)
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def _url(proposal) -> str:
+    return reverse(
+        "proposals:detail", kwargs={"org": proposal.circle.organization.slug, "pk": proposal.pk}
+    )
+
+
+def _context(request, proposal, **extra) -> dict:
+    data = selectors.process_data(proposal)
+    return {
+        **data,
+        "viewer": selectors.viewer_data(proposal, request.user, data),
+        "idempotency_key": new_key(),
+        "organization": proposal.circle.organization,
+        "circle": proposal.circle,
+        **extra,
+    }
+
+
+def _done(request, proposal, error: DomainError | None = None, success: str = ""):
+    """After an action: the process section for htmx, else back to the page."""
+    if request.htmx:
+        proposal.refresh_from_db()
+        context = _context(request, proposal, action_error=error, action_success=success)
+        response = render(request, "proposals/detail.html#proposal-process", context)
+        if error is not None:
+            # The section still swaps in, showing the message; nothing changed.
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    if error is not None:
+        messages.error(request, error.message)
+    elif success:
+        messages.success(request, success)
+    return HttpResponseRedirect(_url(proposal) + "#proposal-process")
+
+
+# Lists and forms ------------------------------------------------------------------
+
+
+def proposal_list(request, org, circle):
+    organization = _org(request, org)
+    circle_obj = circle_selectors.circle_or_none(organization, circle)
+    if circle_obj is None:
+        raise Http404
+    return render(
+        request,
+        "proposals/list.html",
+        {
+            "organization": organization,
+            "circle": circle_obj,
+            "proposals": selectors.proposals_of(circle_obj),
+            "can_propose": circle_selectors.can_take_part(request.user, circle_obj),
+        },
+    )
+
+
+@login_required
+def create(request, org):
+    organization = _org(request, org)
+    circle = circle_selectors.circle_or_none(
+        organization, request.GET.get("circle") or request.POST.get("circle") or ""
+    )
+    if circle is None:
+        raise Http404
+    amends = None
+    raw_amends = request.GET.get("amends") or request.POST.get("amends")
+    if raw_amends:
+        amends = Decision.objects.filter(
+            organization=organization, sequence=raw_amends if raw_amends.isdigit() else -1
+        ).first()
+        if amends is None:
+            raise Http404
+    initial = {"idempotency_key": new_key()}
+    if amends is not None:
+        initial.update(title=_("Review: %(title)s") % {"title": amends.title}, body=amends.body)
+    form = ProposalForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.create_proposal(
+                circle=circle,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                review_date=form.cleaned_data["review_date"],
+                amends=amends,
+                key=form.cleaned_data["idempotency_key"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Your draft is saved. The facilitator presents it."))
+            return HttpResponseRedirect(_url(proposal))
+    return render(
+        request,
+        "proposals/form.html",
+        {"form": form, "organization": organization, "circle": circle, "amends": amends},
+    )
+
+
+@login_required
+def edit(request, org, pk):
+    proposal = _proposal(request, org, pk)
+    revision = selectors.latest_revision(proposal)
+    form = ProposalForm(
+        request.POST or None,
+        initial={
+            "title": proposal.title,
+            "body": revision.body if revision else "",
+            "review_date": proposal.review_date,
+            "idempotency_key": new_key(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_draft(
+                proposal=proposal,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                review_date=form.cleaned_data["review_date"],
+                key=form.cleaned_data["idempotency_key"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The draft is saved."))
+            return HttpResponseRedirect(_url(proposal))
+    return render(
+        request,
+        "proposals/form.html",
+        {
+            "form": form,
+            "organization": proposal.circle.organization,
+            "circle": proposal.circle,
+            "proposal": proposal,
+        },
+    )
+
+
+# The proposal page -------------------------------------------------------------------
+
+
+def detail(request, org, pk):
+    proposal = _proposal(request, org, pk)
+    return render(request, "proposals/detail.html", _context(request, proposal))
+
+
+def diff(request, org, pk):
+    proposal = _proposal(request, org, pk)
+    latest = selectors.latest_revision(proposal)
+    a = request.GET.get("a") or max(latest.number - 1, 1)
+    b = request.GET.get("b") or latest.number
+    pair = selectors.revision_pair(proposal, a, b)
+    if pair is None:
+        messages.error(request, _("This proposal has no such revision."))
+        return HttpResponseRedirect(_url(proposal))
+    return render(
+        request,
+        "proposals/diff.html",
+        {
+            "proposal": proposal,
+            "organization": proposal.circle.organization,
+            "circle": proposal.circle,
+            "a": pair[0],
+            "b": pair[1],
+            "pieces": selectors.diff(*pair),
+            "revisions": selectors.revisions(proposal),
+        },
+    )
+
+
+@require_POST
+@login_required
+def answer(request, org, pk):
+    proposal = _proposal(request, org, pk)
+    try:
+        services.answer(
+            proposal=proposal,
+            by=request.user,
+            kind=request.POST.get("kind", ""),
+            text=request.POST.get("text", ""),
+            concern=request.POST.get("concern", ""),
+            key=request.POST.get("idempotency_key"),
+        )
+    except DomainError as exc:
+        return _done(request, proposal, exc)
+    return _done(request, proposal, success=_("Your answer is recorded."))
+
+
+@require_POST
+@login_required
+def reply(request, org, pk, response):
+    proposal = _proposal(request, org, pk)
+    try:
+        services.reply(
+            proposal=proposal,
+            by=request.user,
+            response_id=response,
+            text=request.POST.get("text", ""),
+            key=request.POST.get("idempotency_key"),
+        )
+    except DomainError as exc:
+        return _done(request, proposal, exc)
+    return _done(request, proposal, success=_("Your reply is recorded."))
+
+
+@require_POST
+@login_required
+def resolve(request, org, pk, objection):
+    proposal = _proposal(request, org, pk)
+    try:
+        services.resolve_objection(
+            proposal=proposal,
+            by=request.user,
+            objection_id=objection,
+            resolution=request.POST.get("resolution", ""),
+            revision=request.POST.get("revision") or None,
+            reason=request.POST.get("reason", ""),
+            key=request.POST.get("idempotency_key"),
+        )
+    except DomainError as exc:
+        return _done(request, proposal, exc)
+    return _done(request, proposal, success=_("The objection is resolved."))
+
+
+def _deadline(raw):
+    value = parse_datetime(raw or "")
+    if value is None:
+        raise Invalid(_("Choose a deadline (date and time)."), field="deadline")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _date(raw):
+    if not raw:
+        return None
+    value = parse_date(raw)
+    if value is None:
+        raise Invalid(_("Enter the review date as YYYY-MM-DD."), field="review_date")
+    return value
+
+
+def _round_options(post) -> dict:
+    return {"mode": post.get("mode") or "in_turn", "start_with": post.get("start_with") or None}
+
+
+#: How the action form's fields map to each service (the table decides if it may run).
+_ACTIONS = {
+    A.PRESENT: (services.present, lambda p: {}),
+    A.OPEN_CLARIFYING: (services.open_clarifying, _round_options),
+    A.OPEN_REACTIONS: (services.open_reactions, _round_options),
+    A.OPEN_ROUND: (services.open_round, _round_options),
+    A.NEXT_SPEAKER: (services.next_speaker, lambda p: {}),
+    A.CLOSE_ROUND: (services.close_round, lambda p: {}),
+    A.AMEND: (
+        services.amend,
+        lambda p: {"body": p.get("body", ""), "change_note": p.get("change_note", "")},
+    ),
+    A.OPEN_CONSENT: (
+        services.open_consent_round,
+        lambda p: {**_round_options(p), "revision": p.get("revision") or None},
+    ),
+    A.OPEN_ASYNC_CONSENT: (
+        services.open_async_consent,
+        lambda p: {"deadline": _deadline(p.get("deadline")), "revision": p.get("revision") or None},
+    ),
+    A.ACKNOWLEDGE: (services.acknowledge, lambda p: {"review_date": _date(p.get("review_date"))}),
+    A.ADOPT: (services.adopt, lambda p: {"review_date": _date(p.get("review_date"))}),
+    A.WITHDRAW: (services.withdraw, lambda p: {"reason": p.get("reason", "")}),
+    A.DEFER: (services.defer, lambda p: {"reason": p.get("reason", "")}),
+    A.STEP_BACK: (services.step_back, lambda p: {"reason": p.get("reason", "")}),
+}
+
+
+@require_POST
+@login_required
+def act(request, org, pk, action):
+    proposal = _proposal(request, org, pk)
+    if action not in _ACTIONS:
+        raise Http404
+    service, parse = _ACTIONS[action]
+    try:
+        service(
+            proposal=proposal,
+            by=request.user,
+            key=request.POST.get("idempotency_key"),
+            **parse(request.POST),
+        )
+    except DomainError as exc:
+        return _done(request, proposal, exc)
+    return _done(request, proposal, success=_("Done: %(action)s.") % {"action": A(action).label})
