@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from circles import chart, selectors, services
 from circles.health import double_link_health
@@ -304,7 +304,7 @@ def list_organizations(request):
 @router.post("/orgs", response={201: OrganizationOut}, operation_id="create_organization")
 def create_organization(request, payload: OrganizationIn):
     """Create an organization and its root circle; the caller becomes its admin."""
-    return 201, services.create_organization(by=request.auth, **payload.dict())
+    return Status(201, services.create_organization(by=request.auth, **payload.dict()))
 
 
 @router.get("/orgs/{org}", response=OrganizationOut, operation_id="get_organization")
@@ -437,7 +437,7 @@ def create_circle(request, org: str, payload: CircleIn):
         aim=payload.aim,
         domain=payload.domain,
     )
-    return 201, _circle_out(circle)
+    return Status(201, _circle_out(circle))
 
 
 @router.get("/orgs/{org}/circles/{circle}", response=CircleOut, operation_id="get_circle")
@@ -525,7 +525,7 @@ def add_member(request, org: str, circle: str, payload: MemberIn):
     if user is None:
         raise Invalid(_("This person is not a member of the organization; invite them first."))
     m = services.add_member(circle=circle, user=user, by=request.auth)
-    return 201, {"user": _person(m.user), "joined": m.joined, "left": m.left}
+    return Status(201, {"user": _person(m.user), "joined": m.joined, "left": m.left})
 
 
 @router.post(
@@ -557,7 +557,9 @@ def list_roles(request, org: str, circle: str):
 def create_role(request, org: str, circle: str, payload: RoleIn):
     """A custom role (the process roles exist with every circle)."""
     circle = _circle(_org(request, org), circle)
-    return 201, _role_out(services.create_role(circle=circle, by=request.auth, **payload.dict()))
+    return Status(
+        201, _role_out(services.create_role(circle=circle, by=request.auth, **payload.dict()))
+    )
 
 
 def _role(request, org: str, role_id: int):
@@ -593,7 +595,7 @@ def assign_role(request, org: str, role_id: int, payload: AssignIn):
         term_end=payload.term_end,
         reason=payload.reason,
     )
-    return 201, _assignment_out(a)
+    return Status(201, _assignment_out(a))
 
 
 def _assignment(request, org: str, pk: int):
@@ -651,7 +653,7 @@ def create_invitation(request, org: str, payload: InvitationIn):
     """Email an invitation link into a circle (used once, expires)."""
     circle = _circle(_org(request, org), payload.circle)
     invitation, _raw = services.invite(circle=circle, email=payload.email, by=request.auth)
-    return 201, _invitation_out(invitation)
+    return Status(201, _invitation_out(invitation))
 
 
 @router.post(

@@ -205,6 +205,8 @@ def revoke_invitation(request, org, pk):
         messages.success(
             request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email}
         )
+    if not selectors.is_org_admin(request.user, organization):
+        return redirect(invitation.circle)
     return redirect("circles:members", org=organization.slug)
 
 
