@@ -7,7 +7,10 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
+        from core import participation
         from core.events import subject_changed
         from realtime.broadcast import on_subject_changed
+        from realtime.selectors import present_participants
 
         subject_changed.connect(on_subject_changed, dispatch_uid="realtime.broadcast")
+        participation.register(present_participants)

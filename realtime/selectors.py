@@ -82,3 +82,30 @@ def agenda(meeting):
 
 def now():
     return timezone.now()
+
+
+def present_participants(subject) -> list[int] | None:
+    """For a proposal or election that is the current item of an open
+    meeting: the members present (and still members of the circle)."""
+    label = subject._meta.label_lower
+    field = {"proposals.proposal": "proposal", "elections.election": "election"}.get(label)
+    if field is None:
+        return None
+    meeting = (
+        Meeting.objects.filter(state=Meeting.State.OPEN, **{f"current_item__{field}": subject})
+        .select_related("circle")
+        .first()
+    )
+    if meeting is None:
+        return None
+    members = set(circle_selectors.current_members(meeting.circle).values_list("pk", flat=True))
+    return [uid for uid in present_ids(meeting) if uid in members]
+
+
+def present_ids(meeting) -> list[int]:
+    """The members present, in the order around the circle (by name)."""
+    return list(
+        meeting.attendance.filter(left__isnull=True)
+        .order_by("user__display_name", "user__email")
+        .values_list("user_id", flat=True)
+    )

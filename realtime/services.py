@@ -166,6 +166,8 @@ def open_meeting(*, meeting, by, key=None) -> Meeting:
     meeting.started = timezone.now()
     meeting.current_item = meeting.items.order_by("position").first()
     meeting.save(update_fields=["state", "started", "current_item"])
+    if circle_selectors.is_circle_member(by, meeting.circle):
+        Attendance.objects.get_or_create(meeting=meeting, user=by, left__isnull=True)
     changed(meeting)
     return meeting
 
@@ -203,15 +205,6 @@ def mark_attendance(*, meeting, user, present: bool, by) -> None:
     else:
         return
     changed(meeting)
-
-
-def present_ids(meeting) -> list[int]:
-    """The members present, in the order around the circle (by name)."""
-    return list(
-        meeting.attendance.filter(left__isnull=True)
-        .order_by("user__display_name", "user__email")
-        .values_list("user_id", flat=True)
-    )
 
 
 @transaction.atomic

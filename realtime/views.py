@@ -231,7 +231,11 @@ def meeting_action(request, org, meeting_id, action):
             raise Http404
     except DomainError as exc:
         return _error(request, meeting, exc)
-    if action == "close" and not request.htmx:
+    if action == "close":
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = meeting.get_absolute_url()
+            return response
         return HttpResponseRedirect(meeting.get_absolute_url())
     return _after_action(request, meeting)
 

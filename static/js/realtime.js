@@ -73,18 +73,31 @@
     timerHandle = setInterval(tick, 1000);
   }
 
-  function refresh() { syncTurn(); syncTimer(); }
-
-  document.addEventListener("DOMContentLoaded", function () {
-    refresh();
+  // Entering an open meeting marks one present; a meeting that opens while
+  // one is in the room does too. A closed meeting sends everyone to its page.
+  var joined = false;
+  function syncState() {
     var room = document.querySelector("[data-join-url]");
-    if (room && window.htmx) htmx.ajax("POST", room.dataset.joinUrl, { swap: "none" });
-  });
+    var state = document.getElementById("room-state");
+    if (!room || !state) return;
+    if (state.dataset.state === "open" && !joined && window.htmx) {
+      joined = true;
+      htmx.ajax("POST", room.dataset.joinUrl, { swap: "none" });
+    }
+    if (state.dataset.state === "closed" && room.dataset.detailUrl) {
+      window.location.assign(room.dataset.detailUrl);
+    }
+  }
+
+  function refresh() { syncTurn(); syncTimer(); syncState(); }
+
+  document.addEventListener("DOMContentLoaded", refresh);
   document.addEventListener("htmx:wsAfterMessage", refresh);
   document.addEventListener("htmx:afterSwap", refresh);
   document.addEventListener("htmx:wsOpen", function () {
     var banner = document.getElementById("room-connection");
     if (banner) banner.hidden = true;
+    joined = false;  // a reconnect re-affirms presence
   });
   document.addEventListener("htmx:wsClose", function () {
     var banner = document.getElementById("room-connection");
