@@ -895,7 +895,7 @@ def assign_role(
 def accept_delegate(*, assignment, by, accepted: bool = True, reason: str = "") -> RoleAssignment:
     """The parent circle records that it accepts (or objects to) a delegate."""
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related(
             "role", "role__circle", "role__circle__parent", "role__circle__organization", "user"
         )
@@ -944,7 +944,7 @@ def accept_delegate(*, assignment, by, accepted: bool = True, reason: str = "") 
 @transaction.atomic
 def end_assignment(*, assignment, by, reason: str) -> RoleAssignment:
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related(
             "role", "role__circle", "role__circle__parent", "role__circle__organization", "user"
         )
