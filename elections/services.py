@@ -115,7 +115,7 @@ def _role_snapshot(role) -> dict:
 
 def _lock(election) -> Election:
     return (
-        Election.objects.select_for_update()
+        Election.objects.select_for_update(of=("self",))
         .select_related("circle", "circle__organization", "circle__parent", "role")
         .get(pk=election.pk)
     )
