@@ -1,7 +1,7 @@
 """The org chart's geometry: a tidy tree drawn left to right.
 
 Depth runs along x and the circles of each level are stacked along y, a
-parent centred on its children. A tree that grows wide (many sub-circles)
+parent level with its first child. A tree that grows wide (many sub-circles)
 grows downwards, which a page scrolls naturally, so 60 circles stay as
 legible as 3. This module only computes numbers and labels; the SVG itself
 is a Django template (``circles/chart.svg``), so every user text is escaped.
@@ -116,7 +116,9 @@ def layout(organization) -> dict:
         for child in node.children:
             place(child)
         if node.children:
-            node.y = (node.children[0].y + node.children[-1].y) / 2
+            # Level with its first child, not centred: a tall tree then reads
+            # from the top left, and the root is on the first screen.
+            node.y = node.children[0].y
         else:
             node.y = LEGEND_H + MARGIN + next_row[0] * (BOX_H + ROW_GAP)
             next_row[0] += 1
