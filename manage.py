@@ -5,14 +5,42 @@ import os
 import sys
 
 
+def _database_unreachable() -> str | None:
+    """Why the default database cannot be reached, or None when it can."""
+    from django.db import OperationalError, connections
+
+    try:
+        connections["default"].ensure_connection()
+    except OperationalError as exc:
+        # psycopg's message spans several lines; keep the first one.
+        return (str(exc).strip().splitlines() or ["unknown error"])[0]
+    return None
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.exceptions import ImproperlyConfigured
 
     try:
+        import django
         from django.core.management import execute_from_command_line
+        from django.db import OperationalError
 
-        execute_from_command_line(sys.argv)
+        django.setup()
+        if sys.argv[1:2] == ["runserver"]:
+            # Runserver would only fail later, in its own thread, with a traceback.
+            reason = _database_unreachable()
+            if reason:
+                sys.exit(f"Configuration error: DATABASE_URL: cannot connect ({reason}).")
+        try:
+            execute_from_command_line(sys.argv)
+        except OperationalError:
+            # An unreachable database is a configuration error; any other
+            # OperationalError (a missing table, say) keeps its traceback.
+            reason = _database_unreachable()
+            if reason:
+                sys.exit(f"Configuration error: DATABASE_URL: cannot connect ({reason}).")
+            raise
     except ImproperlyConfigured as exc:
         # A bad environment variable: one line that names it, no traceback.
         sys.exit(f"Configuration error: {exc}")

@@ -46,9 +46,8 @@ def list_tokens(request):
 def create_token(request, payload: TokenIn):
     """Create a token; its secret is in this answer only, never again."""
     token, raw = services.create_api_token(user=request.auth, name=payload.name)
-    out = NewTokenOut.from_orm(token).dict()
-    out["token"] = raw
-    return 201, out
+    out = TokenOut.from_orm(token).dict()
+    return 201, NewTokenOut(**out, token=raw)
 
 
 @router.post("/me/tokens/{token_id}/revoke", response=TokenOut, operation_id="revoke_token")

@@ -8,6 +8,16 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address, like name@example.org."),
+        },
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
     )
     error_messages = {
         # The same message whether or not the address exists.

@@ -81,7 +81,8 @@ def token_create(request):
 def token_revoke(request, token_id: int):
     try:
         services.revoke_api_token(user=request.user, token_id=token_id)
-        messages.success(request, _("The token is revoked."))
+        if not request.htmx:  # the htmx answer shows the table, "revoked" in it
+            messages.success(request, _("The token is revoked."))
     except DomainError as exc:
         messages.error(request, exc.message)
     if request.htmx:

@@ -269,6 +269,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not _MANIFEST
+# Serving the source folders: pick up edited files (a stale size breaks the download).
+WHITENOISE_AUTOREFRESH = not _MANIFEST
 WHITENOISE_MANIFEST_STRICT = False
 if not _MANIFEST:
     # whitenoise warns about a missing STATIC_ROOT on every start otherwise.

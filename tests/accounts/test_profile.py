@@ -1,0 +1,147 @@
+"""The profile page (display name, language), the language menu, password reset."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def html_lang(response) -> str:
+    match = re.search(r'<html lang="([a-z-]+)"', response.content.decode())
+    assert match, "no lang attribute on <html>"
+    return match.group(1)
+
+
+class TestProfile:
+    def test_it_saves_the_display_name_and_language(self, client, make_user):
+        alice = make_user("alice", language="fr")
+        client.force_login(alice)
+        response = client.post(
+            reverse("accounts:profile"), {"display_name": "  Alice Martin ", "language": "en"}
+        )
+        assert response.status_code == 302
+        alice.refresh_from_db()
+        assert alice.display_name == "Alice Martin"
+        assert alice.language == "en"
+        assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+        page = client.get(reverse("accounts:profile"))
+        assert html_lang(page) == "en"
+        assert "Alice Martin" in page.content.decode()
+        assert "Your profile is saved." in page.content.decode()
+
+    def test_it_refuses_an_unknown_language(self, client, make_user):
+        alice = make_user("alice", language="fr")
+        client.force_login(alice)
+        response = client.post(
+            reverse("accounts:profile"), {"display_name": "Changed", "language": "xx"}
+        )
+        assert response.status_code == 200
+        alice.refresh_from_db()
+        assert (alice.display_name, alice.language) == ("Alice", "fr")
+
+    def test_it_shows_the_page_in_the_users_language(self, client, make_user):
+        client.force_login(make_user("alice", language="en"))
+        assert html_lang(client.get(reverse("home"))) == "en"
+        client.force_login(make_user("bob", language="fr"))
+        assert html_lang(client.get(reverse("home"))) == "fr"
+
+
+class TestLanguageMenu:
+    def test_it_stores_a_logged_in_users_choice(self, client, make_user):
+        alice = make_user("alice", language="fr")
+        client.force_login(alice)
+        response = client.post(
+            reverse("accounts:set_language"), {"language": "en", "next": "/accounts/profile/"}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/profile/"
+        alice.refresh_from_db()
+        assert alice.language == "en"
+        assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+        assert html_lang(client.get("/accounts/profile/")) == "en"
+
+    def test_it_keeps_an_anonymous_choice_in_a_cookie(self, client):
+        response = client.post(reverse("accounts:set_language"), {"language": "en", "next": "/"})
+        assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+        assert html_lang(client.get("/")) == "en"
+        client.post(reverse("accounts:set_language"), {"language": "fr", "next": "/"})
+        assert html_lang(client.get("/")) == "fr"
+
+    def test_it_ignores_an_unknown_language(self, client, make_user):
+        alice = make_user("alice", language="fr")
+        client.force_login(alice)
+        client.post(reverse("accounts:set_language"), {"language": "xx", "next": "/"})
+        alice.refresh_from_db()
+        assert alice.language == "fr"
+
+    def test_it_does_not_redirect_off_site(self, client):
+        response = client.post(
+            reverse("accounts:set_language"), {"language": "en", "next": "https://evil.test/"}
+        )
+        assert "evil.test" not in response.get("Location", "")
+
+    def test_it_is_on_every_page(self, client):
+        page = client.get(reverse("accounts:login")).content.decode()
+        assert 'action="/accounts/language/"' in page
+        assert 'value="en"' in page and 'value="fr"' in page
+
+
+class TestPasswordReset:
+    def test_it_sends_one_email_with_a_working_link(self, client, make_user):
+        alice = make_user("alice")
+        response = client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
+        assert response.status_code == 302
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == ["alice@example.org"]
+        link = re.search(r"https?://[^/\s]+(/accounts/password-reset/\S+/)", message.body)
+        assert link, message.body
+        # The link redirects once to the form (Django hides the token from the address).
+        form_page = client.get(link.group(1), follow=True)
+        assert form_page.context["validlink"] is True
+        done = client.post(
+            form_page.redirect_chain[-1][0],
+            {"new_password1": "a brand new pass 42", "new_password2": "a brand new pass 42"},
+        )
+        assert done.status_code == 302
+        alice.refresh_from_db()
+        assert alice.check_password("a brand new pass 42")
+        # Used once: the same link no longer works.
+        again = client.get(link.group(1), follow=True)
+        assert again.context["validlink"] is False
+
+    def test_it_says_the_same_for_an_unknown_address(self, client, make_user):
+        make_user("alice")
+        response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:password_reset_done")
+        assert mail.outbox == []
+
+
+class TestUserModel:
+    def test_it_stores_addresses_in_lower_case(self, db):
+        user = User.objects.create_user(email="Alice@Example.ORG", password="x")
+        assert user.email == "alice@example.org"
+
+    def test_it_refuses_two_accounts_for_one_address(self, db):
+        from django.db import IntegrityError, transaction
+
+        User.objects.create_user(email="alice@example.org", password="x")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            User.objects.create_user(email="ALICE@example.org", password="x")
+        assert User.objects.count() == 1
+
+    def test_it_refuses_an_address_that_differs_only_in_case_at_the_database(self, db):
+        from django.db import IntegrityError, transaction
+
+        User.objects.create_user(email="alice@example.org", password="x")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            # Bypasses the manager's lower-casing, as the admin's form would.
+            User.objects.create(email="Alice@Example.org")
+        assert User.objects.count() == 1

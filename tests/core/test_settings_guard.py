@@ -1,0 +1,120 @@
+"""Start-up guards: a bad environment stops manage.py with one line naming the variable.
+
+Each test runs ``manage.py`` in a subprocess with a controlled environment:
+``CERCLE_ENV_FILE=""`` keeps the developer's ``.env`` out of it.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "CERCLE_ENV_FILE": "",
+        **variables,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def strong_key() -> str:
+    return secrets.token_urlsafe(50)
+
+
+def production(**overrides: str) -> dict[str, str]:
+    variables = {
+        "DEBUG": "0",
+        "SECRET_KEY": strong_key(),
+        "ALLOWED_HOSTS": "cercle.example.org",
+        "HTTPS": "1",
+    }
+    variables.update(overrides)
+    return {k: v for k, v in variables.items() if v is not None}
+
+
+def assert_one_line_naming(result: subprocess.CompletedProcess, variable: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Configuration error: " + variable), lines[0]
+    assert "Traceback" not in result.stderr
+
+
+class TestProductionGuard:
+    def test_it_refuses_a_missing_secret_key(self):
+        variables = production()
+        del variables["SECRET_KEY"]
+        assert_one_line_naming(manage("check", **variables), "SECRET_KEY")
+
+    @pytest.mark.parametrize(
+        "weak", ["changeme", "short-key", "a" * 60, "django-insecure-" + "x1y2z3" * 10]
+    )
+    def test_it_refuses_a_weak_secret_key(self, weak):
+        assert_one_line_naming(manage("check", **production(SECRET_KEY=weak)), "SECRET_KEY")
+
+    def test_it_refuses_empty_allowed_hosts(self):
+        assert_one_line_naming(manage("check", **production(ALLOWED_HOSTS="")), "ALLOWED_HOSTS")
+
+    def test_it_refuses_a_malformed_boolean(self):
+        assert_one_line_naming(manage("check", **production(HTTPS="maybe")), "HTTPS")
+
+    def test_it_lets_debug_run_without_a_key(self):
+        result = manage("check", DEBUG="1")
+        assert result.returncode == 0, result.stderr
+        assert "no issues" in result.stdout
+
+
+class TestServiceUrls:
+    @pytest.mark.parametrize("url", ["mysql://x", "nonsense", "postgres://host:5432/"])
+    def test_it_names_database_url_when_malformed(self, url):
+        assert_one_line_naming(manage("check", DEBUG="1", DATABASE_URL=url), "DATABASE_URL")
+
+    @pytest.mark.parametrize("url", ["http://x", "redis://", "redis://host:port/0"])
+    def test_it_names_redis_url_when_malformed(self, url):
+        assert_one_line_naming(manage("check", DEBUG="1", REDIS_URL=url), "REDIS_URL")
+
+    @pytest.mark.parametrize("command", [["migrate", "--noinput"], ["runserver", "127.0.0.1:1"]])
+    def test_it_names_database_url_when_the_database_is_unreachable(self, command):
+        # Port 1 on the loopback refuses at once: nothing listens there.
+        result = manage(*command, DEBUG="1", DATABASE_URL="postgres://nobody@127.0.0.1:1/cercle")
+        assert_one_line_naming(result, "DATABASE_URL: cannot connect")
+
+    def test_it_names_database_url_when_the_sqlite_folder_is_missing(self, tmp_path):
+        url = f"sqlite:///{tmp_path}/missing/folder/db.sqlite3"
+        result = manage("migrate", "--noinput", DEBUG="1", DATABASE_URL=url)
+        assert_one_line_naming(result, "DATABASE_URL: cannot connect")
+
+
+class TestDeployCheck:
+    def test_it_finds_no_issue_with_production_variables(self):
+        result = manage("check", "--deploy", **production())
+        assert result.returncode == 0, result.stderr
+        assert "System check identified no issues" in result.stdout
+        assert "WARNING" not in result.stdout + result.stderr
+        assert "?: (" not in result.stdout + result.stderr
+
+    def test_it_warns_without_https(self):
+        # The guard above is meaningful: the same check does complain when HTTPS is off.
+        result = manage("check", "--deploy", **production(HTTPS="0"))
+        assert "security.W" in result.stdout + result.stderr
+
+    def test_it_stays_clean_behind_a_proxy(self):
+        result = manage("check", "--deploy", **production(BEHIND_PROXY="1"))
+        assert result.returncode == 0, result.stderr
+        assert "System check identified no issues" in result.stdout
