@@ -9,7 +9,7 @@ log answers 404 to outsiders, as the pages do.
 from datetime import date, datetime
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 
 from config.api import bearer, session
 from core.errors import Invalid
@@ -178,7 +178,7 @@ def verify_decisions(request, org: str):
     operation_id="verify_decisions_copy",
     summary="Does the live log still contain this JSON export unchanged?",
 )
-def verify_copy(request, org: str, payload: dict):
+def verify_copy(request, org: str, payload: Body[dict]):
     organization = _organization(request, org)
     result = exports.check_copy(organization, payload)
     return {

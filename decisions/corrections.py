@@ -45,7 +45,7 @@ def supersede(
     """
     # The lock queues two corrections of the same entry, so only one wins.
     old = (
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(of=("self",))
         .select_related("organization", "circle")
         .filter(pk=decision.pk)
         .first()

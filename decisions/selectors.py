@@ -459,26 +459,34 @@ def text_diff(old: str, new: str) -> list[tuple[str, str]]:
 # Verification ----------------------------------------------------------------
 
 
-def _verify_key(organization_id: int) -> str:
-    return f"decisions:verify:{organization_id}"
+def _verify_key(organization_id: int, head_sequence: int, head_hash: str) -> str:
+    return f"decisions:verify:{organization_id}:{head_sequence}:{head_hash}"
 
 
 def cached_verification(organization) -> tuple[Verification, datetime]:
-    """The last full check of the chain (at most ten minutes old) and its time.
+    """The last full check of the chain at the current head (at most ten
+    minutes old), and when it ran.
 
-    A full check reads every entry; the log page shows a recent result and the
-    "verify" page runs it afresh.
+    A full check reads every entry; the log page shows a recent result for
+    the current head (a new entry starts a new check) and the "verify" page
+    runs it afresh.
     """
-    cached = cache.get(_verify_key(organization.pk))
+    head_sequence, head_hash = log_head(organization)
+    cached = cache.get(_verify_key(organization.pk, head_sequence, head_hash))
     if cached is None:
         cached = fresh_verification(organization)
     return cached
 
 
 def fresh_verification(organization) -> tuple[Verification, datetime]:
-    result = (verify_log(organization_id=organization.pk), timezone.now())
-    cache.set(_verify_key(organization.pk), result, VERIFY_CACHE_SECONDS)
-    return result
+    result = verify_log(organization_id=organization.pk)
+    checked = (result, timezone.now())
+    cache.set(
+        _verify_key(organization.pk, result.head_sequence, result.head_hash),
+        checked,
+        VERIFY_CACHE_SECONDS,
+    )
+    return checked
 
 
 def log_head(organization) -> tuple[int, str]:

@@ -156,3 +156,13 @@ def log(org, circles, alice, bob):
 def member_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The log page caches the chain check per head; tests start without it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
