@@ -169,3 +169,32 @@ class TestApi:
             "adopt_proposal",
             "step_back",
         } <= ids
+
+
+class TestInTurnRoundOnThePage:
+    def test_it_marks_the_current_speaker_and_records_an_answer_with_htmx(
+        self, client, team, proposal
+    ):
+        ana, bo = team.members[0], team.members[1]
+        services.open_clarifying(proposal=proposal, by=team.facilitator, start_with=bo.pk)
+        client.force_login(bo)
+        html = client.get(_detail(proposal)).content.decode()
+        assert f'data-speaker="{bo.pk}"' in html and "It is your turn." in html
+        answer = reverse("proposals:answer", kwargs={"org": "coop", "pk": proposal.pk})
+        r = client.post(
+            answer,
+            {"kind": "question", "text": "Which mill?", "idempotency_key": new_key()},
+            HTTP_HX_REQUEST="true",
+        )
+        body = r.content.decode()
+        assert r.status_code == 200 and "<html" not in body
+        assert "Your answer is recorded" in body and "Which mill?" in body
+        q = Response.objects.get(member=bo)
+        client.force_login(ana)
+        html = client.get(_detail(proposal)).content.decode()
+        reply = reverse(
+            "proposals:reply", kwargs={"org": "coop", "pk": proposal.pk, "response": q.pk}
+        )
+        assert reply in html
+        client.post(reply, {"text": "Kervignac", "idempotency_key": new_key()})
+        assert Response.objects.get(pk=q.pk).reply == "Kervignac"
