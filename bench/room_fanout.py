@@ -475,6 +475,7 @@ def main() -> int:
     )
     parser.add_argument("--seed", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
     if args.seed:
         seed(*args.seed)
         return 0
@@ -491,59 +492,64 @@ def main() -> int:
     cached = json.loads(cache.read_text()) if cache.exists() and not args.fresh else None
     secret_key = cached["secret_key"] if cached else secrets.token_urlsafe(50)
     env = server_env(secret_key, layers[0], args.pool)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}", flush=True)
     print(
         f"server: uvicorn --workers {args.workers} --ws {args.ws} --ws-max-size 65536, "
         f"REDIS_POOL_SIZE={args.pool}; client: one asyncio process on the same machine"
     )
     started = time.monotonic()
-    recreate_database()
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    users = max(SCENARIOS[s][0] * SCENARIOS[s][1] for s in scenarios)
     rooms = SCENARIOS["rooms"][0]
-    out = subprocess.run(
-        [sys.executable, __file__, "--seed", str(users), str(rooms)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    seeded = json.loads(out.stdout.strip().splitlines()[-1])
-    print(
-        f"set-up: {users} members, {rooms + 1} open meetings in {time.monotonic() - started:.0f} s"
-    )
+    if cached:
+        seeded = cached
+        print(f"set-up: reusing the database {DB_NAME} seeded earlier (--fresh rebuilds it)")
+    else:
+        recreate_database()
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, "--seed", str(users), str(rooms)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seeded = {**json.loads(out.stdout.strip().splitlines()[-1]), "secret_key": secret_key}
+        cache.parent.mkdir(exist_ok=True)
+        cache.write_text(json.dumps(seeded))
+        print(
+            f"set-up: {users} members, {rooms + 1} open meetings through the services, "
+            f"{time.monotonic() - started:.0f} s"
+        )
 
     figures = []
     log_dir = tempfile.mkdtemp(prefix="room-fanout-")
-    print(f"server logs: {log_dir}")
-    if True:
-        for layer in layers:
-            for name in scenarios:
-                n_rooms, per_room, actions, interval = SCENARIOS[name]
-                if args.size:
-                    n_rooms, per_room = args.size
-                env = server_env(secret_key, layer, args.pool)
-                side = {}
-                for label, app, cercle in (
-                    ("cercle", "config.asgi:application", True),
-                    ("floor", "bench.floor_asgi:application", False),
-                ):
-                    clear_connections()
-                    with uvicorn(
-                        app, env, workers=args.workers, ws=args.ws, log_dir=Path(log_dir)
-                    ) as port:
-                        run = Run(
-                            port, n_rooms, per_room, actions, interval, cercle=cercle, seeded=seeded
-                        )
-                        side[label] = describe(asyncio.run(run.run()))
-                figures.append({"layer": layer, "scenario": name, **side})
-                report(layer, name, n_rooms, per_room, side)
+    print(f"server logs: {log_dir}", flush=True)
+    for layer in layers:
+        for name in scenarios:
+            n_rooms, per_room, actions, interval = SCENARIOS[name]
+            if args.size:
+                n_rooms, per_room = args.size
+            env = server_env(secret_key, layer, args.pool)
+            side = {}
+            for label, app, cercle in (
+                ("cercle", "config.asgi:application", True),
+                ("floor", "bench.floor_asgi:application", False),
+            ):
+                clear_connections()
+                with uvicorn(
+                    app, env, workers=args.workers, ws=args.ws, log_dir=Path(log_dir)
+                ) as port:
+                    run = Run(
+                        port, n_rooms, per_room, actions, interval, cercle=cercle, seeded=seeded
+                    )
+                    side[label] = describe(asyncio.run(run.run()))
+            figures.append({"layer": layer, "scenario": name, **side})
+            report(layer, name, n_rooms, per_room, side)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     print(f"total {time.monotonic() - started:.0f} s")
