@@ -286,3 +286,57 @@ class TestIdempotency:
         services.answer(proposal=p, by=team.members[1], kind="object", text="x", key=key)
         services.answer(proposal=p, by=team.members[1], kind="object", text="x", key=key)
         assert Response.objects.count() == 1 and Objection.objects.count() == 1
+
+
+class TestChangeEventsAndReviews:
+    def test_it_announces_a_change_only_after_commit(
+        self, team, django_capture_on_commit_callbacks
+    ):
+        from core.events import subject_changed
+
+        heard = []
+
+        def listener(sender, subject, **kwargs):
+            heard.append(subject.pk)
+
+        subject_changed.connect(listener)
+        try:
+            p = services.create_proposal(
+                circle=team.circle, by=team.members[0], title="T", body=TEXT
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                services.present(proposal=p, by=team.facilitator)
+            assert heard == [p.pk]
+            heard.clear()
+            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                with pytest.raises(Conflict):
+                    services.present(proposal=p, by=team.facilitator)
+            assert heard == [] and callbacks == []
+        finally:
+            subject_changed.disconnect(listener)
+
+    def test_a_review_amends_and_supersedes_the_earlier_policy(self, client, team):
+        fay = team.facilitator
+
+        def adopt(p):
+            services.present(proposal=p, by=fay)
+            services.open_async_consent(
+                proposal=p, by=fay, deadline=timezone.now() + timedelta(days=1)
+            )
+            for u in team.participants:
+                services.answer(proposal=p, by=u, kind="consent")
+            p.refresh_from_db()
+            return p.decision
+
+        first = adopt(
+            services.create_proposal(circle=team.circle, by=team.members[0], title="A", body=TEXT)
+        )
+        client.force_login(team.members[1])
+        url = f"/o/coop/proposals/new/?circle=team&amends={first.sequence}"
+        assert "Review: A" in client.get(url).content.decode()
+        client.post(url, {"title": "A, reviewed", "body": AMENDED, "idempotency_key": new_key()})
+        review = Proposal.objects.get(title="A, reviewed")
+        assert review.amends == first
+        second = adopt(review)
+        assert second.supersedes == first and second.record["amends"] == first.sequence
+        assert verify_log(organization_id=team.organization.pk).ok
