@@ -34,7 +34,8 @@ run: $(STAMP) .env
 	@$(PY) manage.py seed_demo
 	@echo ""
 	@echo "Cercle is served on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
-	@$(PY) manage.py runserver $(HOST):$(PORT)
+	@# migrate ran the system checks just now; no reloader: one process, a quick start.
+	@$(PY) manage.py runserver $(HOST):$(PORT) --noreload --skip-checks
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
