@@ -113,3 +113,13 @@ def allowed_actions(state: str) -> list[str]:
 
 def next_state(state: str, action: str) -> str | None:
     return TRANSITIONS.get(state, {}).get(action)
+
+
+#: How the history names each recorded step (the table's actions, and the
+#: steps outside it).
+EVENT_LABELS = {
+    **{a.value: a.label for a in Action},
+    "create": _("Drafted"),
+    "edit_draft": _("Draft edited"),
+    "async_adopted": _("Adopted: everyone consented before the deadline"),
+}
