@@ -17,11 +17,19 @@ log = logging.getLogger(__name__)
 subject_changed = Signal()
 
 
-def changed(subject, *, using: str | None = None) -> None:
+def changed(subject, *, part: str = "", using: str | None = None) -> None:
+    """Announce after commit that ``subject`` changed.
+
+    ``part`` narrows it when only one aspect changed (``"presence"``: who is
+    in the room), so a listener can send less; empty means anything may have.
+    """
+
     def send() -> None:
         # A failing listener (say, Redis down) must not fail the request that
         # already committed: log it; clients resync when they reconnect.
-        for receiver, result in subject_changed.send_robust(sender=type(subject), subject=subject):
+        for receiver, result in subject_changed.send_robust(
+            sender=type(subject), subject=subject, part=part
+        ):
             if isinstance(result, Exception):
                 log.error("change listener %r failed for %s", receiver, subject, exc_info=result)
 

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from circles import selectors as circle_selectors
 from circles.models import Membership
+from core.participation import participants_override
 from elections.models import Election, Nomination
 from proposals import rounds
 from proposals.models import Round
@@ -21,27 +22,27 @@ def _authenticated(user) -> bool:
     return user is not None and user.is_authenticated
 
 
-def participants_for(election) -> list:
-    """Who takes part: outside a meeting, the circle's current members, in the
-    order they sit around the circle (the order they joined).
-
-    The one place that decides it, so a live meeting can later narrow it to
-    the members present.
-    """
-    memberships = (
-        Membership.objects.filter(circle_id=election.circle_id, left__isnull=True)
-        .select_related("user")
-        .order_by("joined", "pk")
-    )
-    return [m.user for m in memberships]
-
-
 def participant_ids(election) -> list[int]:
+    """Who takes part, in the order they sit around the circle.
+
+    Outside a meeting: the circle's current members (the order they joined).
+    When the election is the current item of an open meeting, the meeting
+    says who is present (``core.participation``). The one place that decides.
+    """
+    override = participants_override(election)
+    if override is not None:
+        return override
     return list(
         Membership.objects.filter(circle_id=election.circle_id, left__isnull=True)
         .order_by("joined", "pk")
         .values_list("user_id", flat=True)
     )
+
+
+def participants_for(election) -> list:
+    ids = participant_ids(election)
+    users = get_user_model().objects.in_bulk(ids)
+    return [users[i] for i in ids if i in users]
 
 
 def people_of(election, round_: Round | None = None) -> list:

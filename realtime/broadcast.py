@@ -23,15 +23,27 @@ def meetings_for(subject) -> list[Meeting]:
     return selectors.meetings_showing(subject)
 
 
-def broadcast_meeting(meeting: Meeting) -> None:
+def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
+    """Render the room (or only its presence) once and send it to the group.
+
+    Returns the HTML, which the view that made the change answers with, so
+    one change costs one render.
+    """
+    meeting = Meeting.objects.select_related(
+        "circle", "circle__organization", "facilitator", "secretary"
+    ).get(pk=meeting.pk)
+    if part == "presence":
+        html, kind = fragments.render_presence(meeting), "room.presence"
+    else:
+        html, kind = fragments.render_room(meeting), "room.fragment"
+        fragments.remember(meeting.pk, html)
+        fragments.hand_over(meeting.pk, html)
     layer = get_channel_layer()
-    if layer is None:
-        return
-    meeting = Meeting.objects.select_related("circle", "circle__organization").get(pk=meeting.pk)
-    html = fragments.render_room(meeting)
-    async_to_sync(layer.group_send)(meeting.group_name, {"type": "room.fragment", "html": html})
+    if layer is not None:
+        async_to_sync(layer.group_send)(meeting.group_name, {"type": kind, "html": html})
+    return html
 
 
-def on_subject_changed(sender, subject, **kwargs) -> None:
+def on_subject_changed(sender, subject, part="", **kwargs) -> None:
     for meeting in meetings_for(subject):
-        broadcast_meeting(meeting)
+        broadcast_meeting(meeting, part=part)

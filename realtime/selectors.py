@@ -4,7 +4,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from circles import selectors as circle_selectors
-from core.events import changed
 from realtime.models import AgendaItem, Attendance, Connection, Meeting
 
 
@@ -47,19 +46,15 @@ def meetings_showing(subject) -> list[Meeting]:
     return list(Meeting.objects.filter(q, state=Meeting.State.OPEN).distinct())
 
 
-def add_connection(*, meeting, user, channel_name) -> None:
+def add_connection(*, meeting_id, user, channel_name) -> None:
+    """Note an open socket (the consumer sends the presence update, coalesced)."""
     Connection.objects.get_or_create(
-        channel_name=channel_name, defaults={"meeting": meeting, "user": user}
+        channel_name=channel_name, defaults={"meeting_id": meeting_id, "user": user}
     )
-    changed(meeting)
 
 
-def remove_connection(*, meeting_id, channel_name) -> None:
-    deleted, _ = Connection.objects.filter(channel_name=channel_name).delete()
-    if deleted:
-        meeting = Meeting.objects.filter(pk=meeting_id).first()
-        if meeting is not None:
-            changed(meeting)
+def remove_connection(*, channel_name) -> None:
+    Connection.objects.filter(channel_name=channel_name).delete()
 
 
 def connected_user_ids(meeting) -> set[int]:

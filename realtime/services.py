@@ -183,7 +183,7 @@ def join(*, meeting, user) -> Attendance | None:
     attendance = meeting.attendance.filter(user=user, left__isnull=True).first()
     if attendance is None:
         attendance = Attendance.objects.create(meeting=meeting, user=user)
-        changed(meeting)
+        changed(meeting, part="presence")
     return attendance
 
 
@@ -204,7 +204,7 @@ def mark_attendance(*, meeting, user, present: bool, by) -> None:
         open_row.save(update_fields=["left"])
     else:
         return
-    changed(meeting)
+    changed(meeting, part="presence")
 
 
 @transaction.atomic

@@ -189,8 +189,13 @@ def item_move(request, org, meeting_id, item_id):
 
 def _after_action(request, meeting, *, fallback=None):
     if request.htmx:
-        meeting.refresh_from_db()
-        return HttpResponse(fragments.render_room(meeting))
+        # The broadcast after commit rendered the room in this thread just
+        # now; answer with the same HTML instead of rendering it again.
+        html = fragments.take_over(meeting.pk)
+        if html is None:
+            meeting.refresh_from_db()
+            html = fragments.render_room(meeting)
+        return HttpResponse(html)
     return HttpResponseRedirect(fallback or meeting.room_url())
 
 

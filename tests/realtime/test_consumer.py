@@ -35,7 +35,7 @@ async def _open(room_setup, cookie_for, who="ana"):
 async def drain(ws) -> list[str]:
     """Everything pushed so far (the whole room, then presence updates)."""
     out = []
-    while not await ws.receive_nothing(timeout=0.3):
+    while not await ws.receive_nothing(timeout=consumers.PRESENCE_DELAY + 0.5):
         out.append(await ws.receive_from())
     return out
 
