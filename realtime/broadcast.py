@@ -23,6 +23,14 @@ def meetings_for(subject) -> list[Meeting]:
     return selectors.meetings_showing(subject)
 
 
+def part_for(subject, part: str) -> str:
+    """A proposal or an election changes the room's current item (and the
+    minutes) only; a meeting says what changed, or everything."""
+    if not isinstance(subject, Meeting):
+        return "item"
+    return part
+
+
 def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
     """Render the room (or only its presence) once and send it to the group.
 
@@ -34,6 +42,10 @@ def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
     ).get(pk=meeting.pk)
     if part == "presence":
         html, kind = fragments.render_presence(meeting), "room.presence"
+    elif part in fragments.PARTS:
+        html, kind = fragments.render_part(meeting, part), "room.partial"
+        fragments.forget(meeting.pk)  # the whole room held here is now out of date
+        fragments.hand_over(meeting.pk, html)
     else:
         html, kind = fragments.render_room(meeting), "room.fragment"
         fragments.remember(meeting.pk, html)
@@ -46,4 +58,4 @@ def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
 
 def on_subject_changed(sender, subject, part="", **kwargs) -> None:
     for meeting in meetings_for(subject):
-        broadcast_meeting(meeting, part=part)
+        broadcast_meeting(meeting, part=part_for(subject, part))

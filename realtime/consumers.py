@@ -140,6 +140,11 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         fragments.remember(self.meeting_id, event["html"])
         await self.send(text_data=event["html"])
 
+    async def room_partial(self, event):
+        """Only what a change touched; the whole room held here is stale now."""
+        fragments.forget(self.meeting_id)
+        await self.send(text_data=event["html"])
+
     async def room_presence(self, event):
         """Who is present and connected (coalesced)."""
         await self.send(text_data=event["html"])

@@ -38,6 +38,23 @@ def render_room(meeting) -> str:
     return render_to_string(TEMPLATE, {**room_context(meeting), "oob": True})
 
 
+# What each kind of change re-renders: the partials of fragments.html.
+PARTS = {
+    "timer": ["timer"],
+    "item": ["item", "minutes"],
+}
+
+
+def render_part(meeting, part: str) -> str:
+    """Only the fragments a change touched (a timer set, an answer given)."""
+    if part == "timer":
+        context = {"meeting": meeting, "server_now": timezone.now()}
+    else:
+        context = room_context(meeting)
+    context["oob"] = True
+    return "".join(render_to_string(f"{TEMPLATE}#{name}", context) for name in PARTS[part])
+
+
 def render_presence(meeting) -> str:
     """Only who is present and connected: what a socket opening or closing,
     or a member entering, changes. Far cheaper than the whole room."""

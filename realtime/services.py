@@ -238,7 +238,7 @@ def set_timer(*, meeting, seconds: int, by) -> Meeting:
         raise Invalid(_("A timer runs between 0 seconds and 3 hours."), field="seconds")
     meeting.timer_ends = timezone.now() + timedelta(seconds=int(seconds)) if seconds else None
     meeting.save(update_fields=["timer_ends"])
-    changed(meeting)
+    changed(meeting, part="timer")
     return meeting
 
 
@@ -254,7 +254,7 @@ def save_notes(*, item, notes: str, by) -> AgendaItem:
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
     item.notes = notes
     item.save(update_fields=["notes"])
-    changed(meeting)
+    changed(meeting, part="item")
     return item
 
 

@@ -8,6 +8,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
+from django.utils.timezone import localtime
 
 from config.asgi import application
 from realtime import consumers, fragments, services
@@ -168,3 +169,45 @@ def test_the_channel_layer_is_redis_when_redis_url_is_set():
         assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["max_connections"] > 0
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
+
+
+class TestWhatIsSent:
+    async def test_a_timer_pushes_only_the_timer(self, room_setup, cookie_for):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+        await database_sync_to_async(services.set_timer)(meeting=meeting, seconds=120, by=fac)
+        pushed = await ws.receive_from(timeout=3)
+        assert 'id="room-timer"' in pushed and "data-ends=" in pushed
+        assert 'id="room-agenda"' not in pushed
+        await ws.disconnect()
+
+    async def test_a_socket_opened_after_a_partial_change_gets_the_current_room(
+        self, room_setup, cookie_for
+    ):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+        first = await _open(room_setup, cookie_for, "ana")
+        await drain(first)
+        await database_sync_to_async(services.set_timer)(meeting=meeting, seconds=300, by=fac)
+        await drain(first)
+        second = await _open(room_setup, cookie_for, "bo")
+        whole = (await drain(second))[0]
+        ends = (
+            await database_sync_to_async(meeting.__class__.objects.get)(pk=meeting.pk)
+        ).timer_ends
+        assert 'id="room-agenda"' in whole
+        assert localtime(ends).isoformat()[:19] in whole  # the timer set before it connected
+        await first.disconnect()
+        await second.disconnect()
+
+    async def test_arrivals_are_announced_by_a_small_presence_update(self, room_setup, cookie_for):
+        first = await _open(room_setup, cookie_for, "ana")
+        await drain(first)
+        second = await _open(room_setup, cookie_for, "bo")
+        update = (await drain(first))[-1]
+        assert 'id="room-presence"' in update
+        assert 'id="room-agenda"' not in update
+        await first.disconnect()
+        await second.disconnect()
