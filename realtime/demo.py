@@ -8,27 +8,34 @@ from core import demo
 from realtime import services
 from realtime.models import Meeting
 
-TITLE = "Réunion mensuelle du cercle Alimentation"
+# (circle slug, title, facilitator, secretary, a report to open with)
+MEETINGS = [
+    ("breizh-coop", "Réunion mensuelle du cercle général", "yann", "nolwenn", "Tour d'inclusion"),
+    ("approvisionnement", "Réunion du cercle Approvisionnement", "gwen", "soazig", "Tournées"),
+]
 
 
 def seed(ctx: dict) -> None:
-    circle = ctx.get("circles", {}).get("alimentation")
+    for slug, title, facilitator, secretary, report in MEETINGS:
+        _meeting(ctx, slug, title, facilitator, secretary, report)
+
+
+def _meeting(ctx, slug, title, facilitator_key, secretary_key, report) -> None:
+    circle = ctx.get("circles", {}).get(slug)
     people = ctx.get("people", {})
-    if circle is None or Meeting.objects.filter(circle=circle, title=TITLE).exists():
+    if circle is None or Meeting.objects.filter(circle=circle, title=title).exists():
         return
-    facilitator = people["soazig"]
+    facilitator = people[facilitator_key]
     meeting = services.schedule_meeting(
         circle=circle,
-        title=TITLE,
+        title=title,
         scheduled_start=timezone.now().replace(minute=0, second=0, microsecond=0)
         + timedelta(days=1, hours=2),
         facilitator=facilitator,
-        secretary=people["gwen"],
+        secretary=people[secretary_key],
         by=facilitator,
     )
-    services.add_item(
-        meeting=meeting, kind="report", title="Nouvelles des épiceries", by=facilitator
-    )
+    services.add_item(meeting=meeting, kind="report", title=report, by=facilitator)
     from elections.models import Election
     from proposals.models import Proposal
 

@@ -1,17 +1,21 @@
 """What the room shows of the current agenda item's process.
 
-The proposals and elections apps render their own partials; this module gives
-the room the context for them, without a viewer (so the same HTML goes to
-everyone, and hidden answers are never in it): the subject, its open round,
-the speakers in order with who has answered (not what), and the progress.
+The proposals and elections apps render their own partials; this module
+renders their viewer-independent parts for the room (once per change, the
+same HTML for everyone, so hidden answers and nominations are never in it)
+and, per viewer over HTTP, their own section with the viewer's form and
+buttons (``render_mine``).
 """
 
 from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from proposals import rounds
 
 
 def round_context(subject) -> dict:
+    """The open round: speakers in order, who has answered (never what)."""
     current_round = rounds.open_round_of(subject)
     if current_round is None:
         return {"round": None}
@@ -26,17 +30,45 @@ def round_context(subject) -> dict:
         }
         for uid in current_round.speakers
     ]
-    visible = []
-    if current_round.mode == current_round.Mode.IN_TURN:
-        # In turn, answers are public as they are given.
-        visible = list(rounds.current_responses(current_round))
     return {
         "round": current_round,
         "speakers": speakers,
         "answered": len([s for s in speakers if s["answered"]]),
         "expected": len(speakers),
-        "responses": visible,
     }
+
+
+def _shared_proposal(proposal) -> str:
+    from proposals import selectors
+
+    context = {**selectors.process_data(proposal), "organization": proposal.circle.organization}
+    return render_to_string("realtime/_proposal.html", context)
+
+
+def _shared_election(election) -> str:
+    from elections import selectors
+
+    round_ = selectors.current_round(election)
+    past = selectors.consent_rounds(election)
+    context = {
+        "election": election,
+        "organization": election.circle.organization,
+        "circle": election.circle,
+        "role": election.role,
+        "forms": {},
+        "facilitating": False,
+        "states": [
+            (value, label)
+            for value, label in election.State.choices
+            if value != election.State.CANCELLED
+        ],
+        "nomination_progress": selectors.nomination_progress(election),
+        "change_progress": selectors.change_progress(election),
+        # Without a viewer: nominations only once shown, answers only as allowed.
+        "grid": selectors.grid(election, None),
+        "round": selectors.round_view(round_ or (past[-1] if past else None), None),
+    }
+    return render_to_string("realtime/_election.html", context)
 
 
 def subject_context(item, meeting) -> dict | None:
@@ -45,4 +77,25 @@ def subject_context(item, meeting) -> dict | None:
     subject = item.proposal or item.election
     if subject is None:
         return {"kind": item.kind, "object": None, "round": None}
-    return {"kind": item.kind, "object": subject, **round_context(subject)}
+    html = _shared_proposal(subject) if item.proposal_id else _shared_election(subject)
+    return {"kind": item.kind, "object": subject, "html": mark_safe(html), **round_context(subject)}  # noqa: S308 - rendered by our templates
+
+
+def render_mine(request, item) -> str:
+    """The viewer's own section of the current item (form, buttons), rendered
+    by the app that runs it; the room hides the parts it already shows."""
+    if item is None:
+        return ""
+    if item.proposal_id:
+        from proposals.views import _context
+
+        return render_to_string(
+            "proposals/detail.html#proposal-process", _context(request, item.proposal), request
+        )
+    if item.election_id:
+        from elections.views import _context
+
+        return render_to_string(
+            "elections/election.html#election", _context(request, item.election), request
+        )
+    return ""

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from circles import selectors as circle_selectors
 from circles.models import Circle
 from core.errors import DomainError, Invalid
 from core.idempotency import new_key
-from realtime import fragments, selectors, services
+from realtime import fragments, selectors, services, subjects
 from realtime.forms import AgendaItemForm, MeetingForm, NotesForm, TimerForm
 from realtime.models import AgendaItem, Meeting
 
@@ -308,7 +309,12 @@ def room_me(request, org, meeting_id):
     update never replaces what someone is typing."""
     meeting = _meeting(request, org, meeting_id)
     context = fragments.room_context(meeting)
-    context.update({"viewer_role": _viewer_role(request.user, meeting), "key": new_key()})
+    context.update(
+        {
+            "viewer_role": _viewer_role(request.user, meeting),
+            "mine": mark_safe(subjects.render_mine(request, context["current"])),  # noqa: S308
+        }
+    )
     return render(request, "realtime/room_me.html", context)
 
 

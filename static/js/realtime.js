@@ -42,12 +42,15 @@
     }
     lastProgress = progress;
     var round = item.dataset.round || "";
-    var mine_part = document.querySelector("#my-part > [data-round]");
-    var formRound = mine_part ? mine_part.dataset.round || "" : null;
-    if (lastRound !== null && round !== lastRound) {
-      announce(round ? document.documentElement.lang === "fr" ? "Nouveau tour" : "A round started" : "");
+    var step = (item.dataset.item || "") + "|" + (item.dataset.subjectState || "") + "|" + round;
+    var mine = document.querySelector("#my-part > [data-item]");
+    var mineStep = mine ? (mine.dataset.item || "") + "|" + (mine.dataset.subjectState || "") + "|" + (mine.dataset.round || "") : null;
+    if (lastRound !== null && round !== lastRound && round) {
+      announce(document.documentElement.lang === "fr" ? "Un tour commence" : "A round started");
     }
-    if (formRound !== null && formRound !== round) {
+    // The viewer's own form follows the step (item, state, round); within the
+    // same step it is never replaced, so nothing typed is lost.
+    if (mineStep !== null && mineStep !== step) {
       body.dispatchEvent(new CustomEvent("cercle:roundchange"));
     }
     lastRound = round;
