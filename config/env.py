@@ -78,12 +78,24 @@ def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     else:
-        # Kept open between requests: a new PostgreSQL connection per request
-        # costs several milliseconds (measured in bench/room_fanout.py).
-        config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=60)
-        config["CONN_HEALTH_CHECKS"] = True
         config.setdefault("OPTIONS", {})
         config["OPTIONS"].setdefault("connect_timeout", 5)
+        pool_max = env_int("DB_POOL_MAX", default=20)
+        if pool_max > 0:
+            # A connection pool (psycopg_pool), not CONN_MAX_AGE: under ASGI each
+            # request runs in a thread of its own, so per-thread persistent
+            # connections pile up until PostgreSQL refuses clients (measured in
+            # bench/room_fanout.py), while opening one per request costs
+            # milliseconds. The pool bounds and reuses them.
+            config["CONN_MAX_AGE"] = 0
+            config["OPTIONS"]["pool"] = {
+                "min_size": env_int("DB_POOL_MIN", default=2),
+                "max_size": pool_max,
+                "timeout": 10,
+            }
+        else:
+            config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+            config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
