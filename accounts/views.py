@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -38,6 +39,8 @@ def profile(request):
         form = ProfileForm(request.POST)
         if form.is_valid():
             services.update_profile(user=user, **form.cleaned_data)
+            # Say it in the language just chosen: the next page is in it.
+            translation.activate(form.cleaned_data["language"])
             messages.success(request, _("Your profile is saved."))
             response = HttpResponseRedirect(reverse("accounts:profile"))
             response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")

@@ -243,8 +243,12 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 # Internationalisation -------------------------------------------------------
-LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# The language of visitors whose browser asks for neither (the first users are
+# French collectives). The test configuration sets "en".
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="fr")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ConfigError(f"LANGUAGE_CODE: expected one of fr, en; got {LANGUAGE_CODE!r}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
@@ -332,5 +336,8 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
         # runserver's access log has a handler of its own: print each line once.
         "django.channels.server": {"handlers": ["console"], "propagate": False},
+        # The pool retries a refused connection and warns each time; the final
+        # error is raised (and named by manage.py) anyway.
+        "psycopg.pool": {"level": "ERROR"},
     },
 }
