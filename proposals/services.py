@@ -21,6 +21,7 @@ from circles import selectors as circle_selectors
 from core import events
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import first_time, parse_key
+from core.participation import participants_override
 from decisions.models import Decision
 from decisions.services import record_decision
 from proposals import rounds
@@ -162,7 +163,10 @@ def participants_for(proposal) -> list[int]:
 
 def _participants(proposal, participants: Sequence[int] | None) -> list[int]:
     if participants is None:
-        return participants_for(proposal)
+        # In a live meeting the members present take part (the meeting app
+        # says who, through core.participation); elsewhere the whole circle.
+        present = participants_override(proposal)
+        return present if present is not None else participants_for(proposal)
     members = set(participants_for(proposal))
     ids = [int(p) for p in participants]
     if not set(ids) <= members:

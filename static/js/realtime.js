@@ -106,6 +106,21 @@
     var banner = document.getElementById("room-connection");
     if (banner) banner.hidden = false;
   });
+  // The answer to an action in a pushed fragment (open, go to an item…) carries
+  // the room too. When the broadcast arrived first and replaced the form, the
+  // room already shows that state or a newer one: skip the answer (htmx could
+  // not place its fragments relative to a form that left the page anyway).
+  // htmx fires beforeSwap on the target, which no longer bubbles to the
+  // document once detached: listen on the target itself, from the request on.
+  function skipIfGone(event) {
+    if (!document.body.contains(event.target)) event.detail.shouldSwap = false;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target || event.detail.elt;
+    if (target && target !== document.body) {
+      target.addEventListener("htmx:beforeSwap", skipIfGone, { once: true });
+    }
+  });
   // Forms inside pushed fragments carry an empty key: give each request one.
   document.addEventListener("htmx:configRequest", function (event) {
     var params = event.detail.parameters;
