@@ -37,8 +37,11 @@ run: $(STAMP) .env
 	@# migrate ran the system checks just now; no reloader: one process, a quick start.
 	@$(PY) manage.py runserver $(HOST):$(PORT) --noreload --skip-checks
 
+# Two test processes by default (the machines have two cores); TEST_WORKERS=0
+# runs them in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

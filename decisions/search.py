@@ -2,8 +2,9 @@
 
 PostgreSQL: the stored tsvector of the organization's language (migration
 0004: French or English stemming, GIN-indexed), ``websearch_to_tsquery`` for
-the reader's words, ``ts_rank`` for the order and ``ts_headline`` for the
-snippet, computed only for the page of results. SQLite: every word must
+the reader's words, ``ts_rank`` for the order (over the newest
+MAX_CANDIDATES matches) and ``ts_headline`` for the snippet, computed only for
+the page of results. SQLite: every word must
 appear in the title or the body (case-insensitive), newest first, with a
 snippet cut around the first match.
 
@@ -21,6 +22,10 @@ from decisions.models import Decision
 from decisions.selectors import LogFilters, apply_filters, log_queryset
 
 MAX_RESULTS = 50
+# Ranking reads every candidate's vector: a common word would rank the whole
+# log. The newest MAX_CANDIDATES matches are ranked (found through the GIN
+# index); older matches are reached with the date filters.
+MAX_CANDIDATES = 1000
 MAX_QUERY = 200
 # Control characters cannot occur in a reader's query, so they mark the
 # highlighted words in ts_headline's output without any HTML.
@@ -76,22 +81,36 @@ def _search_postgres(organization, query: str, filters: LogFilters) -> list[Hit]
     qs = apply_filters(log_queryset(organization), organization, filters)
     # The candidate ids, ranked, come from one indexed query; the filters are
     # those of the log (circle, kind, …) expressed by the ORM as a subquery.
-    ids_sql, ids_params = qs.values("pk").query.sql_with_params()
+    ids_sql, ids_params = qs.order_by().values("pk").query.sql_with_params()
     sql = f"""
         SELECT hit.id, hit.rank,
                ts_headline(%s::regconfig, d.title || ' — ' || d.body, hit.q,
                            %s) AS snippet
         FROM (
-            SELECT d.id, ts_rank(d.{column}, q) AS rank, q
-            FROM decisions_decision d, websearch_to_tsquery(%s::regconfig, %s) q
-            WHERE d.organization_id = %s AND d.{column} @@ q AND d.id IN ({ids_sql})
-            ORDER BY rank DESC, d.sequence DESC
+            SELECT c.id, ts_rank(c.vector, c.q) AS rank, c.q, c.sequence
+            FROM (
+                SELECT d.id, d.sequence, d.{column} AS vector, q
+                FROM decisions_decision d, websearch_to_tsquery(%s::regconfig, %s) q
+                WHERE d.organization_id = %s AND d.{column} @@ q AND d.id IN ({ids_sql})
+                ORDER BY d.sequence DESC
+                LIMIT %s
+            ) c
+            ORDER BY rank DESC, c.sequence DESC
             LIMIT %s
         ) hit JOIN decisions_decision d ON d.id = hit.id
         ORDER BY hit.rank DESC, d.sequence DESC
     """  # noqa: S608 - the column comes from CONFIGS, values are parameters
     options = f"StartSel={START},StopSel={STOP},MaxWords=30,MinWords=10,MaxFragments=2"
-    params = [config, options, config, query, organization.pk, *ids_params, MAX_RESULTS]
+    params = [
+        config,
+        options,
+        config,
+        query,
+        organization.pk,
+        *ids_params,
+        MAX_CANDIDATES,
+        MAX_RESULTS,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
