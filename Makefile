@@ -57,7 +57,7 @@ bench: $(STAMP)
 # Regenerates the French catalogue (needs GNU gettext); the compiled .mo is
 # committed so that a fresh machine needs no system package.
 messages: $(STAMP)
-	DEBUG=1 $(PY) manage.py makemessages -l fr --no-location --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(PY) manage.py makemessages -l fr --no-location -e html,txt,py,svg --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*'
 	DEBUG=1 $(PY) manage.py compilemessages -l fr --ignore '.venv/*'
 
 clean:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from circles import selectors
 from circles.health import Health
@@ -85,7 +86,12 @@ class Link:
 
     @property
     def label(self) -> str:
-        return "L" if self.kind == "leader" else "D"
+        # One letter: L(eader)/D(elegate); in French R(esponsable)/D(élégué·e).
+        return (
+            pgettext("leader's initial", "L")
+            if self.kind == "leader"
+            else pgettext("delegate's initial", "D")
+        )
 
     @property
     def label_x(self) -> float:
