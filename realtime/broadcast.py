@@ -37,9 +37,10 @@ def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
     Returns the HTML, which the view that made the change answers with, so
     one change costs one render.
     """
-    meeting = Meeting.objects.select_related(
-        "circle", "circle__organization", "facilitator", "secretary"
-    ).get(pk=meeting.pk)
+    if part != "timer":  # the timer needs nothing but the meeting row itself
+        meeting = Meeting.objects.select_related(
+            "circle", "circle__organization", "facilitator", "secretary"
+        ).get(pk=meeting.pk)
     if part == "presence":
         html, kind = fragments.render_presence(meeting), "room.presence"
     elif part in fragments.PARTS:

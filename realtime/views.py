@@ -31,12 +31,21 @@ def _organization(request, org):
 
 
 def _meeting(request, org, meeting_id) -> Meeting:
-    organization = _organization(request, org)
-    return get_object_or_404(
-        Meeting.objects.select_related("circle", "circle__organization", "facilitator"),
-        pk=meeting_id,
-        circle__organization=organization,
+    """The meeting, if the viewer may read its organization (else 404).
+
+    One query for the meeting and its organization, one for the membership:
+    room actions are the hottest requests of a live meeting.
+    """
+    meeting = (
+        Meeting.objects.select_related("circle", "circle__organization", "facilitator")
+        .filter(pk=meeting_id, circle__organization__slug=org)
+        .first()
     )
+    if meeting is None or not circle_selectors.can_read_organization(
+        request.user, meeting.circle.organization
+    ):
+        raise Http404
+    return meeting
 
 
 def _viewer_role(user, meeting) -> str:
