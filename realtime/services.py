@@ -16,7 +16,7 @@ from core.events import changed
 from core.idempotency import first_time
 from decisions.models import Decision
 from decisions.services import record_decision
-from realtime.models import AgendaItem, Attendance, Meeting
+from realtime.models import AgendaItem, Attendance, Connection, Meeting
 
 MAX_NOTES = 20_000
 
@@ -299,6 +299,8 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
     meeting.ended = now
     meeting.notes = notes
     Attendance.objects.filter(meeting=meeting, left__isnull=True).update(left=now)
+    # Sockets of a closed room are sent away; rows a crashed process left behind go too.
+    Connection.objects.filter(meeting=meeting).delete()
     body_lines = [f"{i['position']}. {i['title']} — {i['outcome']}" for i in items]
     minutes = record_decision(
         organization=meeting.circle.organization,
