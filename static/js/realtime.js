@@ -121,6 +121,16 @@
       target.addEventListener("htmx:beforeSwap", skipIfGone, { once: true });
     }
   });
+  // A refused room action (4xx) answers with a message for #room-alert:
+  // show it (htmx leaves error answers unswapped by default).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var text = event.detail.serverResponse || "";
+    if (status >= 400 && status < 500 && text.indexOf('id="room-alert"') !== -1) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   // Forms inside pushed fragments carry an empty key: give each request one.
   document.addEventListener("htmx:configRequest", function (event) {
     var params = event.detail.parameters;
