@@ -58,11 +58,13 @@ def _is_member(request, organization) -> bool:
 
 def _review_url(organization, decision) -> str | None:
     """ "Start a review" opens a proposal amending the policy, once proposals has the page."""
+    if decision.circle_id is None:
+        return None
     try:
         url = reverse("proposals:create", kwargs={"org": organization.slug})
     except NoReverseMatch:
         return None
-    return f"{url}?amends={decision.sequence}"
+    return f"{url}?circle={decision.circle.slug}&amends={decision.sequence}"
 
 
 # The log -----------------------------------------------------------------------
