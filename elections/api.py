@@ -54,6 +54,7 @@ class ElectionOut(Schema):
     nominated: int
     participants: int
     allowed_steps: list[str]
+    role_change: dict | None = None
 
 
 class NominationOut(Schema):
@@ -128,10 +129,13 @@ class TermIn(KeyIn):
 
 
 class ReviewIn(KeyIn):
-    consent_note: str
+    reason: str
     description: str | None = None
     qualifications: list[str] | None = None
     default_term_months: int | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    mode: str = "reveal"
 
 
 class NominateIn(KeyIn):
@@ -210,6 +214,8 @@ def _out(election, user) -> dict:
         "nominated": done,
         "participants": expected,
         "allowed_steps": services.allowed_steps(election, user),
+        # What would change (before/after) and why; the round is read apart.
+        "role_change": election.role_change,
     }
 
 
@@ -282,18 +288,7 @@ def get_grid(request, org: str, election_id: int):
     }
 
 
-@router.get(
-    "/orgs/{org}/elections/{election_id}/round",
-    response=RoundOut,
-    operation_id="get_election_round",
-    description="The open consent round, or else the last one.",
-)
-def get_round(request, org: str, election_id: int):
-    election = _election(request, org, election_id)
-    all_rounds = selectors.consent_rounds(election)
-    view = selectors.round_view(all_rounds[-1] if all_rounds else None, request.user)
-    if view is None:
-        raise NotFound(_("No consent round yet."))
+def _round_out(view) -> dict:
     round_ = view["round"]
     return {
         "id": round_.pk,
@@ -314,6 +309,36 @@ def get_round(request, org: str, election_id: int):
             for s in view["speakers"]
         ],
     }
+
+
+@router.get(
+    "/orgs/{org}/elections/{election_id}/role-change/round",
+    response=RoundOut,
+    operation_id="get_election_role_change_round",
+    description="The consent round on the change of the role on the table; a reveal "
+    "round shows only the caller's own answer until it closes.",
+)
+def get_role_change_round(request, org: str, election_id: int):
+    election = _election(request, org, election_id)
+    view = selectors.role_change_view(election, request.user)
+    if view is None or view["round"] is None:
+        raise NotFound(_("No change of the role is on the table."))
+    return _round_out(view["round"])
+
+
+@router.get(
+    "/orgs/{org}/elections/{election_id}/round",
+    response=RoundOut,
+    operation_id="get_election_round",
+    description="The open consent round, or else the last one.",
+)
+def get_round(request, org: str, election_id: int):
+    election = _election(request, org, election_id)
+    all_rounds = selectors.consent_rounds(election)
+    view = selectors.round_view(all_rounds[-1] if all_rounds else None, request.user)
+    if view is None:
+        raise NotFound(_("No consent round yet."))
+    return _round_out(view)
 
 
 @router.get(
@@ -385,13 +410,38 @@ _action(
     "Change the term (setup)",
 )  # fmt: skip
 _action(
-    "review-role", "review_election_role", ReviewIn,
+    "review-role", "propose_election_role_change", ReviewIn,
     lambda e, u, p: services.review_role(
-        election=e, by=u, consent_note=p.consent_note, description=p.description,
+        election=e, by=u, reason=p.reason, description=p.description,
         qualifications=p.qualifications, default_term_months=p.default_term_months,
+        term_start=p.term_start, term_end=p.term_end, mode=p.mode, idempotency_key=_key(p),
+    ),
+    "Propose a change of the role or term and open its consent round (setup)",
+)  # fmt: skip
+_action(
+    "role-change/answer", "answer_election_role_change", AnswerIn,
+    lambda e, u, p: services.answer_role_change(
+        election=e, by=u, position=p.position, reason=p.reason, concern=p.concern,
         idempotency_key=_key(p),
     ),
-    "Record a consented change of the role (setup)",
+    "Consent or object (with a reason) to the change of the role",
+)  # fmt: skip
+_action(
+    "role-change/skip-speaker", "skip_election_role_change_speaker", KeyIn,
+    lambda e, u, p: services.skip_role_speaker(election=e, by=u, idempotency_key=_key(p)),
+    "Move the round on the change of the role to the next speaker",
+)  # fmt: skip
+_action(
+    "role-change/close", "close_election_role_change", KeyIn,
+    lambda e, u, p: services.close_role_change(election=e, by=u, idempotency_key=_key(p)),
+    "Close the round on the change: applied if all consented, else kept to amend or drop",
+)  # fmt: skip
+_action(
+    "role-change/drop", "drop_election_role_change", ReasonIn,
+    lambda e, u, p: services.drop_role_change(
+        election=e, by=u, reason=p.reason, idempotency_key=_key(p)
+    ),
+    "Drop the change of the role on the table",
 )  # fmt: skip
 _action(
     "start-nominating", "start_nominating", KeyIn,

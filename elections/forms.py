@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.idempotency import new_key
-from proposals.models import Response
+from proposals.models import Response, Round
 
 
 class PersonField(forms.ChoiceField):
@@ -71,11 +71,23 @@ class ReviewRoleForm(ActionForm):
     default_term_months = forms.IntegerField(
         label=_("Default term (months)"), min_value=1, max_value=60
     )
-    consent_note = forms.CharField(
-        label=_("How the circle consented"),
-        help_text=_("Who consented, and any concern voiced. Recorded with the change."),
+    term_start = forms.DateField(
+        label=_("Term start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end = forms.DateField(label=_("Term end"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Why this change"),
+        help_text=_("The circle consents to it in a round before it is applied."),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
+    )
+    mode = forms.ChoiceField(
+        label=_("Round"),
+        choices=[
+            (Round.Mode.REVEAL, _("Reveal: answers hidden until the round closes")),
+            (Round.Mode.IN_TURN, _("In turn: one after the other")),
+        ],
+        initial=Round.Mode.REVEAL,
     )
 
 

@@ -58,6 +58,17 @@ class Election(models.Model):
         related_name="+",
     )
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # A change of the role (and/or the term) on the table during the setup: a
+    # small consent step of its own. ``role_change`` holds what would change
+    # (only the changed keys, before and after) and the reason; the round is
+    # the last consent round opened on it.
+    role_change = models.JSONField(_("proposed change of the role"), null=True, blank=True)
+    role_change_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    role_change_round = models.ForeignKey(
+        "proposals.Round", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -79,6 +90,15 @@ class Election(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="cancelled") | ~Q(cancel_reason=""),
                 name="cancelled_election_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(role_change__isnull=True, role_change_by__isnull=True)
+                | Q(role_change__isnull=False, role_change_by__isnull=False),
+                name="election_role_change_has_its_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(role_change__isnull=True) | Q(state="setup"),
+                name="election_role_change_only_in_setup",
             ),
             models.UniqueConstraint(
                 fields=["role"],

@@ -191,12 +191,48 @@ def grid_record(election) -> list[dict]:
     return out
 
 
+def role_round_ids(election) -> set[int]:
+    """The rounds opened on a change of the role (not on a nominee)."""
+    return {
+        e.data.get("round")
+        for e in election.events.filter(action="review_role")
+        if e.data.get("round") is not None
+    } | ({election.role_change_round_id} if election.role_change_round_id else set())
+
+
 def consent_rounds(election) -> list[Round]:
-    return list(rounds.rounds_of(election).filter(kind=Round.Kind.CONSENT).order_by("pk"))
+    """The consent rounds on a proposed nominee, oldest first."""
+    return list(
+        rounds.rounds_of(election)
+        .filter(kind=Round.Kind.CONSENT)
+        .exclude(pk__in=role_round_ids(election))
+        .order_by("pk")
+    )
 
 
 def current_round(election) -> Round | None:
-    return rounds.open_round_of(election)
+    """The open consent round on a proposed nominee (not on a role change)."""
+    round_ = rounds.open_round_of(election)
+    if round_ is None or round_.pk in role_round_ids(election):
+        return None
+    return round_
+
+
+def role_change_view(election, viewer) -> dict | None:
+    """The change of the role on the table (before → after) and its last
+    round as ``viewer`` may see it; None when there is nothing to show."""
+    if election.role_change is None:
+        return None
+    changes = election.role_change.get("changes", {})
+    return {
+        "reason": election.role_change.get("reason", ""),
+        "by": election.role_change_by,
+        "description": changes.get("description"),
+        "qualifications": changes.get("qualifications"),
+        "default_term_months": changes.get("default_term_months"),
+        "term": changes.get("term"),
+        "round": round_view(election.role_change_round, viewer),
+    }
 
 
 def round_view(round_: Round | None, viewer) -> dict | None:

@@ -38,20 +38,65 @@ PARTICIPANT = "participant"
 PARENT = "parent"
 
 
+#: Whether a step depends on the role-change round (a consent step of its own
+#: during the setup): ``OPEN`` needs that round open, ``NONE`` is refused while
+#: it is open, ``PENDING`` needs a change on the table; ``None``: either way.
+ROLE_ROUND_OPEN = "open"
+ROLE_ROUND_NONE = "none"
+ROLE_CHANGE_PENDING = "pending"
+
+
 @dataclass(frozen=True)
 class Step:
     label: str
     sources: frozenset
     target: str | None  # None: the step keeps the state
     who: str
+    role_round: str | None = None
 
 
 #: The selection process (DESIGN §4): step -> (from states, to state, who).
 STEPS: dict[str, Step] = {
-    "review_role": Step(gettext_lazy("Change the role"), frozenset({S.SETUP}), None, FACILITATOR),
-    "set_term": Step(gettext_lazy("Change the term"), frozenset({S.SETUP}), None, FACILITATOR),
+    "review_role": Step(
+        gettext_lazy("Propose a change of the role"),
+        frozenset({S.SETUP}),
+        None,
+        FACILITATOR,
+        ROLE_ROUND_NONE,
+    ),
+    "answer_role_change": Step(
+        gettext_lazy("Give my position on the change"),
+        frozenset({S.SETUP}),
+        None,
+        PARTICIPANT,
+        ROLE_ROUND_OPEN,
+    ),
+    "skip_role_speaker": Step(
+        gettext_lazy("Next speaker"), frozenset({S.SETUP}), None, FACILITATOR, ROLE_ROUND_OPEN
+    ),
+    "close_role_change": Step(
+        gettext_lazy("Close the round on the change"),
+        frozenset({S.SETUP}),
+        None,
+        FACILITATOR,
+        ROLE_ROUND_OPEN,
+    ),
+    "drop_role_change": Step(
+        gettext_lazy("Drop the change"),
+        frozenset({S.SETUP}),
+        None,
+        FACILITATOR,
+        ROLE_CHANGE_PENDING,
+    ),
+    "set_term": Step(
+        gettext_lazy("Change the term"), frozenset({S.SETUP}), None, FACILITATOR, ROLE_ROUND_NONE
+    ),
     "start_nominating": Step(
-        gettext_lazy("Start nominating"), frozenset({S.SETUP}), S.NOMINATING, FACILITATOR
+        gettext_lazy("Start nominating"),
+        frozenset({S.SETUP}),
+        S.NOMINATING,
+        FACILITATOR,
+        ROLE_ROUND_NONE,
     ),
     "nominate": Step(gettext_lazy("Nominate"), frozenset({S.NOMINATING}), None, PARTICIPANT),
     "show_nominations": Step(
@@ -116,7 +161,9 @@ def _role_snapshot(role) -> dict:
 def _lock(election) -> Election:
     return (
         Election.objects.select_for_update(of=("self",))
-        .select_related("circle", "circle__organization", "circle__parent", "role")
+        .select_related(
+            "circle", "circle__organization", "circle__parent", "role", "role_change_round"
+        )
         .get(pk=election.pk)
     )
 
@@ -124,7 +171,7 @@ def _lock(election) -> Election:
 def may(step: str, election: Election, user) -> bool:
     """Whether ``user`` may take ``step`` now: the permission and the state."""
     rule = STEPS[step]
-    if election.state not in rule.sources:
+    if election.state not in rule.sources or _role_round_blocks(rule, election):
         return False
     if user is None or not user.is_authenticated:
         return False
@@ -141,6 +188,23 @@ def may(step: str, election: Election, user) -> bool:
     return circle_selectors.can_take_part(user, circle) and user.pk in selectors.participant_ids(
         election
     )
+
+
+def _role_round_blocks(rule: Step, election: Election) -> str | None:
+    """Why the role-change round forbids ``rule`` now (a message), or None."""
+    round_open = election.role_change_round_id is not None and (
+        election.role_change_round.closed is None
+    )
+    if rule.role_round == ROLE_ROUND_OPEN and not round_open:
+        return _("No round on a change of the role is open.")
+    if rule.role_round == ROLE_ROUND_NONE and round_open:
+        return _(
+            "The circle is giving its consent to a change of the role: close that round "
+            "or drop the change first."
+        )
+    if rule.role_round == ROLE_CHANGE_PENDING and election.role_change is None:
+        return _("No change of the role is on the table.")
+    return None
 
 
 def allowed_steps(election: Election, user) -> list[str]:
@@ -171,6 +235,9 @@ def _check(step: str, election: Election, by) -> None:
             _("“%(step)s” is not possible now: the selection is at the step “%(state)s”.")
             % {"step": rule.label, "state": election.get_state_display()}
         )
+    blocked = _role_round_blocks(rule, election)
+    if blocked:
+        raise Conflict(blocked)
 
 
 def _move(election: Election, step: str, by, *, reason: str = "", data=None) -> ElectionEvent:
@@ -291,51 +358,261 @@ def set_term(*, election, by, term_start: date, term_end: date, idempotency_key=
     return election
 
 
+def _role_round(election) -> Round:
+    round_ = election.role_change_round
+    if round_ is None or round_.closed is not None:
+        raise Conflict(_("No round on a change of the role is open."))
+    return round_
+
+
 @transaction.atomic
 def review_role(
     *,
     election,
     by,
-    consent_note: str,
+    reason: str,
     description: str | None = None,
     qualifications=None,
     default_term_months: int | None = None,
+    term_start: date | None = None,
+    term_end: date | None = None,
+    mode: str = Round.Mode.REVEAL,
     idempotency_key=None,
 ) -> Election:
-    """Record a change of the role that the circle consented to.
+    """Put a change of the role (and/or the term) to the circle's consent.
 
-    Changing the role is a small consent step of its own: the facilitator
-    records it with a note of the consent (who consented, any concern); the
-    role is changed through ``circles.services.update_role`` and the change is
-    a decision in the log carrying that note.
+    Changing the role is a small consent step of its own: the change waits on
+    the election, a consent round opens on it, and only once everyone
+    consented does the facilitator's closing apply it (a ``structure``
+    decision carrying the positions). After an objection the facilitator may
+    propose an amended change (this step again) or drop it.
     """
     election = _lock(election)
     if not first_time(key=idempotency_key, user=by):
         return election
     _check("review_role", election, by)
-    consent_note = _clean(
-        consent_note,
-        "consent_note",
-        required=_("Say how the circle consented to the change (who, any concern)."),
-    )
-    participants = [_person(u) for u in selectors.participants_for(election)]
-    before_months = election.role.default_term_months
-    role = circle_services.update_role(
-        role=election.role,
+    reason = _clean(reason, "reason", required=_("Give the reason for the change."))
+    role = election.role
+    change = {}
+    if description is not None:
+        description = description.strip()
+        if len(description) > MAX_REASON:
+            raise Invalid(
+                _("This text has at most %(n)d characters.") % {"n": MAX_REASON},
+                field="description",
+            )
+        if description != role.description:
+            change["description"] = {"before": role.description, "after": description}
+    if qualifications is not None:
+        if isinstance(qualifications, str):
+            qualifications = qualifications.splitlines()
+        cleaned = [q.strip() for q in qualifications if q and q.strip()]
+        if cleaned != list(role.qualifications):
+            change["qualifications"] = {"before": list(role.qualifications), "after": cleaned}
+    if default_term_months is not None:
+        if not 1 <= int(default_term_months) <= 60:
+            raise Invalid(
+                _("A default term is between 1 and 60 months."), field="default_term_months"
+            )
+        if int(default_term_months) != role.default_term_months:
+            change["default_term_months"] = {
+                "before": role.default_term_months,
+                "after": int(default_term_months),
+            }
+    if term_start is not None or term_end is not None:
+        start = term_start or election.term_start
+        end = term_end or election.term_end
+        _check_term(start, end)
+        if (start, end) != (election.term_start, election.term_end):
+            change["term"] = {
+                "before": [election.term_start.isoformat(), election.term_end.isoformat()],
+                "after": [start.isoformat(), end.isoformat()],
+            }
+    if not change:
+        raise Invalid(_("The change leaves the role and the term as they are."))
+    participant_ids = selectors.participant_ids(election)
+    round_ = rounds.open_round(
+        subject=election,
+        kind=Round.Kind.CONSENT,
+        participant_ids=participant_ids,
         by=by,
-        description=description,
-        qualifications=qualifications,
-        default_term_months=default_term_months,
-        record_extra={
-            "election": {"id": election.pk},
-            "consent": {"note": consent_note, "participants": participants},
+        mode=mode,
+    )
+    amends = election.role_change is not None
+    election.role_change = {"changes": change, "reason": reason}
+    election.role_change_by = by
+    election.role_change_round = round_
+    election.save(update_fields=["role_change", "role_change_by", "role_change_round"])
+    _move(
+        election,
+        "review_role",
+        by,
+        reason=reason,
+        data={"round": round_.pk, "changes": change, "amends": amends},
+    )
+    return election
+
+
+@transaction.atomic
+def answer_role_change(
+    *, election, by, position: str, reason: str = "", concern: str = "", idempotency_key=None
+) -> Response:
+    """Consent or object (with a reason) to the change of the role on the table."""
+    election = _lock(election)
+    if not first_time(key=idempotency_key, user=by):
+        current = (
+            Response.objects.filter(
+                round_id=election.role_change_round_id, member=by, replaced__isnull=True
+            )
+            .order_by("-created")
+            .first()
+        )
+        if current is not None:
+            return current
+    _check("answer_role_change", election, by)
+    if position not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
+        raise Invalid(_("Choose consent or objection."), field="position")
+    response = rounds.respond(
+        round_=_role_round(election), member=by, kind=position, text=reason, concern=concern
+    )
+    events.changed(election)
+    return response
+
+
+@transaction.atomic
+def skip_role_speaker(*, election, by, idempotency_key=None) -> Election:
+    election = _lock(election)
+    if not first_time(key=idempotency_key, user=by):
+        return election
+    _check("skip_role_speaker", election, by)
+    round_ = rounds.advance(round_=_role_round(election))
+    _move(election, "skip_role_speaker", by, data={"round": round_.pk})
+    return election
+
+
+def _positions(round_: Round, people: dict) -> list[dict]:
+    return [
+        {
+            "member": _person(people[r.member_id]) if r.member_id in people else None,
+            "position": r.kind,
+            "text": r.text,
+            "concern": r.concern,
+        }
+        for r in rounds.current_responses(round_)
+        if r.is_position
+    ]
+
+
+@transaction.atomic
+def close_role_change(*, election, by, idempotency_key=None) -> Election:
+    """Close the round on the change of the role.
+
+    Everyone consented: the change is applied (the role through
+    ``circles.services.update_role``, a decision carrying the positions; the
+    election's term here) and cleared. An objection: nothing changes, the
+    objections are recorded, and the change stays on the table to amend or drop.
+    """
+    election = _lock(election)
+    if not first_time(key=idempotency_key, user=by):
+        return election
+    _check("close_role_change", election, by)
+    round_ = rounds.lock_round(_role_round(election))
+    current = [r for r in rounds.current_responses(round_) if r.is_position]
+    objections = [r for r in current if r.kind == Response.Kind.OBJECT]
+    if not objections and {r.member_id for r in current} != set(round_.speakers):
+        raise Conflict(_("Not everyone has given their position yet."))
+    round_ = rounds.close_round(round_=round_)
+    people = {u.pk: u for u in selectors.participants_for(election)}
+    positions = _positions(round_, people)
+    change = election.role_change["changes"]
+    reason = election.role_change["reason"]
+    if objections:
+        _move(
+            election,
+            "close_role_change",
+            by,
+            reason=reason,
+            data={
+                "outcome": "objected",
+                "round": round_.pk,
+                "changes": change,
+                "objections": [p for p in positions if p["position"] == Response.Kind.OBJECT],
+            },
+        )
+        return election
+    consent = {
+        "round": round_.pk,
+        "mode": round_.mode,
+        "reason": reason,
+        "proposed_by": _person(election.role_change_by),
+        "participants": [_person(people[uid]) for uid in round_.speakers if uid in people],
+        "positions": positions,
+    }
+    role_fields = {
+        key: change[key]["after"]
+        for key in ("description", "qualifications", "default_term_months")
+        if key in change
+    }
+    decision_sequence = None
+    if role_fields:
+        before_months = election.role.default_term_months
+        role = circle_services.update_role(
+            role=election.role,
+            by=by,
+            record_extra={"election": {"id": election.pk}, "consent": consent},
+            **role_fields,
+        )
+        election.role = role
+        if role.default_term_months != before_months and "term" not in change:
+            election.term_end = circle_services.default_term_end(role, election.term_start)
+        last = (
+            Decision.objects.filter(record__action="role_updated", record__election__id=election.pk)
+            .order_by("-sequence")
+            .first()
+        )
+        decision_sequence = last.sequence if last else None
+    if "term" in change:
+        start, end = change["term"]["after"]
+        election.term_start, election.term_end = date.fromisoformat(start), date.fromisoformat(end)
+    election.role_change, election.role_change_by = None, None
+    election.save(update_fields=["role", "term_start", "term_end", "role_change", "role_change_by"])
+    _move(
+        election,
+        "close_role_change",
+        by,
+        reason=reason,
+        data={
+            "outcome": "applied",
+            "round": round_.pk,
+            "changes": change,
+            "positions": positions,
+            "decision": decision_sequence,
+            "role": _role_snapshot(election.role),
         },
     )
-    election.role = role
-    if role.default_term_months != before_months:
-        election.term_end = circle_services.default_term_end(role, election.term_start)
-        election.save(update_fields=["term_end"])
-    _move(election, "review_role", by, reason=consent_note, data={"role": _role_snapshot(role)})
+    return election
+
+
+@transaction.atomic
+def drop_role_change(*, election, by, reason: str = "", idempotency_key=None) -> Election:
+    """Take the change of the role off the table (closing its round if open)."""
+    election = _lock(election)
+    if not first_time(key=idempotency_key, user=by):
+        return election
+    _check("drop_role_change", election, by)
+    round_ = election.role_change_round
+    if round_ is not None and round_.closed is None:
+        rounds.close_round(round_=round_)
+    change = election.role_change
+    election.role_change, election.role_change_by = None, None
+    election.save(update_fields=["role_change", "role_change_by"])
+    _move(
+        election,
+        "drop_role_change",
+        by,
+        reason=(reason or "").strip(),
+        data={"changes": change["changes"], "round": round_.pk if round_ else None},
+    )
     return election
 
 
@@ -592,7 +869,7 @@ def _selection_record(election, final_round: Round, by) -> dict:
     number_of = {e.data.get("round"): e.data.get("number") for e in proposals}
     reason_of = {e.data.get("number"): e.reason for e in proposals}
     objections = []
-    for round_ in rounds.rounds_of(election).filter(kind=Round.Kind.CONSENT).order_by("pk"):
+    for round_ in selectors.consent_rounds(election):
         responses = list(Response.objects.filter(round=round_).order_by("created", "pk"))
         for response in responses:
             if response.kind != Response.Kind.OBJECT:
@@ -744,7 +1021,8 @@ def cancel(*, election, by, reason: str, idempotency_key=None) -> Election:
     )
     election.cancel_reason = reason
     election.decision = decision
-    election.save(update_fields=["cancel_reason", "decision"])
+    election.role_change, election.role_change_by = None, None
+    election.save(update_fields=["cancel_reason", "decision", "role_change", "role_change_by"])
     _move(election, "cancel", by, reason=reason, data={"decision": decision.sequence})
     return election
 

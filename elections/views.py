@@ -64,8 +64,36 @@ ACTIONS = {
             description=d["description"],
             qualifications=d["qualifications"],
             default_term_months=d["default_term_months"],
-            consent_note=d["consent_note"],
+            term_start=d["term_start"],
+            term_end=d["term_end"],
+            reason=d["reason"],
+            mode=d["mode"],
             idempotency_key=_key(d),
+        ),
+    ),
+    "answer_role_change": (
+        forms.AnswerForm,
+        lambda e, u, d: services.answer_role_change(
+            election=e,
+            by=u,
+            position=d["position"],
+            reason=d["reason"],
+            concern=d["concern"],
+            idempotency_key=_key(d),
+        ),
+    ),
+    "skip_role_speaker": (
+        forms.ActionForm,
+        lambda e, u, d: services.skip_role_speaker(election=e, by=u, idempotency_key=_key(d)),
+    ),
+    "close_role_change": (
+        forms.ActionForm,
+        lambda e, u, d: services.close_role_change(election=e, by=u, idempotency_key=_key(d)),
+    ),
+    "drop_role_change": (
+        forms.ReasonForm,
+        lambda e, u, d: services.drop_role_change(
+            election=e, by=u, reason=d["reason"], idempotency_key=_key(d)
         ),
     ),
     "start_nominating": (
@@ -169,6 +197,8 @@ def _forms(election, user, failed=None):
                 "description": role.description,
                 "qualifications": "\n".join(role.qualifications),
                 "default_term_months": role.default_term_months,
+                "term_start": election.term_start,
+                "term_end": election.term_end,
             }
         elif step == "propose":
             initial = {
@@ -210,6 +240,7 @@ def _context(request, election, failed=None):
         "change_progress": selectors.change_progress(election),
         "grid": selectors.grid(election, user),
         "round": selectors.round_view(shown_round, user),
+        "role_change": selectors.role_change_view(election, user),
         "proposals": selectors.proposal_history(election),
         "events": selectors.events_of(election),
         "participants": selectors.participants_for(election),

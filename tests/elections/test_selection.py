@@ -47,13 +47,16 @@ class TestWholeSelection:
         services.review_role(
             election=election,
             by=fay,
-            consent_note="Everyone consented in the meeting of Monday.",
+            reason="The archive needs care this year.",
             qualifications=["Writes quickly", "Knows the archive"],
         )
+        for member in world.members:
+            services.answer_role_change(election=election, by=member, position="consent")
+        services.close_role_change(election=election, by=fay)
         role.refresh_from_db()
         assert role.qualifications == ["Writes quickly", "Knows the archive"]
         review = Decision.objects.filter(record__action="role_updated").get()
-        assert review.record["consent"]["note"].startswith("Everyone consented")
+        assert review.record["consent"]["reason"].startswith("The archive")
 
         services.start_nominating(election=election, by=fay)
         nominate_all(world, election, CHOICES)
