@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -459,21 +460,37 @@ def answer_role_change(
 ) -> Response:
     """Consent or object (with a reason) to the change of the role on the table."""
     election = _lock(election)
+    return _respond(
+        election,
+        by,
+        step="answer_role_change",
+        round_for=_role_round,
+        answered_in=Q(round_id=election.role_change_round_id),
+        position=position,
+        reason=reason,
+        concern=concern,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _respond(
+    election, by, *, step, round_for, answered_in, position, reason, concern, idempotency_key
+) -> Response:
+    """A position in one of the election's consent rounds (the nominee's, or a
+    role change's): a repeated key gives back the position already taken."""
     if not first_time(key=idempotency_key, user=by):
         current = (
-            Response.objects.filter(
-                round_id=election.role_change_round_id, member=by, replaced__isnull=True
-            )
+            Response.objects.filter(answered_in, member=by, replaced__isnull=True)
             .order_by("-created")
             .first()
         )
         if current is not None:
             return current
-    _check("answer_role_change", election, by)
+    _check(step, election, by)
     if position not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
         raise Invalid(_("Choose consent or objection."), field="position")
     response = rounds.respond(
-        round_=_role_round(election), member=by, kind=position, text=reason, concern=concern
+        round_=round_for(election), member=by, kind=position, text=reason, concern=concern
     )
     events.changed(election)
     return response
@@ -822,24 +839,17 @@ def answer(
 ) -> Response:
     """Consent or object (an objection needs a reason), in turn in an in-turn round."""
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
-        current = (
-            Response.objects.filter(
-                round__in=rounds.rounds_of(election), member=by, replaced__isnull=True
-            )
-            .order_by("-created")
-            .first()
-        )
-        if current is not None:
-            return current
-    _check("answer", election, by)
-    if position not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
-        raise Invalid(_("Choose consent or objection."), field="position")
-    response = rounds.respond(
-        round_=_consent_round(election), member=by, kind=position, text=reason, concern=concern
+    return _respond(
+        election,
+        by,
+        step="answer",
+        round_for=_consent_round,
+        answered_in=Q(round__in=rounds.rounds_of(election)),
+        position=position,
+        reason=reason,
+        concern=concern,
+        idempotency_key=idempotency_key,
     )
-    events.changed(election)
-    return response
 
 
 @transaction.atomic
