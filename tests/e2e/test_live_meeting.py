@@ -160,6 +160,23 @@ def settled(pages, state: str, item: int) -> None:
         page.wait_for_function(SETTLED, arg=[state, str(item)], timeout=LIVE)
 
 
+def submit(page, button) -> None:
+    """Click a form's button and wait until htmx has placed its answer.
+
+    The broadcast of a change can reach the page before the action's own HTTP
+    answer; acting on the page in between would fill a form that the answer is
+    about to replace.
+    """
+    page.evaluate(
+        """() => { window.__cercleAnswered = new Promise(resolve => {
+            document.body.addEventListener(
+                "htmx:afterRequest", () => setTimeout(resolve, 150), { once: true });
+        }); }"""
+    )
+    button.click()
+    page.evaluate("() => window.__cercleAnswered")
+
+
 def facilitate(page, action: str, **fields) -> None:
     """One of the proposal's buttons (proposals/_controls.html), in the viewer's part."""
     form = page.locator(f"#my-part form.control-{action}")
@@ -167,7 +184,7 @@ def facilitate(page, action: str, **fields) -> None:
         form.locator("summary").click()
     for name, value in fields.items():
         form.locator(f"[name={name}]").fill(value)
-    form.locator("button[type=submit]").click()
+    submit(page, form.locator("button[type=submit]"))
 
 
 def answer(page, kind: str, text: str = "") -> None:
@@ -190,7 +207,7 @@ def lead_selection(page, step: str, **fields) -> None:
             field.select_option(str(value))
         else:
             field.fill(str(value))
-    form.locator("button[type=submit]").click()
+    submit(page, form.locator("button[type=submit]"))
 
 
 def expect_turn(pages: dict, speaker: str | None, ids: dict) -> None:
@@ -339,7 +356,7 @@ class TestLiveMeeting:
         resolve.locator("input[name=resolution][value=integrated]").check()
         resolve.locator("input[name=revision]").fill("2")
         resolve.locator("textarea[name=reason]").fill("The summer weeks are covered.")
-        resolve.locator("button[type=submit]").click()
+        submit(fay, resolve.locator("button[type=submit]"))
         for page in (fay, ana, bo):
             expect(page.locator("#room-item .objection-integrated")).to_have_count(1, timeout=LIVE)
         facilitate(fay, "open_consent")
