@@ -28,6 +28,7 @@ class ResponseOut(Schema):
     text: str
     concern: str
     reply: str
+    recorded_by: PersonOut | None = None
     created: datetime
 
 
@@ -143,6 +144,10 @@ class AnswerIn(Schema):
     concern: str = ""
 
 
+class AnswerForIn(AnswerIn):
+    member: int
+
+
 class ReplyIn(Schema):
     text: str
 
@@ -195,6 +200,7 @@ def _round(round_, viewer) -> dict:
                 "text": r.text,
                 "concern": r.concern,
                 "reply": r.reply,
+                "recorded_by": _person(r.recorded_by) if r.recorded_by_id else None,
                 "created": r.created,
             }
             for r in rounds.visible_responses(round_, viewer)
@@ -420,6 +426,19 @@ def answer_round(request, proposal_id: int, payload: AnswerIn):
     reason, question, reaction, pass where allowed)."""
     p = _get(request, proposal_id)
     services.answer(proposal=p, by=request.user, key=_key(request), **payload.dict())
+    return _full(request, p)
+
+
+@router.post(
+    "/proposals/{proposal_id}/answers/for",
+    response=ProposalOut,
+    operation_id="answer_round_for",
+)
+def answer_round_for(request, proposal_id: int, payload: AnswerForIn):
+    """Facilitator: record the answer of a participant without a device (it is
+    theirs; the round keeps who recorded it)."""
+    p = _get(request, proposal_id)
+    services.answer_for(proposal=p, by=request.user, key=_key(request), **payload.dict())
     return _full(request, p)
 
 

@@ -10,7 +10,7 @@ import difflib
 import re
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When, prefetch_related_objects
 
 from circles import selectors as circle_selectors
 from proposals import rounds
@@ -102,7 +102,9 @@ def flag_shown(proposal) -> bool:
 
 def shown_responses(round_: Round) -> list[Response]:
     """What everyone may see of a round: nothing of an open reveal round."""
-    return rounds.visible_responses(round_, None)
+    responses = rounds.visible_responses(round_, None)
+    prefetch_related_objects(responses, "recorded_by")
+    return responses
 
 
 def round_summary(round_: Round) -> dict:
@@ -196,6 +198,9 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
 
         deadline_passed = timezone.now() >= proposal.consent_deadline
     return {
+        "record_for": record_for_data(proposal, data["round"], deadline_passed)
+        if facilitator
+        else None,
         "is_facilitator": facilitator,
         "is_member": member,
         "is_author": is_author,
@@ -209,6 +214,27 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
         and round_.current_speaker_id == user.pk,
         "members": list(circle_selectors.current_members(circle)) if facilitator else [],
     }
+
+
+def record_for_data(proposal, round_data: dict | None, deadline_passed: bool) -> dict | None:
+    """The facilitator's form to record an answer for someone without a device:
+    who may still answer (the current speaker first in an in-turn round) and
+    the answers the round accepts. None when there is nothing to record."""
+    if round_data is None or deadline_passed or not proposal.is_open:
+        return None
+    round_ = round_data["round"]
+    if round_.mode == Round.Mode.IN_TURN:
+        people = [s["user"] for s in round_data["speakers"] if s["current"]]
+    else:
+        people = [s["user"] for s in round_data["speakers"] if not s["answered"]]
+    if not people:
+        return None
+    kinds = [
+        {"value": k, "label": Response.Kind(k).label}
+        for k in Response.Kind.values
+        if k in rounds.ALLOWED_RESPONSES[round_.kind]
+    ]
+    return {"people": people, "kinds": kinds, "consent": round_.kind == Round.Kind.CONSENT}
 
 
 _TOKEN = re.compile(r"\s+|[^\s]+")

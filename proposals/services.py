@@ -837,6 +837,51 @@ def answer(
         circle_selectors.can_take_part(by, proposal.circle),
         _("Only a member of the circle answers its rounds."),
     )
+    round_ = _answerable_round(proposal)
+    return _take_answer(proposal, round_, member=by, by=by, kind=kind, text=text, concern=concern)
+
+
+@transaction.atomic
+def answer_for(
+    *,
+    proposal,
+    member,
+    by,
+    kind: str,
+    text: str = "",
+    concern: str = "",
+    key=None,
+) -> Response | None:
+    """The facilitator records the answer of someone in the room without a device.
+
+    ``member`` (a user or a user id) must take part in the open round; in an
+    in-turn round it must be their turn, as when they answer themself. The
+    answer is theirs (an objection is their objection) and keeps who recorded it.
+    """
+    proposal = _lock(proposal)
+    _require_reader(by, proposal)
+    if _replayed(proposal, key, by):
+        return None
+    _require(
+        circle_selectors.can_facilitate(by, proposal.circle),
+        _("Only the circle's facilitator records an answer for someone."),
+    )
+    round_ = _answerable_round(proposal)
+    member = _round_participant(round_, member)
+    return _take_answer(
+        proposal,
+        round_,
+        member=member,
+        by=by,
+        kind=kind,
+        text=text,
+        concern=concern,
+        recorded_by=by,
+    )
+
+
+def _answerable_round(proposal) -> Round:
+    """The open round of an open proposal, before its deadline, or a Conflict."""
     if not proposal.is_open:
         raise Conflict(_("This proposal is closed."))
     round_ = rounds.open_round_of(proposal)
@@ -844,15 +889,50 @@ def answer(
         raise Conflict(_("No round is open; the round may have closed."))
     if proposal.consent_deadline is not None and timezone.now() >= proposal.consent_deadline:
         raise Conflict(_("The deadline has passed; the facilitator takes it from here."))
+    return round_
+
+
+def _round_participant(round_: Round, member):
+    """The user ``member`` (a user or an id) if they take part in ``round_``."""
+    refused = Invalid(_("Choose someone who takes part in this round."), field="member")
+    try:
+        member_id = int(getattr(member, "pk", member))
+    except (TypeError, ValueError):
+        raise refused from None
+    if member_id not in round_.speakers:
+        raise refused
+    users = list(_users([member_id]))
+    if not users:
+        raise refused
+    return users[0]
+
+
+def _take_answer(
+    proposal, round_: Round, *, member, by, kind, text, concern, recorded_by=None
+) -> Response:
+    """Record ``member``'s answer in ``round_`` and what follows from it.
+
+    In a consent round an objection opens an ``Objection``; changing it (to a
+    consent or another objection) marks the earlier one withdrawn. In an
+    asynchronous round an objection flags the proposal for the next meeting,
+    and the last consent before the deadline adopts it.
+    """
     before = None
     if round_.kind == Round.Kind.CONSENT:
         before = Objection.objects.filter(
             response__round=round_,
             response__replaced__isnull=True,
-            member=by,
+            member=member,
             state=Objection.State.OPEN,
         ).first()
-    response = rounds.respond(round_=round_, member=by, kind=kind, text=text, concern=concern)
+    response = rounds.respond(
+        round_=round_,
+        member=member,
+        kind=kind,
+        text=text,
+        concern=concern,
+        recorded_by=recorded_by,
+    )
     if before is not None:
         before.state = Objection.State.WITHDRAWN
         before.resolution = _("Changed position in the round.")
@@ -861,7 +941,7 @@ def answer(
         before.save()
     if response.kind == Response.Kind.OBJECT:
         Objection.objects.create(
-            proposal=proposal, response=response, member=by, reason=response.text
+            proposal=proposal, response=response, member=member, reason=response.text
         )
         if proposal.consent_deadline is not None:
             proposal.flagged_for_meeting = True

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/diff/", views.diff, name="diff"),
     path("<int:pk>/answer/", views.answer, name="answer"),
+    path("<int:pk>/answer-for/", views.answer_for, name="answer_for"),
     path("<int:pk>/reply/<int:response>/", views.reply, name="reply"),
     path("<int:pk>/objections/<int:objection>/", views.resolve, name="resolve"),
     path("<int:pk>/do/<str:action>/", views.act, name="act"),

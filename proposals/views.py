@@ -228,6 +228,26 @@ def answer(request, org, pk):
 
 @require_POST
 @login_required
+def answer_for(request, org, pk):
+    """The facilitator records the answer of someone without a device."""
+    proposal = _proposal(request, org, pk)
+    try:
+        services.answer_for(
+            proposal=proposal,
+            member=request.POST.get("member", ""),
+            by=request.user,
+            kind=request.POST.get("kind", ""),
+            text=request.POST.get("text", ""),
+            concern=request.POST.get("concern", ""),
+            key=request.POST.get("idempotency_key"),
+        )
+    except DomainError as exc:
+        return _done(request, proposal, exc)
+    return _done(request, proposal, success=_("The answer is recorded."))
+
+
+@require_POST
+@login_required
 def reply(request, org, pk, response):
     proposal = _proposal(request, org, pk)
     try:
