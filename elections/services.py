@@ -498,12 +498,25 @@ def _respond(
 
 @transaction.atomic
 def skip_role_speaker(*, election, by, idempotency_key=None) -> Election:
-    election = _lock(election)
+    return _skip(_lock(election), by, "skip_role_speaker", _role_round, idempotency_key)
+
+
+def _skip(election, by, step, round_for, idempotency_key) -> Election:
+    """The facilitator moves an in-turn round on to the next speaker."""
     if not first_time(key=idempotency_key, user=by):
         return election
-    _check("skip_role_speaker", election, by)
-    round_ = rounds.advance(round_=_role_round(election))
-    _move(election, "skip_role_speaker", by, data={"round": round_.pk})
+    _check(step, election, by)
+    round_ = rounds.advance(round_=round_for(election))
+    _move(election, step, by, data={"round": round_.pk})
+    return election
+
+
+def _plain_step(election, by, step, idempotency_key) -> Election:
+    """A step that only moves the selection on (the table says where)."""
+    if not first_time(key=idempotency_key, user=by):
+        return election
+    _check(step, election, by)
+    _move(election, step, by)
     return election
 
 
@@ -692,12 +705,7 @@ def show_nominations(*, election, by, idempotency_key=None) -> Election:
 
 @transaction.atomic
 def start_change_round(*, election, by, idempotency_key=None) -> Election:
-    election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
-        return election
-    _check("start_change_round", election, by)
-    _move(election, "start_change_round", by)
-    return election
+    return _plain_step(_lock(election), by, "start_change_round", idempotency_key)
 
 
 @transaction.atomic
@@ -735,12 +743,7 @@ def change_nomination(
 
 @transaction.atomic
 def start_proposing(*, election, by, idempotency_key=None) -> Election:
-    election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
-        return election
-    _check("start_proposing", election, by)
-    _move(election, "start_proposing", by)
-    return election
+    return _plain_step(_lock(election), by, "start_proposing", idempotency_key)
 
 
 # Proposal and consent -------------------------------------------------------------
@@ -854,13 +857,7 @@ def answer(
 
 @transaction.atomic
 def skip_speaker(*, election, by, idempotency_key=None) -> Election:
-    election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
-        return election
-    _check("skip_speaker", election, by)
-    round_ = rounds.advance(round_=_consent_round(election))
-    _move(election, "skip_speaker", by, data={"round": round_.pk})
-    return election
+    return _skip(_lock(election), by, "skip_speaker", _consent_round, idempotency_key)
 
 
 def _proposal_events(election) -> list[ElectionEvent]:
