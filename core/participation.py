@@ -1,26 +1,68 @@
-"""Who takes part in a process right now, when something else decides it.
+"""The session port: what a live meeting says about a process it runs.
 
-Outside a meeting the participants of a proposal's or an election's rounds are
-the circle's current members. Inside a live meeting they are the members
-present. The engines cannot import the meeting app (it sits to their right),
-so the meeting app registers a provider here, and the engines ask
-``participants_override(subject)`` before falling back to the circle.
+Outside a meeting, the participants of a proposal's or an election's rounds
+are the circle's current members, in the circle's seat order, and its
+facilitator is the circle's. Inside a live meeting the meeting decides: the
+members present, in the meeting's seat order, and the meeting's facilitator
+runs the item. The engines cannot import the meeting app (it sits to their
+right), so the meeting app registers a provider here when it starts, and the
+engines ask :func:`session_of` (or the two shortcuts below).
+
+A provider takes a subject (a proposal or an election instance) and returns
+a :class:`Session` when a meeting that is open runs it as its current or
+pending agenda item, else None.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-_providers: list[Callable[[object], list[int] | None]] = []
+
+@dataclass(frozen=True)
+class Session:
+    meeting_id: int
+    title: str
+    #: The meeting's facilitator (a user id), who may run the item's steps.
+    facilitator_id: int | None
+    #: The members present, in seat order (the order around the circle).
+    participant_ids: tuple[int, ...]
+
+    def record(self) -> dict:
+        """What a decision's record says of the meeting it was taken in."""
+        return {"id": self.meeting_id, "title": self.title}
 
 
-def register(provider: Callable[[object], list[int] | None]) -> None:
+_providers: list[Callable[[object], Session | None]] = []
+
+
+def register(provider: Callable[[object], Session | None]) -> None:
     if provider not in _providers:
         _providers.append(provider)
 
 
-def participants_override(subject) -> list[int] | None:
-    """User ids in speaking order, or None when no provider has a say."""
+def session_of(subject) -> Session | None:
+    """The open meeting that runs ``subject`` now, or None."""
     for provider in _providers:
-        ids = provider(subject)
-        if ids is not None:
-            return ids
+        session = provider(subject)
+        if session is not None:
+            return session
     return None
+
+
+def participants_override(subject) -> list[int] | None:
+    """User ids present in seat order, or None when no meeting has a say."""
+    session = session_of(subject)
+    return list(session.participant_ids) if session is not None else None
+
+
+def is_session_facilitator(user, subject) -> bool:
+    """Whether ``user`` facilitates the open meeting that runs ``subject``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    session = session_of(subject)
+    return session is not None and session.facilitator_id == user.pk
+
+
+def meeting_record(subject) -> dict | None:
+    """The ``"meeting"`` field of a decision's record taken on ``subject``."""
+    session = session_of(subject)
+    return session.record() if session is not None else None

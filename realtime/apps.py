@@ -10,7 +10,7 @@ class RealtimeConfig(AppConfig):
         from core import participation
         from core.events import subject_changed
         from realtime.broadcast import on_subject_changed
-        from realtime.selectors import present_participants
+        from realtime.selectors import session_of
 
         subject_changed.connect(on_subject_changed, dispatch_uid="realtime.broadcast")
-        participation.register(present_participants)
+        participation.register(session_of)

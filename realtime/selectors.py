@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from circles import selectors as circle_selectors
+from core.participation import Session
 from realtime.models import AgendaItem, Attendance, Connection, Meeting
 
 
@@ -79,9 +80,11 @@ def now():
     return timezone.now()
 
 
-def present_participants(subject) -> list[int] | None:
-    """For a proposal or election that is the current item of an open
-    meeting: the members present (and still members of the circle)."""
+def session_of(subject) -> Session | None:
+    """The session port's provider (``core.participation``): for a proposal or
+    election that is the current item of an open meeting, the meeting, its
+    facilitator and the members present (still members of the circle) in
+    seat order."""
     label = subject._meta.label_lower
     field = {"proposals.proposal": "proposal", "elections.election": "election"}.get(label)
     if field is None:
@@ -94,7 +97,12 @@ def present_participants(subject) -> list[int] | None:
     if meeting is None:
         return None
     members = set(circle_selectors.current_members(meeting.circle).values_list("pk", flat=True))
-    return [uid for uid in present_ids(meeting) if uid in members]
+    return Session(
+        meeting_id=meeting.pk,
+        title=meeting.title,
+        facilitator_id=meeting.facilitator_id,
+        participant_ids=tuple(uid for uid in present_ids(meeting) if uid in members),
+    )
 
 
 def present_ids(meeting) -> list[int]:

@@ -141,7 +141,7 @@ class TestAttendanceAndParticipants:
     def test_the_current_proposal_takes_the_members_present_as_participants(self, meeting, people):
         proposal = Proposal.objects.create(circle=people["circle"], author=people["ana"], title="P")
         services.add_item(meeting=meeting, kind="proposal", proposal=proposal, by=people["fac"])
-        assert selectors.present_participants(proposal) is None  # not open yet
+        assert selectors.session_of(proposal) is None  # not open yet
         services.open_meeting(meeting=meeting, by=people["fac"])
         for who in ("ana", "fac"):
             services.join(meeting=meeting, user=people[who])
