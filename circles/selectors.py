@@ -133,6 +133,23 @@ def current_members(circle) -> QuerySet:
     )
 
 
+def seat_order(circle) -> list[int]:
+    """The circle's current members in the order they sit around the circle:
+    by name. The one definition of that order: rounds go around it, and a
+    meeting seats the members present in it."""
+    return list(current_members(circle).values_list("pk", flat=True))
+
+
+def participants_of(subject) -> list[int]:
+    """Who takes part in a process's rounds now (a proposal, an election), in
+    seat order: the members present when an open meeting runs it (the session
+    port, ``core.participation``), else the circle's current members."""
+    from core.participation import participants_override
+
+    present = participants_override(subject)
+    return present if present is not None else seat_order(subject.circle)
+
+
 def is_circle_member(user, circle) -> bool:
     if not _authenticated(user):
         return False

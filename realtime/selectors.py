@@ -96,12 +96,15 @@ def session_of(subject) -> Session | None:
     )
     if meeting is None:
         return None
-    members = set(circle_selectors.current_members(meeting.circle).values_list("pk", flat=True))
+    present = set(present_ids(meeting))
     return Session(
         meeting_id=meeting.pk,
         title=meeting.title,
         facilitator_id=meeting.facilitator_id,
-        participant_ids=tuple(uid for uid in present_ids(meeting) if uid in members),
+        # The circle's seat order (circles.selectors.seat_order), kept to those present.
+        participant_ids=tuple(
+            uid for uid in circle_selectors.seat_order(meeting.circle) if uid in present
+        ),
     )
 
 
