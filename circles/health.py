@@ -11,7 +11,8 @@ from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from circles.models import Circle, Membership, Role, RoleAssignment
+from circles import rules
+from circles.models import Circle, Membership, RoleAssignment
 
 
 class Health(TextChoices):
@@ -28,13 +29,13 @@ def _health(circle_id, parent_id, leader, delegate, members) -> Health:
         return Health.MISSING_LEADER
     if delegate is None:
         return Health.MISSING_DELEGATE
-    if leader.user_id == delegate.user_id:
+    if rules.same_person(leader.user_id, delegate.user_id):
         return Health.SAME_PERSON
     today = timezone.localdate()
     if leader.term_end < today or delegate.term_end < today:
         return Health.TERM_EXPIRED
     for link in (leader, delegate):
-        if (circle_id, link.user_id) not in members or (parent_id, link.user_id) not in members:
+        if not rules.member_of_both(link.user_id, circle_id, parent_id, members):
             return Health.NOT_MEMBER_OF_BOTH
     return Health.COMPLETE
 
@@ -50,7 +51,7 @@ def health_by_circle(organization) -> dict[int, Health]:
     for assignment in (
         RoleAssignment.objects.filter(
             role__circle__organization=organization,
-            role__kind__in=[Role.Kind.LEADER, Role.Kind.DELEGATE],
+            role__kind__in=rules.LINK_KINDS,
             ended__isnull=True,
         )
         .select_related("role")
@@ -77,7 +78,7 @@ def double_link_health(circle) -> Health | None:
         a.role.kind: a
         for a in RoleAssignment.objects.filter(
             role__circle=circle,
-            role__kind__in=[Role.Kind.LEADER, Role.Kind.DELEGATE],
+            role__kind__in=rules.LINK_KINDS,
             ended__isnull=True,
         )
         .select_related("role")

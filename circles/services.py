@@ -17,7 +17,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import hash_token
-from circles import selectors
+from accounts.records import person
+from circles import rules, selectors
 from circles.models import (
     Circle,
     Invitation,
@@ -34,8 +35,6 @@ from decisions.services import record_decision
 User = get_user_model()
 
 INVITATION_DAYS = 14
-MAX_NAME = 120
-MAX_TEXT = 10_000
 
 # The process roles every circle has; a root circle has no delegate (it has
 # no parent to link to).
@@ -50,31 +49,11 @@ PROCESS_ROLES = [
 # Helpers ---------------------------------------------------------------------
 
 
-def _person(user) -> dict:
-    return {"id": user.pk, "name": user.name}
-
-
 def _structure(org, /, *, by, title, circle=None, **record):
-    record = {"action": record.pop("action"), "by": _person(by), **record}
+    record = {"action": record.pop("action"), "by": person(by), **record}
     return record_decision(
         organization=org, kind=Decision.Kind.STRUCTURE, title=title, circle=circle, record=record
     )
-
-
-def _clean_name(name: str, field: str = "name") -> str:
-    name = (name or "").strip()
-    if not name:
-        raise Invalid(_("A name is required."), field=field)
-    if len(name) > MAX_NAME:
-        raise Invalid(_("A name has at most %(n)d characters.") % {"n": MAX_NAME}, field=field)
-    return name
-
-
-def _clean_text(text: str, field: str) -> str:
-    text = (text or "").strip()
-    if len(text) > MAX_TEXT:
-        raise Invalid(_("This text has at most %(n)d characters.") % {"n": MAX_TEXT}, field=field)
-    return text
 
 
 def _clean_slug(slug: str, name: str) -> str:
@@ -130,7 +109,7 @@ def create_organization(
     *, name: str, slug: str = "", by, language: str = "fr", public_log: bool = False
 ) -> Organization:
     """Create an organization with its root circle; ``by`` becomes its admin."""
-    name = _clean_name(name)
+    name = rules.clean_name(name)
     slug = _clean_slug(slug, name)
     if language not in dict(settings.LANGUAGES):
         raise Invalid(_("Unknown language."), field="language")
@@ -154,7 +133,7 @@ def create_organization(
         title=_("Organization “%(name)s” created") % {"name": name},
         action="organization_created",
         created={"name": name, "slug": slug, "language": language},
-        admin=_person(by),
+        admin=person(by),
     )
     return organization
 
@@ -165,7 +144,7 @@ def update_organization(
 ) -> Organization:
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     _require(selectors.is_org_admin(by, organization), _("Only an administrator may do this."))
-    name = _clean_name(name)
+    name = rules.clean_name(name)
     if language not in dict(settings.LANGUAGES):
         raise Invalid(_("Unknown language."), field="language")
     before = {
@@ -225,7 +204,7 @@ def set_org_admin(*, organization, user, is_admin: bool, by) -> OrganizationMemb
         )
         % {"name": user.name},
         action="admin_granted" if is_admin else "admin_revoked",
-        person=_person(user),
+        person=person(user),
     )
     return member
 
@@ -361,8 +340,8 @@ def accept_invitation(*, token: str, user=None, password: str = "", display_name
         circle=circle,
         title=_("%(name)s joined %(circle)s") % {"name": user.name, "circle": circle.name},
         action="member_joined",
-        person=_person(user),
-        invited_by=_person(invitation.invited_by),
+        person=person(user),
+        invited_by=person(invitation.invited_by),
     )
     return user
 
@@ -395,7 +374,7 @@ def create_circle(
         _("Only the parent circle's leader or an administrator may create a sub-circle."),
     )
     _require_open(parent)
-    name = _clean_name(name)
+    name = rules.clean_name(name)
     slug = _clean_slug(slug, name)
     if Circle.objects.filter(organization=organization, slug=slug).exists():
         raise Invalid(_("Another circle already uses this short name."), field="slug")
@@ -404,8 +383,8 @@ def create_circle(
         parent=parent,
         name=name,
         slug=slug,
-        aim=_clean_text(aim, "aim"),
-        domain=_clean_text(domain, "domain"),
+        aim=rules.clean_text(aim, "aim"),
+        domain=rules.clean_text(domain, "domain"),
         review_months=parent.review_months,
     )
     _create_process_roles(circle)
@@ -438,8 +417,8 @@ def update_circle(
         or (circle.parent is not None and selectors.can_manage_children(by, circle.parent))
     )
     _require_open(circle)
-    name = _clean_name(name)
-    aim, domain = _clean_text(aim, "aim"), _clean_text(domain, "domain")
+    name = rules.clean_name(name)
+    aim, domain = rules.clean_text(aim, "aim"), rules.clean_text(domain, "domain")
     if review_months is None:
         review_months = circle.review_months
     if not 1 <= int(review_months) <= 120:
@@ -524,7 +503,7 @@ def dissolve_circle(*, circle, by, reason: str) -> Circle:
         _("Only the parent circle's leader or an administrator may dissolve a circle."),
     )
     _require_open(circle)
-    reason = _clean_text(reason, "reason")
+    reason = rules.clean_text(reason, "reason")
     if not reason:
         raise Invalid(_("Give the reason for dissolving the circle."), field="reason")
     if circle.children.filter(dissolved__isnull=True).exists():
@@ -580,7 +559,7 @@ def add_member(*, circle, user, by) -> Membership:
         circle=circle,
         title=_("%(name)s joined %(circle)s") % {"name": user.name, "circle": circle.name},
         action="member_added",
-        person=_person(user),
+        person=person(user),
     )
     return membership
 
@@ -608,36 +587,13 @@ def remove_member(*, circle, user, by, reason: str = "") -> Membership:
         circle=circle,
         title=_("%(name)s left %(circle)s") % {"name": user.name, "circle": circle.name},
         action="member_removed",
-        person=_person(user),
-        reason=_clean_text(reason, "reason"),
+        person=person(user),
+        reason=rules.clean_text(reason, "reason"),
     )
     return membership
 
 
 # Roles -------------------------------------------------------------------------
-
-
-def _clean_qualifications(qualifications) -> list[str]:
-    if isinstance(qualifications, str):
-        qualifications = qualifications.splitlines()
-    items = [str(q).strip() for q in (qualifications or []) if str(q).strip()]
-    if len(items) > 50 or any(len(q) > 300 for q in items):
-        raise Invalid(
-            _("At most 50 qualifications of 300 characters each."), field="qualifications"
-        )
-    return items
-
-
-def _clean_term_months(months) -> int:
-    try:
-        months = int(months)
-    except (TypeError, ValueError):
-        raise Invalid(
-            _("A term is a whole number of months."), field="default_term_months"
-        ) from None
-    if not 1 <= months <= 60:
-        raise Invalid(_("A term is between 1 and 60 months."), field="default_term_months")
-    return months
 
 
 @transaction.atomic
@@ -657,10 +613,10 @@ def create_role(
     role = Role.objects.create(
         circle=circle,
         kind=Role.Kind.CUSTOM,
-        name=_clean_name(name),
-        description=_clean_text(description, "description"),
-        default_term_months=_clean_term_months(default_term_months),
-        qualifications=_clean_qualifications(qualifications),
+        name=rules.clean_name(name),
+        description=rules.clean_text(description, "description"),
+        default_term_months=rules.clean_term_months(default_term_months),
+        qualifications=rules.clean_qualifications(qualifications),
         shared=bool(shared),
     )
     _structure(
@@ -713,13 +669,13 @@ def update_role(
     _require_open(circle)
     before = _role_snapshot(role)
     if name is not None:
-        role.name = _clean_name(name)
+        role.name = rules.clean_name(name)
     if description is not None:
-        role.description = _clean_text(description, "description")
+        role.description = rules.clean_text(description, "description")
     if default_term_months is not None:
-        role.default_term_months = _clean_term_months(default_term_months)
+        role.default_term_months = rules.clean_term_months(default_term_months)
     if qualifications is not None:
-        role.qualifications = _clean_qualifications(qualifications)
+        role.qualifications = rules.clean_qualifications(qualifications)
     after = _role_snapshot(role)
     if before == after:
         return role
@@ -751,23 +707,6 @@ def default_term_end(role, start: date | None = None) -> date:
     return _add_months(start or timezone.localdate(), role.default_term_months)
 
 
-def _check_link_rules(role, user) -> None:
-    """Leader and delegate of a child circle are two different people."""
-    if not role.is_link_role:
-        return
-    other_kind = Role.Kind.DELEGATE if role.kind == Role.Kind.LEADER else Role.Kind.LEADER
-    other = selectors.current_holder(role.circle, other_kind)
-    if other is not None and other.pk == user.pk:
-        raise Invalid(
-            _(
-                "Double-link rule: the leader and the delegate of a circle are two different "
-                "people, and %(name)s is already its %(other)s."
-            )
-            % {"name": user.name, "other": Role.Kind(other_kind).label.lower()},
-            field="user",
-        )
-
-
 def place_in_role(*, role, user, term_start: date, term_end: date, decision, by) -> RoleAssignment:
     """Seat ``user`` in ``role`` under ``decision`` (already recorded by the caller).
 
@@ -783,7 +722,7 @@ def place_in_role(*, role, user, term_start: date, term_end: date, decision, by)
         raise Invalid(
             _("%(name)s is not a member of the organization.") % {"name": user.name}, field="user"
         )
-    _check_link_rules(role, user)
+    rules.check_double_link(role.circle, role.kind, user)
     locked = Role.objects.select_for_update().get(pk=role.pk)
     if not locked.shared:
         for previous in RoleAssignment.objects.select_for_update().filter(
@@ -797,10 +736,7 @@ def place_in_role(*, role, user, term_start: date, term_end: date, decision, by)
     assignment = RoleAssignment.objects.create(
         role=role, user=user, term_start=term_start, term_end=term_end, decision=decision
     )
-    circles_needed = [circle]
-    if role.is_link_role and circle.parent_id is not None:
-        circles_needed.append(circle.parent)
-    for needed in circles_needed:
+    for needed in rules.link_circles(role):
         if _open_membership(needed, user) is not None:
             _structure(
                 organization,
@@ -809,7 +745,7 @@ def place_in_role(*, role, user, term_start: date, term_end: date, decision, by)
                 title=_("%(name)s joined %(circle)s as %(role)s")
                 % {"name": user.name, "circle": needed.name, "role": role.name},
                 action="member_added",
-                person=_person(user),
+                person=person(user),
                 because={"role": role.pk, "decision": decision.sequence},
             )
     return assignment
@@ -867,7 +803,7 @@ def assign_role(
         raise Invalid(
             _("%(name)s is not a member of the organization.") % {"name": user.name}, field="user"
         )
-    _check_link_rules(role, user)
+    rules.check_double_link(role.circle, role.kind, user)
     decision = record_decision(
         organization=organization,
         kind=kind,
@@ -877,13 +813,13 @@ def assign_role(
         term_end=term_end,
         record={
             "action": "role_assigned",
-            "by": _person(by),
-            "person": _person(user),
+            "by": person(by),
+            "person": person(user),
             "role": _role_snapshot(role),
             "circle": {"id": circle.pk, "name": circle.name},
             "term_start": term_start,
             "term_end": term_end,
-            "reason": _clean_text(reason, "reason"),
+            "reason": rules.clean_text(reason, "reason"),
         },
     )
     return place_in_role(
@@ -901,18 +837,17 @@ def accept_delegate(*, assignment, by, accepted: bool = True, reason: str = "") 
         )
         .get(pk=assignment.pk)
     )
-    role, circle = assignment.role, assignment.role.circle
-    if role.kind != Role.Kind.DELEGATE or circle.parent_id is None:
+    circle = assignment.role.circle
+    if circle.parent_id is None:
         raise Invalid(_("Only a delegate is accepted by the parent circle."))
     _require(
         selectors.can_manage_children(by, circle.parent),
         _("The parent circle's leader or an administrator records its acceptance."),
     )
-    if assignment.ended is not None:
-        raise Conflict(_("This assignment has ended."))
-    if assignment.parent_acceptance_id is not None:
-        raise Conflict(_("The parent circle has already accepted this delegate."))
-    reason = _clean_text(reason, "reason")
+    refusal = rules.acceptance_refusal(assignment)
+    if refusal is not None:
+        raise refusal
+    reason = rules.clean_text(reason, "reason")
     if not accepted and not reason:
         raise Invalid(_("An objection needs a reason."), field="reason")
     decision = record_decision(
@@ -927,8 +862,8 @@ def accept_delegate(*, assignment, by, accepted: bool = True, reason: str = "") 
         % {"parent": circle.parent.name, "name": assignment.user.name, "circle": circle.name},
         record={
             "action": "delegate_accepted" if accepted else "delegate_objected",
-            "by": _person(by),
-            "person": _person(assignment.user),
+            "by": person(by),
+            "person": person(assignment.user),
             "circle": {"id": circle.pk, "name": circle.name},
             "assignment": assignment.pk,
             "selection": assignment.decision.sequence if assignment.decision_id else None,
@@ -957,7 +892,7 @@ def end_assignment(*, assignment, by, reason: str) -> RoleAssignment:
     _require(allowed)
     if assignment.ended is not None:
         raise Conflict(_("This assignment has already ended."))
-    reason = _clean_text(reason, "reason")
+    reason = rules.clean_text(reason, "reason")
     if not reason:
         raise Invalid(_("Give the reason for ending the term."), field="reason")
     assignment.ended = timezone.now()
@@ -970,7 +905,7 @@ def end_assignment(*, assignment, by, reason: str) -> RoleAssignment:
         title=_("%(name)s is no longer %(role)s of %(circle)s")
         % {"name": assignment.user.name, "role": role.name, "circle": circle.name},
         action="role_ended",
-        person=_person(assignment.user),
+        person=person(assignment.user),
         role=_role_snapshot(role),
         reason=reason,
     )
