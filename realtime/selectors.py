@@ -1,7 +1,6 @@
 """Reads for meetings and the live room."""
 
 from django.db.models import Q
-from django.utils import timezone
 
 from circles import selectors as circle_selectors
 from core.participation import Session
@@ -76,15 +75,11 @@ def agenda(meeting):
     )
 
 
-def now():
-    return timezone.now()
-
-
 def session_of(subject) -> Session | None:
     """The session port's provider (``core.participation``): for a proposal or
     election that is the current item of an open meeting, the meeting, its
     facilitator and the members present (still members of the circle) in
-    seat order."""
+    seat order. ``services.set_current_item`` keeps it to one meeting."""
     label = subject._meta.label_lower
     field = {"proposals.proposal": "proposal", "elections.election": "election"}.get(label)
     if field is None:
@@ -96,22 +91,16 @@ def session_of(subject) -> Session | None:
     )
     if meeting is None:
         return None
-    present = set(present_ids(meeting))
     return Session(
         meeting_id=meeting.pk,
         title=meeting.title,
         facilitator_id=meeting.facilitator_id,
-        # The circle's seat order (circles.selectors.seat_order), kept to those present.
-        participant_ids=tuple(
-            uid for uid in circle_selectors.seat_order(meeting.circle) if uid in present
-        ),
+        participant_ids=tuple(present_ids(meeting)),
     )
 
 
 def present_ids(meeting) -> list[int]:
-    """The members present, in the order around the circle (by name)."""
-    return list(
-        meeting.attendance.filter(left__isnull=True)
-        .order_by("user__display_name", "user__email")
-        .values_list("user_id", flat=True)
-    )
+    """The members present (still members of the circle), in the circle's
+    seat order (``circles.selectors.seat_order``, the one definition)."""
+    present = set(meeting.attendance.filter(left__isnull=True).values_list("user_id", flat=True))
+    return [uid for uid in circle_selectors.seat_order(meeting.circle) if uid in present]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.records import person
 from circles import selectors as circle_selectors
 from core.errors import Conflict, Invalid, NotAllowed
 from core.events import changed
@@ -21,10 +22,6 @@ from realtime.models import AgendaItem, Attendance, Connection, Meeting
 MAX_NOTES = 20_000
 
 
-def _person(user) -> dict:
-    return {"id": user.pk, "name": user.name}
-
-
 def _lock(meeting) -> Meeting:
     return (
         Meeting.objects.select_for_update()
@@ -34,7 +31,13 @@ def _lock(meeting) -> Meeting:
 
 
 def can_lead(user, meeting) -> bool:
-    """The meeting's facilitator, or anyone who may facilitate its circle."""
+    """The meeting's facilitator, or anyone who may facilitate its circle.
+
+    The same two people the engines let run a step of the item the meeting
+    runs: whoever may facilitate the circle, and the session's facilitator
+    (``core.participation``), which for the current item of an open meeting
+    is this meeting's facilitator (``selectors.session_of``).
+    """
     if user is None or not user.is_authenticated:
         return False
     return user.pk == meeting.facilitator_id or circle_selectors.can_facilitate(
@@ -164,7 +167,10 @@ def open_meeting(*, meeting, by, key=None) -> Meeting:
         raise Conflict(_("This meeting is already open or closed."))
     meeting.state = Meeting.State.OPEN
     meeting.started = timezone.now()
-    meeting.current_item = meeting.items.order_by("position").first()
+    first = meeting.items.order_by("position").first()
+    # A process runs in one session at a time: if another open meeting is
+    # running the first item's process, the facilitator picks an item.
+    meeting.current_item = first if first is None or not _running_elsewhere(first) else None
     meeting.save(update_fields=["state", "started", "current_item"])
     if circle_selectors.is_circle_member(by, meeting.circle):
         Attendance.objects.get_or_create(meeting=meeting, user=by, left__isnull=True)
@@ -207,6 +213,23 @@ def mark_attendance(*, meeting, user, present: bool, by) -> None:
     changed(meeting, part="presence")
 
 
+def _running_elsewhere(item) -> bool:
+    """Whether the process ``item`` runs is the current item of another open
+    meeting. One session per process: its participants and its facilitator
+    (``core.participation``) must come from one meeting only."""
+    if item.proposal_id is None and item.election_id is None:
+        return False
+    return (
+        Meeting.objects.filter(
+            state=Meeting.State.OPEN,
+            current_item__proposal_id=item.proposal_id,
+            current_item__election_id=item.election_id,
+        )
+        .exclude(pk=item.meeting_id)
+        .exists()
+    )
+
+
 @transaction.atomic
 def set_current_item(*, meeting, item, by, key=None) -> Meeting:
     meeting = _lock(meeting)
@@ -217,6 +240,8 @@ def set_current_item(*, meeting, item, by, key=None) -> Meeting:
         raise Conflict(_("The meeting is not open."))
     if item.meeting_id != meeting.pk:
         raise Invalid(_("This item is not on this meeting's agenda."), field="item")
+    if _running_elsewhere(item):
+        raise Conflict(_("Another open meeting is running this process now."))
     if meeting.current_item_id and meeting.current_item_id != item.pk:
         AgendaItem.objects.filter(pk=meeting.current_item_id, done__isnull=True).update(
             done=timezone.now()
@@ -310,17 +335,17 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
         body="\n".join(body_lines) + (f"\n\n{notes}" if notes else ""),
         record={
             "action": "meeting_minutes",
-            "by": _person(by),
+            "by": person(by),
             "meeting": {
                 "id": meeting.pk,
                 "title": meeting.title,
                 "started": meeting.started,
                 "ended": now,
             },
-            "attendance": [_person(u) for u in people.values()],
+            "attendance": [person(u) for u in people.values()],
             "items": items,
-            "facilitator": _person(meeting.facilitator),
-            "secretary": _person(meeting.secretary) if meeting.secretary else None,
+            "facilitator": person(meeting.facilitator),
+            "secretary": person(meeting.secretary),
             "notes": notes,
         },
     )
