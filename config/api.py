@@ -102,14 +102,14 @@ def http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from accounts.api import router as accounts_router
     from circles.api import router as circles_router
-    from decisions.api import router as decisions_router
     from elections.api import router as elections_router
+    from logbook.api import router as logbook_router
     from proposals.api import router as proposals_router
     from realtime.api import router as realtime_router
 
     api.add_router("", accounts_router)
     api.add_router("", circles_router)
-    api.add_router("", decisions_router)
+    api.add_router("", logbook_router)
     api.add_router("", proposals_router)
     api.add_router("", elections_router)
     api.add_router("", realtime_router)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "proposals",
     "elections",
     "realtime",
+    "logbook",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Each app's pages live under the organization: /o/<org>/…
     path("", include("circles.urls")),
-    path("o/<slug:org>/log/", include("decisions.urls")),
+    path("o/<slug:org>/log/", include("logbook.urls")),
     path("o/<slug:org>/proposals/", include("proposals.urls")),
     path("o/<slug:org>/elections/", include("elections.urls")),
     path("o/<slug:org>/meetings/", include("realtime.urls")),

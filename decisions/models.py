@@ -78,7 +78,7 @@ class Decision(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(
-            "decisions:detail", kwargs={"org": self.organization.slug, "seq": self.sequence}
+            "logbook:detail", kwargs={"org": self.organization.slug, "seq": self.sequence}
         )
 
     def delete(self, *args, **kwargs):
@@ -167,93 +167,3 @@ def canonical_json(data) -> bytes:
 
 def chain_hash(prev_hash: str, content: dict) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(content)).hexdigest()
-
-
-# The reading side of the log (pages, feeds, reminders). These rows are never
-# part of the hash chain: they index or annotate entries, written by the log
-# pages' own code (decisions.selectors, decisions.services of the reading side).
-
-
-class DecisionPerson(models.Model):
-    """Who a decision names, and how: an index built from the records.
-
-    Filled lazily by ``decisions.selectors.ensure_person_index`` from the
-    process records (docs/RECORDS.md), so the log core never writes it.
-    """
-
-    class Role(models.TextChoices):
-        PARTICIPANT = "participant", _("took part")
-        OBJECTOR = "objector", _("objected")
-        SELECTED = "selected", _("was selected")
-        AUTHOR = "author", _("acted or proposed")
-
-    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="people")
-    organization = models.ForeignKey(
-        "circles.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    user_id = models.BigIntegerField()
-    role = models.CharField(max_length=16, choices=Role.choices)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["decision", "user_id", "role"], name="one_person_role_per_decision"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["organization", "user_id", "role"], name="decision_person_lookup")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.decision_id}: {self.user_id} {self.role}"
-
-
-class PersonIndexState(models.Model):
-    """Up to which sequence an organization's DecisionPerson index is built."""
-
-    organization = models.OneToOneField(
-        "circles.Organization", on_delete=models.CASCADE, related_name="person_index"
-    )
-    sequence = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.organization_id}: indexed to #{self.sequence}"
-
-
-class FeedToken(models.Model):
-    """A private URL for one member's feeds and exports; revocable."""
-
-    organization = models.ForeignKey(
-        "circles.Organization", on_delete=models.CASCADE, related_name="feed_tokens"
-    )
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="feed_tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created = models.DateTimeField()
-    revoked = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created"]
-
-    def __str__(self) -> str:
-        return f"feed token {self.pk} of {self.user_id}"
-
-
-class ReviewReminder(models.Model):
-    """One reminder email per (decision, kind): the daily command is idempotent."""
-
-    class Kind(models.TextChoices):
-        REVIEW = "review", _("review date")
-        TERM_END = "term_end", _("term end")
-
-    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    sent = models.DateTimeField()
-    recipients = models.JSONField(default=list)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["decision", "kind"], name="one_reminder_per_kind")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.decision_id} {self.kind}"

@@ -10,7 +10,7 @@ register = template.Library()
 @register.simple_tag
 def log_url(organization) -> str:
     try:
-        return reverse("decisions:log", kwargs={"org": organization.slug})
+        return reverse("logbook:log", kwargs={"org": organization.slug})
     except NoReverseMatch:
         return f"/o/{organization.slug}/log/"
 
@@ -19,7 +19,7 @@ def log_url(organization) -> str:
 def decision_url(decision, organization) -> str:
     try:
         return reverse(
-            "decisions:detail", kwargs={"org": organization.slug, "seq": decision.sequence}
+            "logbook:detail", kwargs={"org": organization.slug, "seq": decision.sequence}
         )
     except NoReverseMatch:
         return f"/o/{organization.slug}/log/{decision.sequence}/"

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"{failures} log(s) failed verification.")
 
     def _check_copy(self, organization, path: str) -> None:
-        from decisions.exports import check_copy
+        from decisions.copies import check_copy
 
         try:
             with open(path, encoding="utf-8") as handle:

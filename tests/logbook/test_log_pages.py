@@ -1,0 +1,196 @@
+"""The log page: newest first, every filter, keyset pagination, bad input."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from logbook.models import DecisionPerson, PersonIndexState
+
+from .conftest import person, record
+
+
+def _url(**query):
+    from urllib.parse import urlencode
+
+    base = reverse("logbook:log", kwargs={"org": "coop"})
+    return base + ("?" + urlencode(query) if query else "")
+
+
+def _seqs(response):
+    return [d.sequence for d in response.context["page"].entries]
+
+
+class TestLogPage:
+    def test_it_lists_newest_first_with_the_head_hash(self, member_client, log):
+        response = member_client.get(_url())
+        assert response.status_code == 200
+        assert _seqs(response) == [5, 4, 3, 2, 1]
+        assert log["old"].hash in response.content.decode()
+        assert "Règlement intérieur" in response.content.decode()
+
+    def test_it_filters_by_circle_with_its_sub_circles(self, member_client, log):
+        assert _seqs(member_client.get(_url(circle="jardin"))) == [3, 2]
+
+    def test_it_filters_by_circle_without_its_sub_circles(self, member_client, log):
+        assert _seqs(member_client.get(_url(circle="jardin", subcircles="0"))) == [2]
+
+    def test_the_circle_page_shows_only_that_circle_and_below(self, member_client, log):
+        url = reverse("logbook:circle_log", kwargs={"org": "coop", "circle": "jardin"})
+        response = member_client.get(url)
+        assert _seqs(response) == [3, 2]
+        assert "Règlement" not in response.content.decode()
+
+    def test_it_filters_by_kind(self, member_client, log):
+        assert _seqs(member_client.get(_url(kind="policy"))) == [3, 1]
+
+    def test_it_filters_by_date_range(self, member_client, log):
+        assert _seqs(member_client.get(_url(**{"from": "2024-01-01", "to": "2024-12-31"}))) == [5]
+        today = timezone.localdate().isoformat()
+        assert _seqs(member_client.get(_url(**{"from": today}))) == [4, 3, 2, 1]
+
+    def test_it_filters_by_person_who_took_part(self, member_client, log, bob, alice):
+        assert _seqs(member_client.get(_url(person=bob.pk))) == [4, 3, 2, 1]
+        assert _seqs(member_client.get(_url(person=alice.pk, role="participant"))) == [4, 2, 1]
+
+    def test_it_filters_by_person_who_objected(self, member_client, log, bob, alice):
+        assert _seqs(member_client.get(_url(person=bob.pk, role="objector"))) == [1]
+        assert _seqs(member_client.get(_url(person=alice.pk, role="objector"))) == []
+
+    def test_it_filters_by_person_who_was_selected(self, member_client, log, bob):
+        assert _seqs(member_client.get(_url(person=bob.pk, role="selected"))) == [2]
+
+    def test_the_person_index_catches_up_with_new_entries(self, member_client, log, org, bob):
+        member_client.get(_url(person=bob.pk))
+        assert PersonIndexState.objects.get(organization=org).sequence == 5
+        record(org, kind="other", title="Later", record={"person": person(bob)})
+        assert _seqs(member_client.get(_url(person=bob.pk))) == [6, 4, 3, 2, 1]
+        assert DecisionPerson.objects.filter(decision__sequence=6).count() == 1
+
+    def test_it_filters_by_status(self, member_client, log):
+        assert _seqs(member_client.get(_url(status="due"))) == [1]
+        assert _seqs(member_client.get(_url(status="overdue"))) == [2]
+        assert _seqs(member_client.get(_url(status="superseded"))) == []
+        assert _seqs(member_client.get(_url(status="in_force"))) == [5, 4, 3, 2, 1]
+
+    def test_superseded_entries_leave_in_force(self, member_client, log, org):
+        record(org, kind="policy", title="New rules", supersedes=log["policy"])
+        assert _seqs(member_client.get(_url(status="superseded"))) == [1]
+        assert 1 not in _seqs(member_client.get(_url(status="in_force")))
+        assert _seqs(member_client.get(_url(status="due"))) == []
+
+
+class TestKeysetPagination:
+    def test_it_pages_with_before_and_stays_stable_under_new_entries(self, member_client, log, org):
+        first = member_client.get(_url(limit=2))
+        assert _seqs(first) == [5, 4]
+        assert first.context["page"].next_before == 4
+        record(org, kind="other", title="New while reading")
+        second = member_client.get(_url(limit=2, before=4))
+        assert _seqs(second) == [3, 2]
+        last = member_client.get(_url(limit=2, before=2))
+        assert _seqs(last) == [1]
+        assert last.context["page"].next_before is None
+
+    def test_the_next_link_keeps_the_filters(self, member_client, log):
+        response = member_client.get(_url(kind="policy", limit=1))
+        assert "kind=policy" in response.content.decode()
+        assert "before=3" in response.content.decode()
+
+    def test_htmx_gets_only_the_next_entries(self, member_client, log):
+        response = member_client.get(_url(limit=2, before=4), HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert "<html" not in html
+        assert "#3" in html and "#2" in html
+
+    def test_a_huge_page_size_is_capped(self, member_client, org, circles):
+        for i in range(105):
+            record(org, kind="other", title=f"D{i}")
+        response = member_client.get(_url(limit=1000000))
+        assert len(response.context["page"].entries) == 100
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "query, words",
+        [
+            ({"colour": "red"}, "Unknown filter: colour"),
+            ({"from": "01/02/2024"}, "is not a date"),
+            ({"to": "2024-13-45"}, "is not a date"),
+            ({"kind": "whim"}, "Unknown kind"),
+            ({"status": "lost"}, "Unknown status"),
+            ({"person": "bob"}, "is not a number"),
+            ({"circle": "nowhere"}, "There is no circle"),
+            ({"before": "-3"}, "is not a number"),
+            ({"from": "2025-02-01", "to": "2025-01-01"}, "start date comes after"),
+        ],
+    )
+    def test_it_explains_a_bad_filter_in_the_page(self, member_client, log, query, words):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("django.utils.translation.get_language", lambda: "en")
+        response = member_client.get(_url(**query), HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        assert response.context["error"]
+        assert response.context["page"].entries == []
+
+
+class TestDuePage:
+    def test_it_lists_reviews_and_term_ends_due_or_overdue(self, member_client, log):
+        response = member_client.get(reverse("logbook:due", kwargs={"org": "coop"}))
+        assert [d.sequence for d in response.context["entries"]] == [2, 1]
+        response = member_client.get(
+            reverse("logbook:circle_due", kwargs={"org": "coop", "circle": "jardin"})
+        )
+        assert [d.sequence for d in response.context["entries"]] == [2]
+
+
+class TestFixedQueries:
+    """The log page, a filtered page, a search and a permalink run the same
+    number of queries for 20 and for 200 entries."""
+
+    def _fill(self, org, circles, bob, n):
+        today = timezone.localdate()
+        for i in range(n):
+            record(
+                org,
+                kind="policy" if i % 2 else "other",
+                circle=circles["garden"] if i % 3 else circles["seeds"],
+                title=f"Politique {i} semences",
+                body=f"Texte {i}",
+                review_date=today + timedelta(days=i),
+                record={"participants": [person(bob)]},
+            )
+
+    def _count(self, client, url, django_assert_max_num_queries):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.get(url)  # warm the cached verification and the person index
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    @pytest.mark.parametrize(
+        "path, query",
+        [
+            ("log", ""),
+            ("log", "?kind=policy&circle=jardin&status=in_force"),
+            ("log", "?person={bob}&role=participant"),
+            ("search", "?q=semences"),
+            ("detail", ""),
+        ],
+    )
+    def test_it_runs_a_fixed_number_of_queries(
+        self, member_client, org, circles, bob, path, query, django_assert_max_num_queries
+    ):
+        counts = []
+        for n in (20, 180):
+            self._fill(org, circles, bob, n)
+            kwargs = {"org": "coop"}
+            if path == "detail":
+                kwargs["seq"] = 10
+            url = reverse(f"logbook:{path}", kwargs=kwargs) + query.format(bob=bob.pk)
+            counts.append(self._count(member_client, url, django_assert_max_num_queries))
+        assert counts[0] == counts[1]

@@ -1,0 +1,55 @@
+"""Review reminders: one email to the facilitator and the secretary, once."""
+
+from datetime import timedelta
+
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from logbook.models import ReviewReminder
+
+from .conftest import record
+
+
+class TestReviewReminders:
+    def test_running_twice_sends_one_email_each(self, org, circles, facilitator, alice, bob):
+        decision = record(
+            org,
+            kind="policy",
+            circle=circles["garden"],
+            title="Arrosage",
+            review_date=timezone.localdate() + timedelta(days=14),
+        )
+        call_command("send_review_reminders")
+        call_command("send_review_reminders")
+        assert sorted(m.to[0] for m in mail.outbox) == [alice.email, bob.email]
+        assert "Arrosage" in mail.outbox[0].subject
+        assert f"/o/coop/log/{decision.sequence}/" in mail.outbox[0].body
+        assert ReviewReminder.objects.filter(decision=decision, kind="review").count() == 1
+
+    def test_a_term_end_closer_than_14_days_is_reminded_too(self, org, circles, facilitator):
+        record(
+            org,
+            kind="selection",
+            circle=circles["garden"],
+            title="Mandat",
+            term_end=timezone.localdate() + timedelta(days=3),
+        )
+        call_command("send_review_reminders")
+        assert len(mail.outbox) == 2
+        assert ReviewReminder.objects.get().kind == "term_end"
+
+    def test_nothing_is_sent_for_far_dates_past_dates_or_superseded_policies(
+        self, org, circles, facilitator
+    ):
+        today = timezone.localdate()
+        record(org, kind="policy", circle=circles["garden"], title="Loin",
+               review_date=today + timedelta(days=15))  # fmt: skip
+        record(org, kind="policy", circle=circles["garden"], title="Passé",
+               review_date=today - timedelta(days=1))  # fmt: skip
+        old = record(org, kind="policy", circle=circles["garden"], title="Ancien",
+                     review_date=today + timedelta(days=5))  # fmt: skip
+        record(org, kind="policy", circle=circles["garden"], title="Nouveau", supersedes=old)
+        call_command("send_review_reminders")
+        assert mail.outbox == []
+        assert not ReviewReminder.objects.exists()
