@@ -9,7 +9,6 @@ part of the log core's verification).
 """
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 
@@ -174,10 +173,3 @@ def markdown_chunks(organization, *, circle_filters=None, circle=None) -> Iterat
             lines.append(f"- {_('Person')}: {record['person'].get('name', '?')}")
         lines += ["", f"`{d.hash}`", "", ""]
         yield "\n".join(lines)
-
-
-def csv_text(organization, **kwargs) -> str:
-    buffer = io.StringIO()
-    for chunk in csv_chunks(organization, **kwargs):
-        buffer.write(chunk)
-    return buffer.getvalue()
