@@ -1,5 +1,8 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per app, one error format.
 
+This module only assembles: each app's router, the authentication from
+``accounts.api_auth``, and the error handlers. No app imports it.
+
 Every error is ``{"detail": <message>, "code": <machine code>}`` with a 4xx
 status; the same services as the HTML views sit behind every operation.
 """
@@ -8,39 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import APIKeyCookie, HttpBearer
 
-from accounts.services import user_for_token
+from accounts.api import router as accounts_router
+from accounts.api_auth import token_or_session
+from circles.api import router as circles_router
 from core.errors import DomainError
-
-
-class BearerToken(HttpBearer):
-    """``Authorization: Bearer cercle_…``: a personal API token."""
-
-    def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-class SessionAuth(APIKeyCookie):
-    """The browser's session; unsafe methods need the CSRF token."""
-
-    param_name = "sessionid"
-
-    def __init__(self):
-        super().__init__(csrf=True)
-
-    def authenticate(self, request, key):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
-        return None
-
-
-bearer = BearerToken()
-session = SessionAuth()
+from elections.api import router as elections_router
+from logbook.api import router as logbook_router
+from proposals.api import router as proposals_router
+from realtime.api import router as realtime_router
 
 api = NinjaAPI(
     title="Cercle API",
@@ -50,7 +29,7 @@ api = NinjaAPI(
         "(`Authorization: Bearer …`, created on your profile page) or a browser session. "
         'Errors are `{"detail": "…", "code": "…"}`.'
     ),
-    auth=[bearer, session],
+    auth=token_or_session,
     urls_namespace="api",
 )
 
@@ -99,20 +78,13 @@ def http_error(request, exc: HttpError):
     return _error(request, str(exc), getattr(exc, "code", None) or "error", exc.status_code)
 
 
-def _register_routers() -> None:
-    from accounts.api import router as accounts_router
-    from circles.api import router as circles_router
-    from elections.api import router as elections_router
-    from logbook.api import router as logbook_router
-    from proposals.api import router as proposals_router
-    from realtime.api import router as realtime_router
-
-    api.add_router("", accounts_router)
-    api.add_router("", circles_router)
-    api.add_router("", logbook_router)
-    api.add_router("", proposals_router)
-    api.add_router("", elections_router)
-    api.add_router("", realtime_router)
-
-
-_register_routers()
+# Each app's router, in the order of the OpenAPI document.
+for _router in (
+    accounts_router,
+    circles_router,
+    logbook_router,
+    proposals_router,
+    elections_router,
+    realtime_router,
+):
+    api.add_router("", _router)

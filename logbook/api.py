@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.http import Http404
 from ninja import Body, Router, Schema
 
-from config.api import bearer, session
+from accounts.api_auth import token_or_session
 from core.errors import Invalid
 from decisions.copies import check_copy
 from decisions.models import Decision
@@ -22,7 +22,7 @@ def _anyone(request):
     return True
 
 
-router = Router(tags=["decisions"], auth=[bearer, session, _anyone])
+router = Router(tags=["decisions"], auth=[*token_or_session, _anyone])
 
 
 class DecisionOut(Schema):
