@@ -1,6 +1,9 @@
 """Selections as JSON: every read and every step the pages offer.
 
-Thin: the same selectors and services as the pages. Hidden nominations never
+Thin: the same selectors and services as the pages. The action routes are
+generated from ``elections.steps.STEPS`` (path, operation id, summary, body
+schema), so every step of the table is here. Send an ``Idempotency-Key``
+header with each action. Hidden nominations never
 appear in an answer before the facilitator shows them: every read goes
 through ``elections.selectors`` (``visible_nominations``, ``grid``).
 An organization or selection the caller may not see answers 404.
@@ -12,9 +15,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from accounts.records import person
 from circles import selectors as circle_selectors
 from core.errors import Conflict, Invalid, NotFound
-from elections import selectors, services
+from core.steps import parse_input, run
+from elections import records, selectors, services
+from elections.steps import OPEN, STEPS, OpenIn
 
 router = Router(tags=["elections"])
 
@@ -113,63 +119,12 @@ class EventOut(Schema):
     reason: str
 
 
-class KeyIn(Schema):
-    idempotency_key: str | None = None
-
-
-class OpenIn(KeyIn):
-    role: int
-    term_start: date | None = None
-    term_end: date | None = None
-
-
-class TermIn(KeyIn):
-    term_start: date
-    term_end: date
-
-
-class ReviewIn(KeyIn):
-    reason: str
-    description: str | None = None
-    qualifications: list[str] | None = None
-    default_term_months: int | None = None
-    term_start: date | None = None
-    term_end: date | None = None
-    mode: str = "reveal"
-
-
-class NominateIn(KeyIn):
-    nominee: int
-    reason: str = ""
-
-
-class ProposeIn(KeyIn):
-    nominee: int
-    term_end: date
-    reason: str = ""
-    mode: str = "in_turn"
-
-
-class AnswerIn(KeyIn):
-    position: str
-    reason: str = ""
-    concern: str = ""
-
-
-class ReasonIn(KeyIn):
-    reason: str = ""
-
-
-class ParentIn(KeyIn):
-    accepted: bool
-    reason: str = ""
-
-
 # Helpers ---------------------------------------------------------------------------
 
 
-def _person(user):
-    return {"id": user.pk, "name": user.name} if user is not None else None
+def _key(request):
+    """The ``Idempotency-Key`` header: a retried call does the step once."""
+    return request.headers.get("Idempotency-Key") or None
 
 
 def _election(request, org, election_id):
@@ -192,38 +147,24 @@ def _out(election, user) -> dict:
     return {
         "id": election.pk,
         "circle": election.circle.slug,
-        "role": {
-            "id": role.pk,
-            "kind": role.kind,
-            "name": role.name,
-            "description": role.description,
-            "default_term_months": role.default_term_months,
-            "qualifications": list(role.qualifications),
-        },
+        "role": records.role_snapshot(role),
         "state": election.state,
         "term_start": election.term_start,
         "term_end": election.term_end,
-        "facilitator": _person(election.facilitator),
+        "facilitator": person(election.facilitator),
         "created": election.created,
         "nominations_shown": election.nominations_shown,
-        "proposed_nominee": _person(election.proposed_nominee),
+        "proposed_nominee": person(election.proposed_nominee),
         "proposed_term_end": election.proposed_term_end,
         "proposal_reason": election.proposal_reason,
         "decision": election.decision.sequence if election.decision_id else None,
         "cancel_reason": election.cancel_reason,
         "nominated": done,
         "participants": expected,
-        "allowed_steps": services.allowed_steps(election, user),
+        "allowed_steps": STEPS.allowed(election, user),
         # What would change (before/after) and why; the round is read apart.
         "role_change": election.role_change,
     }
-
-
-def _user(election, user_id):
-    user = circle_selectors.org_person_or_none(election.circle.organization, user_id)
-    if user is None:
-        raise Invalid(_("Choose a person of the circle."), field="nominee")
-    return user
 
 
 # Reads -------------------------------------------------------------------------------
@@ -258,8 +199,8 @@ def list_nominations(request, org: str, election_id: int):
         {
             "id": n.pk,
             "round": n.round,
-            "nominator": _person(n.nominator),
-            "nominee": _person(n.nominee),
+            "nominator": person(n.nominator),
+            "nominee": person(n.nominee),
             "reason": n.reason,
             "created": n.created,
         }
@@ -282,7 +223,7 @@ def get_grid(request, org: str, election_id: int):
     return {
         "rows": selectors.grid_record(election),
         "counts": [
-            {"nominee": _person(c["nominee"]), "first": c["first"], "final": c["final"]}
+            {"nominee": person(c["nominee"]), "first": c["first"], "final": c["final"]}
             for c in table["counts"]
         ],
     }
@@ -294,12 +235,12 @@ def _round_out(view) -> dict:
         "id": round_.pk,
         "mode": round_.mode,
         "open": round_.is_open,
-        "current_speaker": _person(view["current"]),
+        "current_speaker": person(view["current"]),
         "answered": view["done"],
         "expected": view["expected"],
         "speakers": [
             {
-                "member": _person(s["user"]),
+                "member": person(s["user"]),
                 "answered": s["answered"],
                 "current": s["current"],
                 "position": s["response"].kind if s["response"] else None,
@@ -353,7 +294,7 @@ def list_events(request, org: str, election_id: int):
             "action": e.action,
             "from_state": e.from_state,
             "to_state": e.to_state,
-            "by": _person(e.by),
+            "by": person(e.by),
             "at": e.at,
             "reason": e.reason,
         }
@@ -363,155 +304,66 @@ def list_events(request, org: str, election_id: int):
 
 # Actions -------------------------------------------------------------------------------
 
+_KEY_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "A unique key (a UUID) per action: a retried call does it once.",
+        }
+    ]
+}
 
-@router.post("/orgs/{org}/elections", response={201: ElectionOut}, operation_id="open_election")
+
+@router.post(
+    "/orgs/{org}/elections",
+    response={201: ElectionOut},
+    operation_id="open_election",
+    openapi_extra=_KEY_HEADER,
+)
 def open_election(request, org: str, payload: OpenIn):
     organization = circle_selectors.readable_organization_or_none(request.user, org)
     if organization is None:
         raise Http404
-    role = circle_selectors.role_or_none(organization, payload.role)
+    data = parse_input(OPEN, payload.dict())
+    role = circle_selectors.role_or_none(organization, data.pop("role"))
     if role is None:
         raise Invalid(_("Choose a role."), field="role")
-    election = services.open_election(
-        role=role,
-        by=request.user,
-        term_start=payload.term_start,
-        term_end=payload.term_end,
-        idempotency_key=payload.idempotency_key,
-    )
+    election = services.open_election(role=role, by=request.user, key=_key(request), **data)
     return 201, _out(_reload(election), request.user)
 
 
-def _action(path: str, operation_id: str, schema, call, summary: str):
-    @router.post(
-        "/orgs/{org}/elections/{election_id}/" + path,
-        response=ElectionOut,
-        operation_id=operation_id,
-        summary=summary,
-    )
-    def endpoint(request, org: str, election_id: int, payload: schema):
-        election = _election(request, org, election_id)
-        call(election, request.user, payload)
-        return _out(_reload(election), request.user)
+def _take(request, org, election_id, step, body: dict):
+    election = _election(request, org, election_id)
+    run(STEPS, step.name, election, by=request.user, key=_key(request), data=body)
+    return _out(_reload(election), request.user)
+
+
+def _route(step):
+    """The API operation of one step of the table (same path segment as the page)."""
+    operation_id = step.extra["operation_id"]
+    if step.input is None:
+
+        def endpoint(request, org: str, election_id: int):
+            return _take(request, org, election_id, step, {})
+
+    else:
+        schema = step.input
+
+        def endpoint(request, org: str, election_id: int, payload: schema):
+            return _take(request, org, election_id, step, payload.dict())
 
     endpoint.__name__ = operation_id
-    return endpoint
+    router.post(
+        "/orgs/{org}/elections/{election_id}/" + step.url,
+        response=ElectionOut,
+        operation_id=operation_id,
+        summary=step.summary,
+        openapi_extra=_KEY_HEADER,
+    )(endpoint)
 
 
-def _key(p):
-    return p.idempotency_key
-
-
-_action(
-    "term", "set_election_term", TermIn,
-    lambda e, u, p: services.set_term(
-        election=e, by=u, term_start=p.term_start, term_end=p.term_end, idempotency_key=_key(p)
-    ),
-    "Change the term (setup)",
-)  # fmt: skip
-_action(
-    "review-role", "propose_election_role_change", ReviewIn,
-    lambda e, u, p: services.review_role(
-        election=e, by=u, reason=p.reason, description=p.description,
-        qualifications=p.qualifications, default_term_months=p.default_term_months,
-        term_start=p.term_start, term_end=p.term_end, mode=p.mode, idempotency_key=_key(p),
-    ),
-    "Propose a change of the role or term and open its consent round (setup)",
-)  # fmt: skip
-_action(
-    "role-change/answer", "answer_election_role_change", AnswerIn,
-    lambda e, u, p: services.answer_role_change(
-        election=e, by=u, position=p.position, reason=p.reason, concern=p.concern,
-        idempotency_key=_key(p),
-    ),
-    "Consent or object (with a reason) to the change of the role",
-)  # fmt: skip
-_action(
-    "role-change/skip-speaker", "skip_election_role_change_speaker", KeyIn,
-    lambda e, u, p: services.skip_role_speaker(election=e, by=u, idempotency_key=_key(p)),
-    "Move the round on the change of the role to the next speaker",
-)  # fmt: skip
-_action(
-    "role-change/close", "close_election_role_change", KeyIn,
-    lambda e, u, p: services.close_role_change(election=e, by=u, idempotency_key=_key(p)),
-    "Close the round on the change: applied if all consented, else kept to amend or drop",
-)  # fmt: skip
-_action(
-    "role-change/drop", "drop_election_role_change", ReasonIn,
-    lambda e, u, p: services.drop_role_change(
-        election=e, by=u, reason=p.reason, idempotency_key=_key(p)
-    ),
-    "Drop the change of the role on the table",
-)  # fmt: skip
-_action(
-    "start-nominating", "start_nominating", KeyIn,
-    lambda e, u, p: services.start_nominating(election=e, by=u, idempotency_key=_key(p)),
-    "Start nominating",
-)  # fmt: skip
-_action(
-    "nominate", "nominate", NominateIn,
-    lambda e, u, p: services.nominate(
-        election=e, by=u, nominee=_user(e, p.nominee), reason=p.reason, idempotency_key=_key(p)
-    ),
-    "Nominate one person of the circle, with a reason (hidden until shown)",
-)  # fmt: skip
-_action(
-    "show-nominations", "show_nominations", KeyIn,
-    lambda e, u, p: services.show_nominations(election=e, by=u, idempotency_key=_key(p)),
-    "Show every nomination at once",
-)  # fmt: skip
-_action(
-    "start-change-round", "start_change_round", KeyIn,
-    lambda e, u, p: services.start_change_round(election=e, by=u, idempotency_key=_key(p)),
-    "Start the change round",
-)  # fmt: skip
-_action(
-    "change-nomination", "change_nomination", NominateIn,
-    lambda e, u, p: services.change_nomination(
-        election=e, by=u, nominee=_user(e, p.nominee), reason=p.reason, idempotency_key=_key(p)
-    ),
-    "Keep or change one's nomination (a change needs a reason)",
-)  # fmt: skip
-_action(
-    "start-proposing", "start_proposing", KeyIn,
-    lambda e, u, p: services.start_proposing(election=e, by=u, idempotency_key=_key(p)),
-    "Move on to the proposal",
-)  # fmt: skip
-_action(
-    "propose", "propose_nominee", ProposeIn,
-    lambda e, u, p: services.propose(
-        election=e, by=u, nominee=_user(e, p.nominee), term_end=p.term_end, reason=p.reason,
-        mode=p.mode, idempotency_key=_key(p),
-    ),
-    "Propose (or amend) a nominee and term; opens the consent round, nominee last",
-)  # fmt: skip
-_action(
-    "answer", "answer_consent_round", AnswerIn,
-    lambda e, u, p: services.answer(
-        election=e, by=u, position=p.position, reason=p.reason, concern=p.concern,
-        idempotency_key=_key(p),
-    ),
-    "Consent or object (with a reason)",
-)  # fmt: skip
-_action(
-    "skip-speaker", "skip_speaker", KeyIn,
-    lambda e, u, p: services.skip_speaker(election=e, by=u, idempotency_key=_key(p)),
-    "Move the consent round to the next speaker",
-)  # fmt: skip
-_action(
-    "elect", "elect", KeyIn,
-    lambda e, u, p: services.elect(election=e, by=u, idempotency_key=_key(p)),
-    "Record the selection once everyone consented",
-)  # fmt: skip
-_action(
-    "parent-response", "record_parent_response", ParentIn,
-    lambda e, u, p: services.record_parent_response(
-        election=e, by=u, accepted=p.accepted, reason=p.reason, idempotency_key=_key(p)
-    ),
-    "The parent circle accepts the delegate, or objects with a reason",
-)  # fmt: skip
-_action(
-    "cancel", "cancel_election", ReasonIn,
-    lambda e, u, p: services.cancel(election=e, by=u, reason=p.reason, idempotency_key=_key(p)),
-    "Cancel the selection, with a reason",
-)  # fmt: skip
+for _step in STEPS:
+    _route(_step)

@@ -1,10 +1,14 @@
-"""Forms only parse input; every rule is checked by ``elections.services``.
+"""Forms only render a step's fields (labels, widgets, the people to choose).
 
-Every action form carries a hidden idempotency key, so a double click or a
-retried submission does the step once.
+They parse nothing: a step's input is its schema in ``elections.steps``
+(``core.steps.parse_input``, the same as the API's body), and every rule is
+checked by ``elections.services``. A form is bound only to show back what
+was posted with the refusal. Every action form carries a hidden idempotency
+key, so a double click or a retried submission does the step once.
 """
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from core.idempotency import new_key
@@ -32,6 +36,12 @@ class ActionForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, PersonField):
                 field.choices = _people(people)
+
+    def full_clean(self):
+        # The step's schema parses (one definition, shared with the API); the
+        # view adds the refusal with ``add_error``.
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
 
 
 class OpenElectionForm(ActionForm):

@@ -10,9 +10,8 @@ from collections import Counter
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from accounts.records import person
 from circles import selectors as circle_selectors
-from circles.models import Membership
-from core.participation import participants_override
 from elections.models import Election, Nomination
 from proposals import rounds
 from proposals.models import Round
@@ -23,20 +22,10 @@ def _authenticated(user) -> bool:
 
 
 def participant_ids(election) -> list[int]:
-    """Who takes part, in the order they sit around the circle.
-
-    Outside a meeting: the circle's current members (the order they joined).
-    When the election is the current item of an open meeting, the meeting
-    says who is present (``core.participation``). The one place that decides.
-    """
-    override = participants_override(election)
-    if override is not None:
-        return override
-    return list(
-        Membership.objects.filter(circle_id=election.circle_id, left__isnull=True)
-        .order_by("joined", "pk")
-        .values_list("user_id", flat=True)
-    )
+    """Who takes part, in the order they sit around the circle: the circle's
+    current members, or the members present when an open meeting runs the
+    election (``circles.selectors.participants_of``, the one seat order)."""
+    return circle_selectors.participants_of(election)
 
 
 def participants_for(election) -> list:
@@ -172,9 +161,6 @@ def grid_record(election) -> list[dict]:
     table = grid(election)
     if table is None:
         return []
-
-    def person(user):
-        return {"id": user.pk, "name": user.name} if user is not None else None
 
     out = []
     for row in table["rows"]:

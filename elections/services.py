@@ -1,22 +1,23 @@
 """Every step of a selection without candidates.
 
-The process is one table (``STEPS``): which states a step starts from, the
-state it leads to, and who may take it. Services, the buttons on the page and
-the API all read it. Each service runs in one transaction, locks the election
-row first (so two facilitators clicking at once, or a double click, take the
-step once), claims the idempotency key, checks permission and state, and
-raises a domain error before writing anything.
+The steps are declared once, in ``elections.steps.STEPS`` (states, who may,
+input, label); each service asks it (``STEPS.check``) before writing. Each
+service runs in one transaction, locks the election row first (so two
+facilitators clicking at once, or a double click, take the step once),
+claims the idempotency key (``key``), checks permission and state, and
+raises a domain error before writing anything. The decision records are
+written by ``elections.records``.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from accounts.records import person
+from circles import rules
 from circles import selectors as circle_selectors
 from circles import services as circle_services
 from circles.models import Role
@@ -25,138 +26,17 @@ from core.errors import Conflict, Invalid, NotAllowed
 from core.idempotency import first_time
 from decisions.models import Decision
 from decisions.services import record_decision
-from elections import selectors
+from elections import records, selectors
 from elections.models import Election, ElectionEvent, Nomination
+from elections.steps import STEPS
 from proposals import rounds
 from proposals.models import Response, Round
 
 S = Election.State
-OPEN_STATES = frozenset(s for s in S.values if s not in Election.CLOSED_STATES)
 MAX_REASON = 5_000
-
-FACILITATOR = "facilitator"
-PARTICIPANT = "participant"
-PARENT = "parent"
-
-
-#: Whether a step depends on the role-change round (a consent step of its own
-#: during the setup): ``OPEN`` needs that round open, ``NONE`` is refused while
-#: it is open, ``PENDING`` needs a change on the table; ``None``: either way.
-ROLE_ROUND_OPEN = "open"
-ROLE_ROUND_NONE = "none"
-ROLE_CHANGE_PENDING = "pending"
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    sources: frozenset
-    target: str | None  # None: the step keeps the state
-    who: str
-    role_round: str | None = None
-
-
-#: The selection process (DESIGN §4): step -> (from states, to state, who).
-STEPS: dict[str, Step] = {
-    "review_role": Step(
-        gettext_lazy("Propose a change of the role"),
-        frozenset({S.SETUP}),
-        None,
-        FACILITATOR,
-        ROLE_ROUND_NONE,
-    ),
-    "answer_role_change": Step(
-        gettext_lazy("Give my position on the change"),
-        frozenset({S.SETUP}),
-        None,
-        PARTICIPANT,
-        ROLE_ROUND_OPEN,
-    ),
-    "skip_role_speaker": Step(
-        gettext_lazy("Next speaker"), frozenset({S.SETUP}), None, FACILITATOR, ROLE_ROUND_OPEN
-    ),
-    "close_role_change": Step(
-        gettext_lazy("Close the round on the change"),
-        frozenset({S.SETUP}),
-        None,
-        FACILITATOR,
-        ROLE_ROUND_OPEN,
-    ),
-    "drop_role_change": Step(
-        gettext_lazy("Drop the change"),
-        frozenset({S.SETUP}),
-        None,
-        FACILITATOR,
-        ROLE_CHANGE_PENDING,
-    ),
-    "set_term": Step(
-        gettext_lazy("Change the term"), frozenset({S.SETUP}), None, FACILITATOR, ROLE_ROUND_NONE
-    ),
-    "start_nominating": Step(
-        gettext_lazy("Start nominating"),
-        frozenset({S.SETUP}),
-        S.NOMINATING,
-        FACILITATOR,
-        ROLE_ROUND_NONE,
-    ),
-    "nominate": Step(gettext_lazy("Nominate"), frozenset({S.NOMINATING}), None, PARTICIPANT),
-    "show_nominations": Step(
-        gettext_lazy("Show all nominations"),
-        frozenset({S.NOMINATING}),
-        S.NOMINATIONS_SHOWN,
-        FACILITATOR,
-    ),
-    "start_change_round": Step(
-        gettext_lazy("Start the change round"),
-        frozenset({S.NOMINATIONS_SHOWN}),
-        S.CHANGING,
-        FACILITATOR,
-    ),
-    "change_nomination": Step(
-        gettext_lazy("Keep or change my nomination"), frozenset({S.CHANGING}), None, PARTICIPANT
-    ),
-    "start_proposing": Step(
-        gettext_lazy("Move on to the proposal"),
-        frozenset({S.NOMINATIONS_SHOWN, S.CHANGING}),
-        S.PROPOSING,
-        FACILITATOR,
-    ),
-    # From ``consent`` it amends the proposal on the table (after an objection:
-    # a shorter term, or another nominee) and runs the consent round again.
-    "propose": Step(
-        gettext_lazy("Propose"), frozenset({S.PROPOSING, S.CONSENT}), S.CONSENT, FACILITATOR
-    ),
-    "answer": Step(gettext_lazy("Give my position"), frozenset({S.CONSENT}), None, PARTICIPANT),
-    "skip_speaker": Step(gettext_lazy("Next speaker"), frozenset({S.CONSENT}), None, FACILITATOR),
-    "elect": Step(
-        gettext_lazy("Record the selection"), frozenset({S.CONSENT}), S.ELECTED, FACILITATOR
-    ),
-    "parent_response": Step(
-        gettext_lazy("Record the parent circle's acceptance"),
-        frozenset({S.ELECTED}),
-        None,
-        PARENT,
-    ),
-    "cancel": Step(gettext_lazy("Cancel the selection"), OPEN_STATES, S.CANCELLED, FACILITATOR),
-}
 
 
 # Helpers ---------------------------------------------------------------------
-
-
-def _person(user) -> dict:
-    return {"id": user.pk, "name": user.name}
-
-
-def _role_snapshot(role) -> dict:
-    return {
-        "id": role.pk,
-        "kind": role.kind,
-        "name": role.name,
-        "description": role.description,
-        "default_term_months": role.default_term_months,
-        "qualifications": list(role.qualifications),
-    }
 
 
 def _lock(election) -> Election:
@@ -167,78 +47,6 @@ def _lock(election) -> Election:
         )
         .get(pk=election.pk)
     )
-
-
-def may(step: str, election: Election, user) -> bool:
-    """Whether ``user`` may take ``step`` now: the permission and the state."""
-    rule = STEPS[step]
-    if election.state not in rule.sources or _role_round_blocks(rule, election):
-        return False
-    if user is None or not user.is_authenticated:
-        return False
-    circle = election.circle
-    if rule.who == FACILITATOR:
-        return circle_selectors.can_facilitate(user, circle) and circle.dissolved is None
-    if rule.who == PARENT:
-        return (
-            election.role.kind == Role.Kind.DELEGATE
-            and election.assignment_id is not None
-            and election.assignment.parent_acceptance_id is None
-            and circle_selectors.can_manage_link(user, circle)
-        )
-    return circle_selectors.can_take_part(user, circle) and user.pk in selectors.participant_ids(
-        election
-    )
-
-
-def _role_round_blocks(rule: Step, election: Election) -> str | None:
-    """Why the role-change round forbids ``rule`` now (a message), or None."""
-    round_open = election.role_change_round_id is not None and (
-        election.role_change_round.closed is None
-    )
-    if rule.role_round == ROLE_ROUND_OPEN and not round_open:
-        return _("No round on a change of the role is open.")
-    if rule.role_round == ROLE_ROUND_NONE and round_open:
-        return _(
-            "The circle is giving its consent to a change of the role: close that round "
-            "or drop the change first."
-        )
-    if rule.role_round == ROLE_CHANGE_PENDING and election.role_change is None:
-        return _("No change of the role is on the table.")
-    return None
-
-
-def allowed_steps(election: Election, user) -> list[str]:
-    """The steps ``user`` may take now, in table order (the page's buttons)."""
-    return [name for name in STEPS if may(name, election, user)]
-
-
-def _check(step: str, election: Election, by) -> None:
-    """Permission first, then state: the message says which one failed."""
-    rule = STEPS[step]
-    circle = election.circle
-    if rule.who == FACILITATOR:
-        if not circle_selectors.can_facilitate(by, circle):
-            raise NotAllowed(_("Only the circle's facilitator or leader may lead a selection."))
-    elif rule.who == PARENT:
-        if not circle_selectors.can_manage_link(by, circle):
-            raise NotAllowed(
-                _("The parent circle's leader or an administrator records its acceptance.")
-            )
-    elif not (
-        circle_selectors.can_take_part(by, circle) and by.pk in selectors.participant_ids(election)
-    ):
-        raise NotAllowed(_("Only the members of the circle take part in its selections."))
-    if circle.dissolved is not None:
-        raise Conflict(_("This circle is dissolved; it is kept read-only."))
-    if election.state not in rule.sources:
-        raise Conflict(
-            _("“%(step)s” is not possible now: the selection is at the step “%(state)s”.")
-            % {"step": rule.label, "state": election.get_state_display()}
-        )
-    blocked = _role_round_blocks(rule, election)
-    if blocked:
-        raise Conflict(blocked)
 
 
 def _move(election: Election, step: str, by, *, reason: str = "", data=None) -> ElectionEvent:
@@ -276,13 +84,20 @@ def _check_term(term_start, term_end) -> None:
         raise Invalid(_("The term must end after it starts."), field="term_end")
 
 
-def _member_of_circle(election: Election, user, field: str) -> None:
+def _member_of_circle(election: Election, user, field: str):
+    """``user`` (a user, or a user id as a form or an API body gives it), who
+    must be a member of the election's circle."""
+    if isinstance(user, int):
+        user = circle_selectors.org_person_or_none(election.circle.organization, user)
+        if user is None:
+            raise Invalid(_("Choose a person of the circle."), field=field)
     if user is None or not circle_selectors.is_circle_member(user, election.circle):
         raise Invalid(
             _("%(name)s is not a member of the circle %(circle)s.")
             % {"name": user.name if user else "?", "circle": election.circle.name},
             field=field,
         )
+    return user
 
 
 # Setup -------------------------------------------------------------------------
@@ -295,7 +110,7 @@ def open_election(
     by,
     term_start: date | None = None,
     term_end: date | None = None,
-    idempotency_key=None,
+    key=None,
 ) -> Election:
     """The facilitator opens a selection for a role of the circle.
 
@@ -306,7 +121,7 @@ def open_election(
     # would otherwise both pass the "no open selection" check.
     Role.objects.select_for_update().filter(pk=role.pk).first()
     circle = role.circle
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         existing = Election.objects.filter(role=role).order_by("-created").first()
         if existing is not None:
             return existing
@@ -342,11 +157,11 @@ def open_election(
 
 
 @transaction.atomic
-def set_term(*, election, by, term_start: date, term_end: date, idempotency_key=None) -> Election:
+def set_term(*, election, by, term_start: date, term_end: date, key=None) -> Election:
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("set_term", election, by)
+    STEPS.check("set_term", election, by)
     _check_term(term_start, term_end)
     election.term_start, election.term_end = term_start, term_end
     election.save(update_fields=["term_start", "term_end"])
@@ -378,7 +193,7 @@ def review_role(
     term_start: date | None = None,
     term_end: date | None = None,
     mode: str = Round.Mode.REVEAL,
-    idempotency_key=None,
+    key=None,
 ) -> Election:
     """Put a change of the role (and/or the term) to the circle's consent.
 
@@ -389,37 +204,27 @@ def review_role(
     propose an amended change (this step again) or drop it.
     """
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("review_role", election, by)
+    STEPS.check("review_role", election, by)
     reason = _clean(reason, "reason", required=_("Give the reason for the change."))
     role = election.role
-    change = {}
-    if description is not None:
-        description = description.strip()
-        if len(description) > MAX_REASON:
-            raise Invalid(
-                _("This text has at most %(n)d characters.") % {"n": MAX_REASON},
-                field="description",
-            )
-        if description != role.description:
-            change["description"] = {"before": role.description, "after": description}
-    if qualifications is not None:
-        if isinstance(qualifications, str):
-            qualifications = qualifications.splitlines()
-        cleaned = [q.strip() for q in qualifications if q and q.strip()]
-        if cleaned != list(role.qualifications):
-            change["qualifications"] = {"before": list(role.qualifications), "after": cleaned}
-    if default_term_months is not None:
-        if not 1 <= int(default_term_months) <= 60:
-            raise Invalid(
-                _("A default term is between 1 and 60 months."), field="default_term_months"
-            )
-        if int(default_term_months) != role.default_term_months:
-            change["default_term_months"] = {
-                "before": role.default_term_months,
-                "after": int(default_term_months),
-            }
+    # The role's limits (circles.rules), checked now: a change the circle
+    # consents to can always be applied when the round closes.
+    proposed = rules.validate_role_definition(
+        description=description,
+        qualifications=qualifications,
+        default_term_months=default_term_months,
+    )
+    change = {
+        field: {"before": before, "after": proposed[field]}
+        for field, before in (
+            ("description", role.description),
+            ("qualifications", list(role.qualifications)),
+            ("default_term_months", role.default_term_months),
+        )
+        if field in proposed and proposed[field] != before
+    }
     if term_start is not None or term_end is not None:
         start = term_start or election.term_start
         end = term_end or election.term_end
@@ -456,7 +261,7 @@ def review_role(
 
 @transaction.atomic
 def answer_role_change(
-    *, election, by, position: str, reason: str = "", concern: str = "", idempotency_key=None
+    *, election, by, position: str, reason: str = "", concern: str = "", key=None
 ) -> Response:
     """Consent or object (with a reason) to the change of the role on the table."""
     election = _lock(election)
@@ -469,16 +274,16 @@ def answer_role_change(
         position=position,
         reason=reason,
         concern=concern,
-        idempotency_key=idempotency_key,
+        key=key,
     )
 
 
 def _respond(
-    election, by, *, step, round_for, answered_in, position, reason, concern, idempotency_key
+    election, by, *, step, round_for, answered_in, position, reason, concern, key
 ) -> Response:
     """A position in one of the election's consent rounds (the nominee's, or a
     role change's): a repeated key gives back the position already taken."""
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         current = (
             Response.objects.filter(answered_in, member=by, replaced__isnull=True)
             .order_by("-created")
@@ -486,7 +291,7 @@ def _respond(
         )
         if current is not None:
             return current
-    _check(step, election, by)
+    STEPS.check(step, election, by)
     if position not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
         raise Invalid(_("Choose consent or objection."), field="position")
     response = rounds.respond(
@@ -497,44 +302,31 @@ def _respond(
 
 
 @transaction.atomic
-def skip_role_speaker(*, election, by, idempotency_key=None) -> Election:
-    return _skip(_lock(election), by, "skip_role_speaker", _role_round, idempotency_key)
+def skip_role_speaker(*, election, by, key=None) -> Election:
+    return _skip(_lock(election), by, "skip_role_speaker", _role_round, key)
 
 
-def _skip(election, by, step, round_for, idempotency_key) -> Election:
+def _skip(election, by, step, round_for, key) -> Election:
     """The facilitator moves an in-turn round on to the next speaker."""
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check(step, election, by)
+    STEPS.check(step, election, by)
     round_ = rounds.advance(round_=round_for(election))
     _move(election, step, by, data={"round": round_.pk})
     return election
 
 
-def _plain_step(election, by, step, idempotency_key) -> Election:
+def _plain_step(election, by, step, key) -> Election:
     """A step that only moves the selection on (the table says where)."""
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check(step, election, by)
+    STEPS.check(step, election, by)
     _move(election, step, by)
     return election
 
 
-def _positions(round_: Round, people: dict) -> list[dict]:
-    return [
-        {
-            "member": _person(people[r.member_id]) if r.member_id in people else None,
-            "position": r.kind,
-            "text": r.text,
-            "concern": r.concern,
-        }
-        for r in rounds.current_responses(round_)
-        if r.is_position
-    ]
-
-
 @transaction.atomic
-def close_role_change(*, election, by, idempotency_key=None) -> Election:
+def close_role_change(*, election, by, key=None) -> Election:
     """Close the round on the change of the role.
 
     Everyone consented: the change is applied (the role through
@@ -543,9 +335,9 @@ def close_role_change(*, election, by, idempotency_key=None) -> Election:
     objections are recorded, and the change stays on the table to amend or drop.
     """
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("close_role_change", election, by)
+    STEPS.check("close_role_change", election, by)
     round_ = rounds.lock_round(_role_round(election))
     current = [r for r in rounds.current_responses(round_) if r.is_position]
     objections = [r for r in current if r.kind == Response.Kind.OBJECT]
@@ -553,7 +345,7 @@ def close_role_change(*, election, by, idempotency_key=None) -> Election:
         raise Conflict(_("Not everyone has given their position yet."))
     round_ = rounds.close_round(round_=round_)
     people = {u.pk: u for u in selectors.participants_for(election)}
-    positions = _positions(round_, people)
+    positions = records.positions(round_, people)
     change = election.role_change["changes"]
     reason = election.role_change["reason"]
     if objections:
@@ -570,18 +362,11 @@ def close_role_change(*, election, by, idempotency_key=None) -> Election:
             },
         )
         return election
-    consent = {
-        "round": round_.pk,
-        "mode": round_.mode,
-        "reason": reason,
-        "proposed_by": _person(election.role_change_by),
-        "participants": [_person(people[uid]) for uid in round_.speakers if uid in people],
-        "positions": positions,
-    }
+    consent = records.role_change_consent(election, round_, people, reason)
     role_fields = {
-        key: change[key]["after"]
-        for key in ("description", "qualifications", "default_term_months")
-        if key in change
+        field: change[field]["after"]
+        for field in ("description", "qualifications", "default_term_months")
+        if field in change
     }
     decision_sequence = None
     if role_fields:
@@ -589,7 +374,7 @@ def close_role_change(*, election, by, idempotency_key=None) -> Election:
         role = circle_services.update_role(
             role=election.role,
             by=by,
-            record_extra={"election": {"id": election.pk}, "consent": consent},
+            record_extra=records.role_change_extra(election, consent),
             **role_fields,
         )
         election.role = role
@@ -617,19 +402,19 @@ def close_role_change(*, election, by, idempotency_key=None) -> Election:
             "changes": change,
             "positions": positions,
             "decision": decision_sequence,
-            "role": _role_snapshot(election.role),
+            "role": records.role_snapshot(election.role),
         },
     )
     return election
 
 
 @transaction.atomic
-def drop_role_change(*, election, by, reason: str = "", idempotency_key=None) -> Election:
+def drop_role_change(*, election, by, reason: str = "", key=None) -> Election:
     """Take the change of the role off the table (closing its round if open)."""
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("drop_role_change", election, by)
+    STEPS.check("drop_role_change", election, by)
     round_ = election.role_change_round
     if round_ is not None and round_.closed is None:
         rounds.close_round(round_=round_)
@@ -647,11 +432,11 @@ def drop_role_change(*, election, by, reason: str = "", idempotency_key=None) ->
 
 
 @transaction.atomic
-def start_nominating(*, election, by, idempotency_key=None) -> Election:
+def start_nominating(*, election, by, key=None) -> Election:
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("start_nominating", election, by)
+    STEPS.check("start_nominating", election, by)
     if len(selectors.participant_ids(election)) < 1:
         raise Conflict(_("The circle has no members to nominate anyone."))
     _move(election, "start_nominating", by)
@@ -662,7 +447,7 @@ def start_nominating(*, election, by, idempotency_key=None) -> Election:
 
 
 @transaction.atomic
-def nominate(*, election, by, nominee, reason: str, idempotency_key=None) -> Nomination:
+def nominate(*, election, by, nominee, reason: str, key=None) -> Nomination:
     """Each participant nominates exactly one person of the circle, with a reason.
 
     Self-nomination is allowed. The nomination stays hidden from everyone but
@@ -670,10 +455,10 @@ def nominate(*, election, by, nominee, reason: str, idempotency_key=None) -> Nom
     """
     election = _lock(election)
     mine = Nomination.objects.filter(election=election, round=1, nominator=by)
-    if not first_time(key=idempotency_key, user=by) and mine.exists():
+    if not first_time(key=key, user=by) and mine.exists():
         return mine.get()
-    _check("nominate", election, by)
-    _member_of_circle(election, nominee, "nominee")
+    STEPS.check("nominate", election, by)
+    nominee = _member_of_circle(election, nominee, "nominee")
     reason = _clean(reason, "reason", required=_("Give the reason for your nomination."))
     if mine.exists():
         raise Conflict(_("You have already nominated someone in this round."))
@@ -689,12 +474,12 @@ def nominate(*, election, by, nominee, reason: str, idempotency_key=None) -> Nom
 
 
 @transaction.atomic
-def show_nominations(*, election, by, idempotency_key=None) -> Election:
+def show_nominations(*, election, by, key=None) -> Election:
     """Show every nomination at once (once: a second time is refused)."""
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("show_nominations", election, by)
+    STEPS.check("show_nominations", election, by)
     if not Nomination.objects.filter(election=election, round=1).exists():
         raise Conflict(_("Nobody has nominated anyone yet."))
     election.nominations_shown = timezone.now()
@@ -704,21 +489,19 @@ def show_nominations(*, election, by, idempotency_key=None) -> Election:
 
 
 @transaction.atomic
-def start_change_round(*, election, by, idempotency_key=None) -> Election:
-    return _plain_step(_lock(election), by, "start_change_round", idempotency_key)
+def start_change_round(*, election, by, key=None) -> Election:
+    return _plain_step(_lock(election), by, "start_change_round", key)
 
 
 @transaction.atomic
-def change_nomination(
-    *, election, by, nominee, reason: str = "", idempotency_key=None
-) -> Nomination:
+def change_nomination(*, election, by, nominee, reason: str = "", key=None) -> Nomination:
     """Keep (same nominee) or change one's nomination; a change needs a reason."""
     election = _lock(election)
     mine = Nomination.objects.filter(election=election, round=2, nominator=by)
-    if not first_time(key=idempotency_key, user=by) and mine.exists():
+    if not first_time(key=key, user=by) and mine.exists():
         return mine.get()
-    _check("change_nomination", election, by)
-    _member_of_circle(election, nominee, "nominee")
+    STEPS.check("change_nomination", election, by)
+    nominee = _member_of_circle(election, nominee, "nominee")
     first = Nomination.objects.filter(election=election, round=1, nominator=by).first()
     changed = first is None or first.nominee_id != nominee.pk
     reason = _clean(
@@ -742,8 +525,8 @@ def change_nomination(
 
 
 @transaction.atomic
-def start_proposing(*, election, by, idempotency_key=None) -> Election:
-    return _plain_step(_lock(election), by, "start_proposing", idempotency_key)
+def start_proposing(*, election, by, key=None) -> Election:
+    return _plain_step(_lock(election), by, "start_proposing", key)
 
 
 # Proposal and consent -------------------------------------------------------------
@@ -757,35 +540,28 @@ def propose(
     nominee,
     term_end: date,
     reason: str,
-    mode: str = Round.Mode.IN_TURN,
-    idempotency_key=None,
+    key=None,
 ) -> Election:
     """The facilitator proposes a nominee and a term, with reasons, and opens
     the consent round in which the nominee speaks last.
+
+    That round is always in turn, starting after the nominee: a reveal round
+    would let the nominee answer before the others. This is the one place
+    that decides it (no input of the step names a mode).
 
     In the consent step this amends the proposal (say, a shorter term after an
     objection, or another nominee): the running round closes, its objections
     stay in the record, and a new round opens. The tool never picks by count.
     """
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("propose", election, by)
-    _member_of_circle(election, nominee, "nominee")
+    STEPS.check("propose", election, by)
+    nominee = _member_of_circle(election, nominee, "nominee")
     _check_term(election.term_start, term_end)
     reason = _clean(reason, "reason", required=_("Give the reasons for your proposal."))
-    if election.role.kind in (Role.Kind.DELEGATE, Role.Kind.LEADER):
-        other = Role.Kind.LEADER if election.role.kind == Role.Kind.DELEGATE else Role.Kind.DELEGATE
-        holder = circle_selectors.current_holder(election.circle, other)
-        if holder is not None and holder.pk == nominee.pk:
-            raise Invalid(
-                _(
-                    "Double-link rule: the leader and the delegate of a circle are two "
-                    "different people, and %(name)s already holds the other link role."
-                )
-                % {"name": nominee.name},
-                field="nominee",
-            )
+    # Leader and delegate are two different people: the circles' rule.
+    rules.check_double_link(election.circle, election.role.kind, nominee, field="nominee")
     participant_ids = selectors.participant_ids(election)
     if nominee.pk not in participant_ids:
         raise Invalid(_("The nominee must take part in the consent round."), field="nominee")
@@ -798,7 +574,7 @@ def propose(
         kind=Round.Kind.CONSENT,
         participant_ids=participant_ids,
         by=by,
-        mode=mode,
+        mode=Round.Mode.IN_TURN,
         last=nominee.pk,
     )
     election.proposed_nominee = nominee
@@ -822,7 +598,7 @@ def propose(
             "number": election.proposal_number,
             "amends": election.proposal_number - 1 if amending else None,
             "round": new_round.pk,
-            "nominee": _person(nominee),
+            "nominee": person(nominee),
             "term_end": term_end.isoformat(),
         },
     )
@@ -838,7 +614,7 @@ def _consent_round(election) -> Round:
 
 @transaction.atomic
 def answer(
-    *, election, by, position: str, reason: str = "", concern: str = "", idempotency_key=None
+    *, election, by, position: str, reason: str = "", concern: str = "", key=None
 ) -> Response:
     """Consent or object (an objection needs a reason), in turn in an in-turn round."""
     election = _lock(election)
@@ -851,93 +627,23 @@ def answer(
         position=position,
         reason=reason,
         concern=concern,
-        idempotency_key=idempotency_key,
+        key=key,
     )
 
 
 @transaction.atomic
-def skip_speaker(*, election, by, idempotency_key=None) -> Election:
-    return _skip(_lock(election), by, "skip_speaker", _consent_round, idempotency_key)
-
-
-def _proposal_events(election) -> list[ElectionEvent]:
-    return list(election.events.filter(action="propose").order_by("at", "pk"))
-
-
-def _selection_record(election, final_round: Round, by) -> dict:
-    """The record of a selection exactly as docs/RECORDS.md ``selection``."""
-    people = {u.pk: u for u in selectors.people_of(election, final_round)}
-
-    def person(uid):
-        return _person(people[uid]) if uid in people else None
-
-    proposals = _proposal_events(election)
-    by_round = {e.data.get("round"): e for e in proposals}
-    number_of = {e.data.get("round"): e.data.get("number") for e in proposals}
-    reason_of = {e.data.get("number"): e.reason for e in proposals}
-    objections = []
-    for round_ in selectors.consent_rounds(election):
-        responses = list(Response.objects.filter(round=round_).order_by("created", "pk"))
-        for response in responses:
-            if response.kind != Response.Kind.OBJECT:
-                continue
-            number = number_of.get(round_.pk)
-            if response.replaced is not None:
-                state, resolution, revision = "withdrawn", "", number
-            else:
-                state = "integrated"
-                revision = (number or 0) + 1
-                resolution = reason_of.get(revision, "")
-            objections.append(
-                {
-                    "member": person(response.member_id),
-                    "reason": response.text,
-                    "state": state,
-                    "resolution": resolution,
-                    "revision": revision,
-                }
-            )
-    positions = [
-        {
-            "member": person(r.member_id),
-            "position": r.kind,
-            "text": r.text,
-            "concern": r.concern,
-        }
-        for r in rounds.current_responses(final_round)
-        if r.is_position
-    ]
-    last = by_round.get(final_round.pk)
-    return {
-        "action": "selection_made",
-        "by": _person(by),
-        "meeting": None,
-        "election": {"id": election.pk},
-        "role": _role_snapshot(election.role),
-        "person": _person(election.proposed_nominee),
-        "term_start": election.term_start,
-        "term_end": election.proposed_term_end,
-        "participants": [person(uid) for uid in final_round.speakers],
-        "grid": selectors.grid_record(election),
-        "proposal": {
-            "nominee": _person(election.proposed_nominee),
-            "term_end": election.proposed_term_end,
-            "reason": election.proposal_reason,
-            "by": _person(last.by) if last else _person(by),
-        },
-        "positions": positions,
-        "objections": objections,
-    }
+def skip_speaker(*, election, by, key=None) -> Election:
+    return _skip(_lock(election), by, "skip_speaker", _consent_round, key)
 
 
 @transaction.atomic
-def elect(*, election, by, idempotency_key=None) -> Election:
+def elect(*, election, by, key=None) -> Election:
     """Every participant consented, the nominee last: record the selection
     (a decision of kind ``selection``) and seat the person under it."""
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("elect", election, by)
+    STEPS.check("elect", election, by)
     round_ = rounds.lock_round(_consent_round(election))
     current = [r for r in rounds.current_responses(round_) if r.is_position]
     if any(r.kind == Response.Kind.OBJECT for r in current):
@@ -945,7 +651,7 @@ def elect(*, election, by, idempotency_key=None) -> Election:
     if {r.member_id for r in current} != set(round_.speakers):
         raise Conflict(_("Not everyone has given their position yet."))
     nominee = election.proposed_nominee
-    _member_of_circle(election, nominee, "nominee")
+    nominee = _member_of_circle(election, nominee, "nominee")
     round_ = rounds.close_round(round_=round_)
     circle = election.circle
     decision = record_decision(
@@ -956,7 +662,7 @@ def elect(*, election, by, idempotency_key=None) -> Election:
         % {"name": nominee.name, "role": election.role.name, "circle": circle.name},
         body=election.proposal_reason,
         term_end=election.proposed_term_end,
-        record=_selection_record(election, round_, by),
+        record=records.selection_record(election, round_, by),
     )
     assignment = circle_services.place_in_role(
         role=election.role,
@@ -974,16 +680,12 @@ def elect(*, election, by, idempotency_key=None) -> Election:
 
 
 @transaction.atomic
-def record_parent_response(
-    *, election, by, accepted: bool, reason: str = "", idempotency_key=None
-) -> Election:
+def record_parent_response(*, election, by, accepted: bool, reason: str = "", key=None) -> Election:
     """The parent circle accepts the delegate selected, or objects (with a reason)."""
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("parent_response", election, by)
-    if election.role.kind != Role.Kind.DELEGATE or election.assignment_id is None:
-        raise Invalid(_("Only a delegate is accepted by the parent circle."))
+    STEPS.check("parent_response", election, by)
     assignment = circle_services.accept_delegate(
         assignment=election.assignment, by=by, accepted=accepted, reason=reason
     )
@@ -998,12 +700,12 @@ def record_parent_response(
 
 
 @transaction.atomic
-def cancel(*, election, by, reason: str, idempotency_key=None) -> Election:
+def cancel(*, election, by, reason: str, key=None) -> Election:
     """Cancel an open selection; the cancellation is recorded in the log."""
     election = _lock(election)
-    if not first_time(key=idempotency_key, user=by):
+    if not first_time(key=key, user=by):
         return election
-    _check("cancel", election, by)
+    STEPS.check("cancel", election, by)
     reason = _clean(reason, "reason", required=_("Give the reason for cancelling."))
     open_round = rounds.open_round_of(election)
     if open_round is not None:
@@ -1016,15 +718,7 @@ def cancel(*, election, by, reason: str, idempotency_key=None) -> Election:
         title=_("Selection for %(role)s of %(circle)s cancelled")
         % {"role": election.role.name, "circle": circle.name},
         body=reason,
-        record={
-            "action": "selection_cancelled",
-            "by": _person(by),
-            "meeting": None,
-            "election": {"id": election.pk},
-            "role": _role_snapshot(election.role),
-            "state": election.state,
-            "reason": reason,
-        },
+        record=records.cancel_record(election, by, reason),
     )
     election.cancel_reason = reason
     election.decision = decision

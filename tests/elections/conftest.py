@@ -67,7 +67,7 @@ def nominate_all(world, election, choices):
             by=getattr(world, nominator),
             nominee=getattr(world, nominee),
             reason=reason,
-            idempotency_key=new_key(),
+            key=new_key(),
         )
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from elections import services
 from elections.models import Election, Nomination
+from elections.steps import STEPS
 
 from .conftest import nominate_all
 
@@ -14,7 +15,8 @@ def url(world, election, step=None):
     if step is None:
         return reverse("elections:election", kwargs={"org": world.org.slug, "pk": election.pk})
     return reverse(
-        "elections:action", kwargs={"org": world.org.slug, "pk": election.pk, "step": step}
+        "elections:action",
+        kwargs={"org": world.org.slug, "pk": election.pk, "step": STEPS[step].url},
     )
 
 
@@ -97,7 +99,7 @@ class TestElectionPages:
         nominate_all(world, nominating, {"ana": ("bo", "r")})
         client.force_login(world.ana)
         r = post(client, world, nominating, "show_nominations")
-        assert r.status_code == 400
+        assert r.status_code == 403
         nominating.refresh_from_db()
         assert nominating.nominations_shown is None
 

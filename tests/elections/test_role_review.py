@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from core.errors import Conflict, NotAllowed
+from circles import services as circle_services
+from core.errors import Conflict, Invalid, NotAllowed
 from decisions.models import Decision
 from decisions.services import verify_log
 from elections import selectors, services
 from elections.models import Election, ElectionEvent
-from proposals.models import Response
+from elections.steps import STEPS
+from proposals.models import Response, Round
 
 
 def _propose(world, election, **changes):
@@ -119,7 +121,7 @@ class TestRoleChangePermissions:
 
     def test_it_refuses_to_start_nominating_while_the_round_is_open(self, world, election):
         election = _propose(world, election, qualifications=["Patient"])
-        assert "start_nominating" not in services.allowed_steps(election, world.fay)
+        assert "start_nominating" not in STEPS.allowed(election, world.fay)
         with pytest.raises(Conflict):
             services.start_nominating(election=election, by=world.fay)
         election.refresh_from_db()
@@ -162,10 +164,80 @@ class TestRoleChangePage:
         client.force_login(world.ana)
         url = reverse(
             "elections:action",
-            kwargs={"org": world.org.slug, "pk": election.pk, "step": "answer_role_change"},
+            kwargs={"org": world.org.slug, "pk": election.pk, "step": "role-change/answer"},
         )
         response = client.post(url, {"position": "consent", "reason": "", "concern": ""})
         assert response.status_code == 302
         assert Response.objects.filter(
             round=election.role_change_round, member=world.ana, kind="consent"
         ).exists()
+
+
+class TestTheRoleLimitsHoldAtReview:
+    """Probe: a review accepted 51 qualifications, and closing then failed on
+    the circles app's limit of 50. The limits are checked when the change is
+    proposed, the same limits the circles app applies."""
+
+    def _nothing_written(self, world, election):
+        election.refresh_from_db()
+        assert election.role_change is None and election.role_change_round is None
+        assert not ElectionEvent.objects.filter(action="review_role").exists()
+        assert not Round.objects.exists()
+
+    def test_the_service_refuses_51_qualifications(self, world, election):
+        with pytest.raises(Invalid) as refused:
+            _propose(world, election, qualifications=[f"Q{i}" for i in range(51)])
+        assert refused.value.field == "qualifications"
+        # The same message as when the circles app is asked directly.
+        with pytest.raises(Invalid) as direct:
+            circle_services.create_role(
+                circle=world.team, name="T", by=world.admin,
+                qualifications=[f"Q{i}" for i in range(51)],
+            )  # fmt: skip
+        assert refused.value.message == direct.value.message
+        self._nothing_written(world, election)
+
+    def test_the_page_refuses_51_qualifications(self, client, world, election):
+        client.force_login(world.fay)
+        url = reverse(
+            "elections:action",
+            kwargs={"org": world.org.slug, "pk": election.pk, "step": "review-role"},
+        )
+        data = {
+            "reason": "More.",
+            "qualifications": "\n".join(f"Q{i}" for i in range(51)),
+            "default_term_months": "12",
+        }
+        r = client.post(url, data)
+        assert r.status_code == 400
+        assert "At most 50 qualifications" in r.content.decode()
+        self._nothing_written(world, election)
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"qualifications": [f"Q{i}" for i in range(51)]},
+            {"qualifications": ["x" * 301]},
+            {"default_term_months": 61},
+            {"description": "x" * 10_001},
+        ],
+    )
+    def test_the_api_refuses_what_the_role_cannot_hold(self, client, world, election, change):
+        client.force_login(world.fay)
+        r = client.post(
+            f"/api/v1/orgs/{world.org.slug}/elections/{election.pk}/review-role",
+            {"reason": "More.", **change},
+            content_type="application/json",
+        )
+        assert r.status_code == 400, r.content
+        assert r.json()["code"] == "invalid"
+        self._nothing_written(world, election)
+
+    def test_50_qualifications_go_through_to_the_role(self, world, election):
+        fifty = [f"Q{i}" for i in range(50)]
+        _propose(world, election, qualifications=fifty)
+        for member in world.members:
+            services.answer_role_change(election=election, by=member, position="consent")
+        services.close_role_change(election=election, by=world.fay)
+        world.roles["secretary"].refresh_from_db()
+        assert world.roles["secretary"].qualifications == fifty

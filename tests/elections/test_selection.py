@@ -247,8 +247,8 @@ class TestBadInput:
     def test_a_retried_request_does_nothing_twice(self, world, nominating):
         nominate_all(world, nominating, {"ana": ("bo", "r")})
         key = new_key()
-        services.show_nominations(election=nominating, by=world.fay, idempotency_key=key)
-        services.show_nominations(election=nominating, by=world.fay, idempotency_key=key)
+        services.show_nominations(election=nominating, by=world.fay, key=key)
+        services.show_nominations(election=nominating, by=world.fay, key=key)
         assert ElectionEvent.objects.filter(action="show_nominations").count() == 1
 
     def test_it_refuses_an_answer_out_of_turn(self, world, nominating):
