@@ -1,16 +1,22 @@
-"""The consent process in the JSON API: every read and every action of the
-proposal page, behind the same services. Actions take an ``Idempotency-Key``
-header: a replay does nothing and answers with the proposal as it stands.
-Answers of an open reveal round never appear, except the caller's own."""
+"""The consent process in the JSON API: every read and every step of the
+proposal page, behind the same services. The step routes are generated from
+the step table (``proposals.steps.STEPS``): one operation per step, its schema
+as the body, its summary, path and operation id. Each takes an
+``Idempotency-Key`` header: a replay does nothing and answers with the
+proposal as it stands. Answers of an open reveal round never appear, except
+the caller's own."""
 
+import inspect
 from datetime import date, datetime
 
-from ninja import Router, Schema
+from ninja import Header, Router, Schema
 
+from accounts.records import person
 from circles import selectors as circle_selectors
 from core.errors import NotFound
+from core.steps import Step
 from decisions.models import Decision
-from proposals import rounds, selectors, services
+from proposals import rounds, selectors, services, steps
 from proposals.models import Proposal
 
 router = Router(tags=["proposals"])
@@ -118,64 +124,7 @@ class CreateIn(Schema):
     amends: int | None = None
 
 
-class DraftIn(Schema):
-    title: str
-    body: str
-    review_date: date | None = None
-
-
-class RoundIn(Schema):
-    mode: str = "in_turn"
-    start_with: int | None = None
-
-
-class ConsentIn(RoundIn):
-    revision: int | None = None
-
-
-class AsyncConsentIn(Schema):
-    deadline: datetime
-    revision: int | None = None
-
-
-class AnswerIn(Schema):
-    kind: str
-    text: str = ""
-    concern: str = ""
-
-
-class AnswerForIn(AnswerIn):
-    member: int
-
-
-class ReplyIn(Schema):
-    text: str
-
-
-class AmendIn(Schema):
-    body: str
-    change_note: str
-
-
-class ReviewIn(Schema):
-    review_date: date | None = None
-
-
-class ReasonIn(Schema):
-    reason: str
-
-
-class ResolveIn(Schema):
-    resolution: str
-    revision: int | None = None
-    reason: str = ""
-
-
 # Rendering -------------------------------------------------------------------------
-
-
-def _person(user) -> dict | None:
-    return {"id": user.pk, "name": user.name} if user is not None else None
 
 
 def _round(round_, viewer) -> dict:
@@ -186,7 +135,7 @@ def _round(round_, viewer) -> dict:
         "kind": round_.kind,
         "mode": round_.mode,
         "revision": round_.revision.number if round_.revision_id else None,
-        "speakers": [_person(users[i]) for i in round_.speakers if i in users],
+        "speakers": [person(users[i]) for i in round_.speakers if i in users],
         "current_speaker": round_.current_speaker_id,
         "answered": answered,
         "expected": expected,
@@ -195,12 +144,12 @@ def _round(round_, viewer) -> dict:
         "responses": [
             {
                 "id": r.pk,
-                "member": _person(r.member),
+                "member": person(r.member),
                 "kind": r.kind,
                 "text": r.text,
                 "concern": r.concern,
                 "reply": r.reply,
-                "recorded_by": _person(r.recorded_by) if r.recorded_by_id else None,
+                "recorded_by": person(r.recorded_by) if r.recorded_by_id else None,
                 "created": r.created,
             }
             for r in rounds.visible_responses(round_, viewer)
@@ -215,7 +164,7 @@ def _summary(p: Proposal) -> dict:
         "circle": p.circle.slug,
         "title": p.title,
         "state": p.state,
-        "author": _person(p.author),
+        "author": person(p.author),
         "created": p.created,
         "consent_deadline": p.consent_deadline,
         "flagged_for_meeting": selectors.flag_shown(p),
@@ -235,13 +184,13 @@ def _full(request, proposal: Proposal) -> dict:
         "revision": revision.number,
         "body": revision.body,
         "allowed_actions": data["actions"],
-        "your_actions": [a["name"] for a in viewer["actions"]],
+        "your_actions": viewer["allowed"],
         "revisions": [
             {
                 "number": r.number,
                 "body": r.body,
                 "change_note": r.change_note,
-                "author": _person(r.author),
+                "author": person(r.author),
                 "created": r.created,
             }
             for r in data["revisions"]
@@ -254,7 +203,7 @@ def _full(request, proposal: Proposal) -> dict:
         "objections": [
             {
                 "id": o.pk,
-                "member": _person(o.member),
+                "member": person(o.member),
                 "reason": o.reason,
                 "state": o.state,
                 "resolution": o.resolution,
@@ -267,7 +216,7 @@ def _full(request, proposal: Proposal) -> dict:
                 "action": e.action,
                 "from_state": e.from_state,
                 "to_state": e.to_state,
-                "by": _person(e.by),
+                "by": person(e.by),
                 "at": e.at,
                 "reason": e.reason,
             }
@@ -350,195 +299,42 @@ def create_proposal(request, payload: CreateIn):
     return 201, _full(request, proposal)
 
 
-@router.put("/proposals/{proposal_id}", response=ProposalOut, operation_id="update_draft")
-def update_draft(request, proposal_id: int, payload: DraftIn):
-    """The author edits the draft (before presentation)."""
-    p = _get(request, proposal_id)
-    services.edit_draft(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
+def _step_operation(step: Step):
+    """The API operation of one step: ``POST /proposals/{proposal_id}/<segment>``
+    (the ids the segment names are path parameters), the step's schema as
+    the body, the ``Idempotency-Key`` header; it answers with the proposal."""
+    ids = steps.ids_of(step)
 
+    def operation(request, proposal_id: int, key=None, payload=None, **named):
+        p = _get(request, proposal_id)
+        data = payload.model_dump() if payload is not None else {}
+        step.call()(proposal=p, by=request.user, key=key, **named, **data)
+        return _full(request, p)
 
-@router.post(
-    "/proposals/{proposal_id}/present", response=ProposalOut, operation_id="present_proposal"
-)
-def present_proposal(request, proposal_id: int):
-    """Facilitator: the author presents the proposal to the circle."""
-    p = _get(request, proposal_id)
-    services.present(proposal=p, by=request.user, key=_key(request))
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/clarifying",
-    response=ProposalOut,
-    operation_id="open_clarifying_round",
-)
-def open_clarifying_round(request, proposal_id: int, payload: RoundIn):
-    """Facilitator: open the clarifying-questions round (passing allowed)."""
-    p = _get(request, proposal_id)
-    services.open_clarifying(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/reactions",
-    response=ProposalOut,
-    operation_id="open_reactions_round",
-)
-def open_reactions_round(request, proposal_id: int, payload: RoundIn):
-    """Facilitator: open the quick-reactions round (no passing)."""
-    p = _get(request, proposal_id)
-    services.open_reactions(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post("/proposals/{proposal_id}/rounds", response=ProposalOut, operation_id="open_round")
-def open_round(request, proposal_id: int, payload: RoundIn):
-    """Facilitator: another round of the current step."""
-    p = _get(request, proposal_id)
-    services.open_round(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/rounds/next", response=ProposalOut, operation_id="next_speaker"
-)
-def next_speaker(request, proposal_id: int):
-    """Facilitator or current speaker: move an in-turn round on."""
-    p = _get(request, proposal_id)
-    services.next_speaker(proposal=p, by=request.user, key=_key(request))
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/rounds/close", response=ProposalOut, operation_id="close_round"
-)
-def close_round(request, proposal_id: int):
-    """Facilitator: close the open round (a reveal round shows its answers)."""
-    p = _get(request, proposal_id)
-    services.close_round(proposal=p, by=request.user, key=_key(request))
-    return _full(request, p)
-
-
-@router.post("/proposals/{proposal_id}/answers", response=ProposalOut, operation_id="answer_round")
-def answer_round(request, proposal_id: int, payload: AnswerIn):
-    """A participant answers the open round for themself (consent, object with a
-    reason, question, reaction, pass where allowed)."""
-    p = _get(request, proposal_id)
-    services.answer(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/answers/for",
-    response=ProposalOut,
-    operation_id="answer_round_for",
-)
-def answer_round_for(request, proposal_id: int, payload: AnswerForIn):
-    """Facilitator: record the answer of a participant without a device (it is
-    theirs; the round keeps who recorded it)."""
-    p = _get(request, proposal_id)
-    services.answer_for(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/questions/{response_id}/reply",
-    response=ProposalOut,
-    operation_id="reply_to_question",
-)
-def reply_to_question(request, proposal_id: int, response_id: int, payload: ReplyIn):
-    """The author replies to a clarifying question."""
-    p = _get(request, proposal_id)
-    services.reply(
-        proposal=p, by=request.user, response_id=response_id, text=payload.text, key=_key(request)
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [
+        inspect.Parameter("request", plain),
+        inspect.Parameter("proposal_id", plain, annotation=int),
+        *(inspect.Parameter(name, plain, annotation=int) for name in ids),
+    ]
+    if step.input is not None:
+        parameters.append(inspect.Parameter("payload", plain, annotation=step.input))
+    parameters.append(
+        inspect.Parameter(
+            "key", plain, default=Header(None, alias="Idempotency-Key"), annotation=str | None
+        )
     )
-    return _full(request, p)
+    operation.__signature__ = inspect.Signature(parameters)
+    operation.__name__ = step.extra["operation_id"]
+    return operation
 
 
-@router.post(
-    "/proposals/{proposal_id}/revisions", response=ProposalOut, operation_id="amend_proposal"
-)
-def amend_proposal(request, proposal_id: int, payload: AmendIn):
-    """Author or facilitator: a new revision with a note of what changed."""
-    p = _get(request, proposal_id)
-    services.amend(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/consent", response=ProposalOut, operation_id="open_consent_round"
-)
-def open_consent_round(request, proposal_id: int, payload: ConsentIn):
-    """Facilitator: the consent round on a named revision (the latest)."""
-    p = _get(request, proposal_id)
-    services.open_consent_round(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/async-consent",
-    response=ProposalOut,
-    operation_id="open_async_consent",
-)
-def open_async_consent(request, proposal_id: int, payload: AsyncConsentIn):
-    """Facilitator: open for consent until a deadline (answers hidden until it closes)."""
-    p = _get(request, proposal_id)
-    services.open_async_consent(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/acknowledge", response=ProposalOut, operation_id="acknowledge"
-)
-def acknowledge(request, proposal_id: int, payload: ReviewIn):
-    """Facilitator: close the consent round; adopted if all consented, else objections."""
-    p = _get(request, proposal_id)
-    services.acknowledge(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post(
-    "/proposals/{proposal_id}/objections/{objection_id}/resolve",
-    response=ProposalOut,
-    operation_id="resolve_objection",
-)
-def resolve_objection(request, proposal_id: int, objection_id: int, payload: ResolveIn):
-    """Integrated by revision N or dropped (facilitator), or withdrawn (the objector)."""
-    p = _get(request, proposal_id)
-    services.resolve_objection(
-        proposal=p, by=request.user, objection_id=objection_id, key=_key(request), **payload.dict()
+for _step in steps.STEPS:
+    router.add_api_operation(
+        steps.api_path(_step),
+        [_step.extra.get("method", "POST")],
+        _step_operation(_step),
+        response=ProposalOut,
+        operation_id=_step.extra["operation_id"],
+        summary=_step.summary,
     )
-    return _full(request, p)
-
-
-@router.post("/proposals/{proposal_id}/adopt", response=ProposalOut, operation_id="adopt_proposal")
-def adopt_proposal(request, proposal_id: int, payload: ReviewIn):
-    """Facilitator: adopt once every objection is withdrawn or dropped."""
-    p = _get(request, proposal_id)
-    services.adopt(proposal=p, by=request.user, key=_key(request), **payload.dict())
-    return _full(request, p)
-
-
-@router.post("/proposals/{proposal_id}/withdraw", response=ProposalOut, operation_id="withdraw")
-def withdraw(request, proposal_id: int, payload: ReasonIn):
-    """Facilitator or author: withdraw, with a reason."""
-    p = _get(request, proposal_id)
-    services.withdraw(proposal=p, by=request.user, key=_key(request), reason=payload.reason)
-    return _full(request, p)
-
-
-@router.post("/proposals/{proposal_id}/defer", response=ProposalOut, operation_id="defer")
-def defer(request, proposal_id: int, payload: ReasonIn):
-    """Facilitator: defer, with a reason."""
-    p = _get(request, proposal_id)
-    services.defer(proposal=p, by=request.user, key=_key(request), reason=payload.reason)
-    return _full(request, p)
-
-
-@router.post("/proposals/{proposal_id}/step-back", response=ProposalOut, operation_id="step_back")
-def step_back(request, proposal_id: int, payload: ReasonIn):
-    """Facilitator: go back one step, with a recorded reason."""
-    p = _get(request, proposal_id)
-    services.step_back(proposal=p, by=request.user, key=_key(request), reason=payload.reason)
-    return _full(request, p)

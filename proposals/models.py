@@ -256,7 +256,7 @@ class ProposalEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from proposals.process import EVENT_LABELS
+        from proposals.steps import EVENT_LABELS
 
         return str(EVENT_LABELS.get(self.action, self.action))
 

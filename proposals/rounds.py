@@ -26,7 +26,6 @@ ALLOWED_RESPONSES: dict[str, set[str]] = {
     Round.Kind.REACTION: {Response.Kind.REACTION},
     Round.Kind.CONSENT: {Response.Kind.CONSENT, Response.Kind.OBJECT},
 }
-POSITION_KINDS = {Response.Kind.CONSENT, Response.Kind.OBJECT}
 
 
 def speaker_order(

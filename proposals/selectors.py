@@ -3,7 +3,8 @@
 ``process_data`` is the same for every viewer (it never holds a hidden
 answer), so a fragment built from it can be rendered once and broadcast;
 ``viewer_data`` adds what differs per viewer (their own answer, their turn,
-the buttons they may press).
+the buttons and forms they may use: exactly the steps the table allows them,
+``proposals.steps.allowed``).
 """
 
 import difflib
@@ -13,9 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When, prefetch_related_objects
 
 from circles import selectors as circle_selectors
-from proposals import rounds
+from proposals import rounds, steps
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
-from proposals.process import AUTHOR_MAY, STEPS, TRANSITIONS, Action
 
 S = Proposal.State
 
@@ -43,7 +43,7 @@ def readable_proposal_or_none(user, pk) -> Proposal | None:
     return proposal
 
 
-_ORDER = {state: i for i, state in enumerate([*STEPS, S.DEFERRED, S.WITHDRAWN])}
+_ORDER = {state: i for i, state in enumerate([*steps.ORDER, S.DEFERRED, S.WITHDRAWN])}
 
 
 def proposals_of(circle):
@@ -135,7 +135,8 @@ def process_data(proposal) -> dict:
         .select_related("revision")
         .order_by("-opened", "-pk")
     ]
-    state_index = STEPS.index(proposal.state) if proposal.state in STEPS else None
+    order = steps.ORDER
+    state_index = order.index(proposal.state) if proposal.state in order else None
     return {
         "proposal": proposal,
         "revision": latest_revision(proposal),
@@ -152,9 +153,10 @@ def process_data(proposal) -> dict:
                 "done": state_index is not None and i < state_index,
                 "current": s == proposal.state,
             }
-            for i, s in enumerate(STEPS)
+            for i, s in enumerate(order)
         ],
-        "actions": list(TRANSITIONS.get(proposal.state, {})),
+        # The steps the process offers in this state (to someone).
+        "actions": steps.states_allowing(proposal.state),
     }
 
 
@@ -169,58 +171,55 @@ def my_response(round_: Round, user) -> Response | None:
 
 
 def viewer_data(proposal, user, data: dict | None = None) -> dict:
-    """What differs per viewer: their answer, their turn, their buttons."""
+    """What differs per viewer: their answer, their turn, their buttons and
+    forms, each one a step the table allows them now."""
     data = data or process_data(proposal)
     authenticated = user is not None and user.is_authenticated
-    circle = proposal.circle
-    facilitator = authenticated and circle_selectors.can_facilitate(user, circle)
-    member = authenticated and circle_selectors.can_take_part(user, circle)
-    is_author = authenticated and user.pk == proposal.author_id
     round_ = data["round"]["round"] if data["round"] else None
-    actions = []
-    for action in data["actions"]:
-        if facilitator or (is_author and member and action in AUTHOR_MAY):
-            actions.append(action)
-    if round_ is None or round_.mode != Round.Mode.IN_TURN:
-        actions = [a for a in actions if a != Action.NEXT_SPEAKER]
-    if round_ is None:
-        actions = [a for a in actions if a != Action.CLOSE_ROUND]
-    else:
-        actions = [a for a in actions if a != Action.AMEND]
-    participant = round_ is not None and authenticated and user.pk in round_.speakers
+    with steps.remembering():
+        allowed = steps.allowed(proposal, user)
+        facilitator = steps.is_facilitator(user, proposal)
+        member = authenticated and circle_selectors.can_take_part(user, proposal.circle)
+        resolve = [
+            {"objection": o, "resolutions": ways}
+            for o in data["objections"]
+            if o.state == Objection.State.OPEN and (ways := steps.resolutions(proposal, o, user))
+        ]
     kinds = []
-    if participant and member:
+    if "answer" in allowed:
         kinds = [k for k in Response.Kind.values if k in rounds.ALLOWED_RESPONSES[round_.kind]]
+    participant = round_ is not None and authenticated and user.pk in round_.speakers
     mine = my_response(round_, user) if participant else None
-    deadline_passed = False
-    if proposal.consent_deadline is not None:
-        from django.utils import timezone
-
-        deadline_passed = timezone.now() >= proposal.consent_deadline
     return {
-        "record_for": record_for_data(proposal, data["round"], deadline_passed)
-        if facilitator
-        else None,
+        "allowed": allowed,
+        "record_for": record_for_data(proposal, data["round"]) if "answer_for" in allowed else None,
         "is_facilitator": facilitator,
         "is_member": member,
-        "is_author": is_author,
-        "actions": [{"name": a, "label": Action(a).label} for a in actions],
-        "can_answer": bool(kinds) and not deadline_passed and proposal.is_open,
+        "is_author": authenticated and user.pk == proposal.author_id,
+        "actions": [
+            {"name": name, "label": steps.STEPS[name].label}
+            for name in allowed
+            if name in steps.BUTTONS
+        ],
+        "can_answer": bool(kinds),
+        "can_reply": "reply" in allowed,
+        "resolve": resolve,
         "answer_kinds": kinds,
         "my_response": mine,
         "my_turn": round_ is not None
         and round_.mode == Round.Mode.IN_TURN
         and authenticated
         and round_.current_speaker_id == user.pk,
-        "members": list(circle_selectors.current_members(circle)) if facilitator else [],
+        "members": list(circle_selectors.current_members(proposal.circle)) if facilitator else [],
     }
 
 
-def record_for_data(proposal, round_data: dict | None, deadline_passed: bool) -> dict | None:
-    """The facilitator's form to record an answer for someone without a device:
-    who may still answer (the current speaker first in an in-turn round) and
-    the answers the round accepts. None when there is nothing to record."""
-    if round_data is None or deadline_passed or not proposal.is_open:
+def record_for_data(proposal, round_data: dict | None) -> dict | None:
+    """The facilitator's form to record an answer for someone without a device
+    (when the table allows ``answer_for``): who may still answer (the current
+    speaker in an in-turn round) and the answers the round accepts. None when
+    there is nothing to record."""
+    if round_data is None:
         return None
     round_ = round_data["round"]
     if round_.mode == Round.Mode.IN_TURN:

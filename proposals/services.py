@@ -3,8 +3,8 @@
 Each service runs in one transaction, locks the proposal row first (so two
 facilitators clicking at once are serialised and the second sees the state
 the first left), claims the idempotency key (a retried submission then does
-nothing), checks permission, then the state against ``process.TRANSITIONS``,
-and only then writes. Every step is recorded as a ``ProposalEvent``; an
+nothing), asks the step table (``proposals.steps.STEPS.check``: who, the
+state, the step's guard), and only then writes. Every step is recorded as a ``ProposalEvent``; an
 adoption is recorded in the log through ``decisions.services.record_decision``
 in the same transaction. Listeners hear of a change only after commit.
 """
@@ -21,12 +21,12 @@ from circles import selectors as circle_selectors
 from core import events
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import first_time, parse_key
-from core.participation import participants_override
 from decisions.models import Decision
 from decisions.services import record_decision
 from proposals import rounds
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
-from proposals.process import ROUND_KIND_OF_STATE, TRANSITIONS, Action
+from proposals.records import policy_record
+from proposals.steps import ROUND_KIND_OF_STATE, STEPS, may_resolve, target
 
 MAX_TITLE = 200
 MAX_BODY = 50_000
@@ -34,14 +34,9 @@ MAX_NOTE = 500
 MAX_REASON = 5_000
 
 S = Proposal.State
-A = Action
 
 
 # Helpers ---------------------------------------------------------------------
-
-
-def _person(user) -> dict:
-    return {"id": user.pk, "name": user.name}
 
 
 def _lock(proposal) -> Proposal:
@@ -60,13 +55,6 @@ def _require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _require_facilitator(by, proposal) -> None:
-    _require(
-        circle_selectors.can_facilitate(by, proposal.circle),
-        _("Only the circle's facilitator moves the process."),
-    )
-
-
 def _authenticated(user) -> bool:
     return user is not None and user.is_authenticated
 
@@ -79,15 +67,22 @@ def _require_reader(by, proposal) -> None:
         raise NotFound(_("This proposal does not exist."))
 
 
-def _step(proposal, action: str) -> str:
-    """The state ``action`` leads to, or a Conflict if the table refuses it."""
-    target = TRANSITIONS.get(proposal.state, {}).get(action)
-    if target is None:
-        raise Conflict(
-            _("“%(action)s” is not a step the process allows while the proposal is “%(state)s”.")
-            % {"action": Action(action).label, "state": proposal.get_state_display()}
-        )
-    return target
+def _begin(proposal, by, key, step: str) -> tuple[Proposal, bool]:
+    """The head of every step: lock, a reader only, the replay check, then the
+    table (who, the state, the step's guard). False: a replay, do nothing."""
+    proposal = _lock(proposal)
+    _require_reader(by, proposal)
+    if _replayed(proposal, key, by):
+        return proposal, False
+    STEPS.check(step, proposal, by)
+    return proposal, True
+
+
+def _id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _clean(text, *, limit: int, field: str, required: str | None = None) -> str:
@@ -151,23 +146,13 @@ def _revision(proposal, number) -> Revision:
     return revision
 
 
-def participants_for(proposal) -> list[int]:
-    """Who takes part in the proposal's rounds, in order around the circle.
-
-    Outside a meeting: the circle's current members. A meeting passes the
-    members present instead (the ``participants`` argument of the services
-    that open a round).
-    """
-    return list(circle_selectors.current_members(proposal.circle).values_list("pk", flat=True))
-
-
 def _participants(proposal, participants: Sequence[int] | None) -> list[int]:
+    """Who takes part in a round, in seat order: ``circles.selectors.participants_of``
+    (the members present in a live meeting, else the circle), unless the caller
+    names them (members of the circle, in the order given)."""
     if participants is None:
-        # In a live meeting the members present take part (the meeting app
-        # says who, through core.participation); elsewhere the whole circle.
-        present = participants_override(proposal)
-        return present if present is not None else participants_for(proposal)
-    members = set(participants_for(proposal))
+        return circle_selectors.participants_of(proposal)
+    members = set(circle_selectors.seat_order(proposal.circle))
     ids = [int(p) for p in participants]
     if not set(ids) <= members:
         raise Invalid(_("Every participant must be a member of the circle."), field="participants")
@@ -274,13 +259,9 @@ def edit_draft(
     *, proposal, by, title: str, body: str, review_date: date | None = None, key=None
 ) -> Proposal:
     """The author rewrites the draft; before presentation no revision is kept."""
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
+    proposal, go = _begin(proposal, by, key, "edit_draft")
+    if not go:
         return proposal
-    _require(by.pk == proposal.author_id, _("Only the author edits a draft."))
-    if proposal.state != S.DRAFT:
-        raise Conflict(_("Only a draft can be edited; amend the proposal instead."))
     title = _clean(title, limit=MAX_TITLE, field="title", required=_("A proposal needs a title."))
     body = _clean(body, limit=MAX_BODY, field="body", required=_("Write the proposal's text."))
     if review_date is not None and review_date <= timezone.localdate():
@@ -299,22 +280,13 @@ def edit_draft(
 # Facilitator's steps -----------------------------------------------------------
 
 
-def _facilitator_step(proposal, by, key, action):
-    """Lock, replay check, permission, table: the common head of a step."""
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
-        return proposal, None
-    _require_facilitator(by, proposal)
-    return proposal, _step(proposal, action)
-
-
 @transaction.atomic
 def present(*, proposal, by, key=None) -> Proposal:
-    proposal, target = _facilitator_step(proposal, by, key, A.PRESENT)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "present")
+    if not go:
         return proposal
-    return _move(proposal, action=A.PRESENT, to_state=target, by=by)
+    to_state = target("present", proposal)
+    return _move(proposal, action="present", to_state=to_state, by=by)
 
 
 @transaction.atomic
@@ -328,9 +300,10 @@ def open_clarifying(
     key=None,
 ) -> Proposal:
     """A round of clarifying questions (passing allowed); the author replies."""
-    proposal, target = _facilitator_step(proposal, by, key, A.OPEN_CLARIFYING)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "open_clarifying")
+    if not go:
         return proposal
+    to_state = target("open_clarifying", proposal)
     _open(
         proposal,
         kind=Round.Kind.CLARIFYING,
@@ -339,7 +312,7 @@ def open_clarifying(
         participants=participants,
         start_with=start_with,
     )
-    return _move(proposal, action=A.OPEN_CLARIFYING, to_state=target, by=by)
+    return _move(proposal, action="open_clarifying", to_state=to_state, by=by)
 
 
 @transaction.atomic
@@ -353,9 +326,10 @@ def open_reactions(
     key=None,
 ) -> Proposal:
     """Close the clarifying round if open and open a quick-reactions round (no passing)."""
-    proposal, target = _facilitator_step(proposal, by, key, A.OPEN_REACTIONS)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "open_reactions")
+    if not go:
         return proposal
+    to_state = target("open_reactions", proposal)
     _close_open_round(proposal)
     _open(
         proposal,
@@ -365,7 +339,7 @@ def open_reactions(
         participants=participants,
         start_with=start_with,
     )
-    return _move(proposal, action=A.OPEN_REACTIONS, to_state=target, by=by)
+    return _move(proposal, action="open_reactions", to_state=to_state, by=by)
 
 
 @transaction.atomic
@@ -379,9 +353,10 @@ def open_round(
     key=None,
 ) -> Proposal:
     """Another round of the current step (clarifying, reactions, or integrating objections)."""
-    proposal, target = _facilitator_step(proposal, by, key, A.OPEN_ROUND)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "open_round")
+    if not go:
         return proposal
+    to_state = target("open_round", proposal)
     _open(
         proposal,
         kind=ROUND_KIND_OF_STATE[proposal.state],
@@ -390,54 +365,34 @@ def open_round(
         participants=participants,
         start_with=start_with,
     )
-    return _move(proposal, action=A.OPEN_ROUND, to_state=target, by=by)
+    return _move(proposal, action="open_round", to_state=to_state, by=by)
 
 
 @transaction.atomic
 def next_speaker(*, proposal, by, key=None) -> Proposal:
     """Move an in-turn round on: the facilitator, or the current speaker."""
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
+    proposal, go = _begin(proposal, by, key, "next_speaker")
+    if not go:
         return proposal
-    round_ = rounds.open_round_of(proposal)
-    speaker = round_.current_speaker_id if round_ is not None else None
-    _require(
-        circle_selectors.can_facilitate(by, proposal.circle) or speaker == by.pk,
-        _("Only the facilitator or the current speaker moves the round on."),
-    )
-    target = _step(proposal, A.NEXT_SPEAKER)
-    if round_ is None:
-        raise Conflict(_("No round is open."))
-    rounds.advance(round_=round_)
-    return _move(proposal, action=A.NEXT_SPEAKER, to_state=target, by=by)
+    rounds.advance(round_=rounds.open_round_of(proposal))
+    return _move(proposal, action="next_speaker", to_state=proposal.state, by=by)
 
 
 @transaction.atomic
 def close_round(*, proposal, by, key=None) -> Proposal:
-    proposal, target = _facilitator_step(proposal, by, key, A.CLOSE_ROUND)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "close_round")
+    if not go:
         return proposal
-    if _close_open_round(proposal) is None:
-        raise Conflict(_("No round is open."))
-    return _move(proposal, action=A.CLOSE_ROUND, to_state=target, by=by)
+    _close_open_round(proposal)
+    return _move(proposal, action="close_round", to_state=proposal.state, by=by)
 
 
 @transaction.atomic
 def amend(*, proposal, by, body: str, change_note: str, key=None) -> Revision:
     """A new numbered revision with a note of what changed (author or facilitator)."""
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
+    proposal, go = _begin(proposal, by, key, "amend")
+    if not go:
         return latest_revision(proposal)
-    _require(
-        circle_selectors.can_facilitate(by, proposal.circle)
-        or (by.pk == proposal.author_id and circle_selectors.can_take_part(by, proposal.circle)),
-        _("Only the author or the facilitator amends a proposal."),
-    )
-    target = _step(proposal, A.AMEND)
-    if rounds.open_round_of(proposal) is not None:
-        raise Conflict(_("Close the round before amending the text."))
     body = _clean(body, limit=MAX_BODY, field="body", required=_("Write the amended text."))
     change_note = _clean(
         change_note, limit=MAX_NOTE, field="change_note", required=_("Say what changed.")
@@ -451,12 +406,11 @@ def amend(*, proposal, by, body: str, change_note: str, key=None) -> Revision:
     revision = Revision.objects.create(
         proposal=proposal, number=number, body=body, change_note=change_note, author=by
     )
-    _move(proposal, action=A.AMEND, to_state=target, by=by, reason=change_note)
+    _move(proposal, action="amend", to_state=proposal.state, by=by, reason=change_note)
     return revision
 
 
-def _open_consent(proposal, *, by, action, mode, revision, participants, start_with):
-    target = _step(proposal, action)
+def _open_consent(proposal, *, by, mode, revision, participants, start_with) -> None:
     revision = _revision(proposal, revision)
     if revision.number != latest_revision(proposal).number:
         raise Invalid(
@@ -474,7 +428,6 @@ def _open_consent(proposal, *, by, action, mode, revision, participants, start_w
         start_with=start_with,
         revision=revision,
     )
-    return target
 
 
 @transaction.atomic
@@ -489,13 +442,13 @@ def open_consent_round(
     key=None,
 ) -> Proposal:
     """The consent round on a named revision (the latest one)."""
-    proposal, target = _facilitator_step(proposal, by, key, A.OPEN_CONSENT)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "open_consent")
+    if not go:
         return proposal
+    to_state = target("open_consent", proposal)
     _open_consent(
         proposal,
         by=by,
-        action=A.OPEN_CONSENT,
         mode=mode,
         revision=revision,
         participants=participants,
@@ -505,8 +458,8 @@ def open_consent_round(
     revision_number = rounds.open_round_of(proposal).revision.number
     return _move(
         proposal,
-        action=A.OPEN_CONSENT,
-        to_state=target,
+        action="open_consent",
+        to_state=to_state,
         by=by,
         reason=_("Revision %(n)d") % {"n": revision_number},
     )
@@ -524,9 +477,10 @@ def open_async_consent(
 ) -> Proposal:
     """Consent outside a meeting: a reveal round members answer from the page
     until ``deadline``; the last consent adopts it, an objection flags it."""
-    proposal, target = _facilitator_step(proposal, by, key, A.OPEN_ASYNC_CONSENT)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "open_async_consent")
+    if not go:
         return proposal
+    to_state = target("open_async_consent", proposal)
     if deadline is None:
         raise Invalid(_("Choose a deadline."), field="deadline")
     if timezone.is_naive(deadline):
@@ -536,7 +490,6 @@ def open_async_consent(
     _open_consent(
         proposal,
         by=by,
-        action=A.OPEN_ASYNC_CONSENT,
         mode=Round.Mode.REVEAL,
         revision=revision,
         participants=participants,
@@ -545,7 +498,7 @@ def open_async_consent(
     proposal.consent_deadline = deadline
     proposal.flagged_for_meeting = False
     proposal.save(update_fields=["flagged_for_meeting"])
-    return _move(proposal, action=A.OPEN_ASYNC_CONSENT, to_state=target, by=by)
+    return _move(proposal, action="open_async_consent", to_state=to_state, by=by)
 
 
 def _last_consent_round(proposal) -> Round | None:
@@ -584,27 +537,28 @@ def _everyone_consents(proposal, round_: Round) -> bool:
 def acknowledge(*, proposal, by, review_date: date | None = None, key=None) -> Proposal:
     """Close the consent round and read its outcome: adopted if everyone
     consented and no objection is open, else the objections are listed."""
-    proposal, target = _facilitator_step(proposal, by, key, A.ACKNOWLEDGE)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "acknowledge")
+    if not go:
         return proposal
+    to_state = target("acknowledge", proposal)
     _close_open_round(proposal)
     round_ = _last_consent_round(proposal)
     if round_ is None:
         raise Conflict(_("There is no consent round to acknowledge."))
     if _everyone_consents(proposal, round_):
-        return _adopt(proposal, by=by, round_=round_, review_date=review_date, action=A.ACKNOWLEDGE)
+        return _adopt(proposal, by=by, round_=round_, review_date=review_date, action="acknowledge")
     proposal.flagged_for_meeting = proposal.consent_deadline is not None
     proposal.consent_deadline = None
     proposal.save(update_fields=["flagged_for_meeting"])
-    return _move(proposal, action=A.ACKNOWLEDGE, to_state=target, by=by)
+    return _move(proposal, action="acknowledge", to_state=to_state, by=by)
 
 
 @transaction.atomic
 def adopt(*, proposal, by, review_date: date | None = None, key=None) -> Proposal:
     """Adopt after the objections were resolved without changing the text
     (withdrawn or dropped); an integrated objection needs a new consent round."""
-    proposal, target = _facilitator_step(proposal, by, key, A.ADOPT)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "adopt")
+    if not go:
         return proposal
     if proposal.objections.filter(state=Objection.State.OPEN).exists():
         raise Conflict(_("A proposal cannot be adopted while an objection is open."))
@@ -615,69 +569,7 @@ def adopt(*, proposal, by, review_date: date | None = None, key=None) -> Proposa
         )
     if not _everyone_consents(proposal, round_):
         raise Conflict(_("Not every participant of the last consent round consented."))
-    return _adopt(proposal, by=by, round_=round_, review_date=review_date, action=A.ADOPT)
-
-
-def policy_record(proposal, *, by, round_: Round, review_date: date) -> dict:
-    """The process record of a ``policy`` decision, as docs/RECORDS.md says."""
-    positions = list(
-        Response.objects.filter(round=round_, is_position=True, replaced__isnull=True)
-        .select_related("member")
-        .order_by("created", "pk")
-    )
-    order = {member_id: i for i, member_id in enumerate(round_.speakers)}
-    positions.sort(key=lambda r: order.get(r.member_id, len(order)))
-    speakers = {u.pk: u for u in _users(round_.speakers)}
-    all_rounds = []
-    for r in rounds.rounds_of(proposal).select_related("revision").order_by("opened", "pk"):
-        all_rounds.append(
-            {
-                "kind": r.kind,
-                "mode": r.mode,
-                "revision": r.revision.number if r.revision else None,
-                "responses": [
-                    {"member": _person(x.member), "kind": x.kind, "text": x.text}
-                    for x in rounds.current_responses(r)
-                ],
-            }
-        )
-    return {
-        "action": "policy_adopted",
-        "by": _person(by),
-        "meeting": None,
-        "proposal": {
-            "id": proposal.pk,
-            "title": proposal.title,
-            "author": _person(proposal.author),
-        },
-        "revision": {"id": round_.revision.pk, "number": round_.revision.number},
-        "participants": [_person(speakers[i]) for i in round_.speakers if i in speakers],
-        "positions": [
-            {
-                "member": _person(p.member),
-                "position": p.kind,
-                "text": p.text,
-                "concern": p.concern,
-            }
-            for p in positions
-        ],
-        "objections": [
-            {
-                "member": _person(o.member),
-                "reason": o.reason,
-                "state": o.state,
-                "resolution": o.resolution,
-                "revision": o.integrated_in.number if o.integrated_in else None,
-            }
-            for o in proposal.objections.select_related("member", "integrated_in").order_by("pk")
-        ],
-        "concerns": [
-            {"member": _person(p.member), "text": p.concern} for p in positions if p.concern
-        ],
-        "rounds": all_rounds,
-        "review_date": review_date,
-        "amends": proposal.amends.sequence if proposal.amends_id else None,
-    }
+    return _adopt(proposal, by=by, round_=round_, review_date=review_date, action="adopt")
 
 
 def _users(ids):
@@ -720,29 +612,26 @@ def resolve_objection(
 ) -> Objection:
     """Close an open objection: ``integrated`` by revision N (facilitator),
     ``withdrawn`` by the objector themself, or ``dropped`` with the circle's
-    consent (the facilitator records it with a reason)."""
+    consent (the facilitator records it with a reason). Who may resolve which
+    objection, and how, is ``proposals.steps.may_resolve``."""
     proposal = _lock(proposal)
     _require_reader(by, proposal)
     objection = (
         proposal.objections.select_related("response__round__revision")
-        .filter(pk=objection_id)
+        .filter(pk=_id(objection_id))
         .first()
     )
     if objection is None:
         raise NotFound(_("This objection does not exist."))
     if _replayed(proposal, key, by):
         return objection
-    if resolution == Objection.State.WITHDRAWN:
-        _require(by.pk == objection.member_id, _("Only the objector withdraws an objection."))
-        if proposal.state not in (S.CONSENT, S.OBJECTIONS):
-            raise Conflict(_("Objections are resolved while the proposal is in consent."))
-    elif resolution in (Objection.State.INTEGRATED, Objection.State.DROPPED):
-        _require_facilitator(by, proposal)
-        _step(proposal, A.RESOLVE_OBJECTION)
-    else:
+    may_resolve(proposal, objection, by, resolution).check()
+    if resolution not in (
+        Objection.State.WITHDRAWN,
+        Objection.State.INTEGRATED,
+        Objection.State.DROPPED,
+    ):
         raise Invalid(_("Unknown resolution."), field="resolution")
-    if objection.state != Objection.State.OPEN:
-        raise Conflict(_("This objection is already resolved."))
     integrated_in = None
     if resolution == Objection.State.INTEGRATED:
         if revision in (None, ""):
@@ -768,7 +657,7 @@ def resolve_objection(
     objection.save()
     _record(
         proposal,
-        action=A.RESOLVE_OBJECTION,
+        action="resolve_objection",
         from_state=proposal.state,
         by=by,
         reason=f"{objection.get_state_display()}: {reason}".strip(": "),
@@ -779,40 +668,36 @@ def resolve_objection(
 
 @transaction.atomic
 def withdraw(*, proposal, by, reason: str, key=None) -> Proposal:
-    return _leave(proposal, by=by, reason=reason, key=key, action=A.WITHDRAW)
+    return _leave(proposal, by=by, reason=reason, key=key, action="withdraw")
 
 
 @transaction.atomic
 def defer(*, proposal, by, reason: str, key=None) -> Proposal:
-    return _leave(proposal, by=by, reason=reason, key=key, action=A.DEFER)
+    return _leave(proposal, by=by, reason=reason, key=key, action="defer")
 
 
 def _leave(proposal, *, by, reason, key, action) -> Proposal:
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
+    proposal, go = _begin(proposal, by, key, action)
+    if not go:
         return proposal
-    may = circle_selectors.can_facilitate(by, proposal.circle)
-    if action == A.WITHDRAW:
-        may = may or by.pk == proposal.author_id
-    _require(may, _("Only the facilitator (or the author, to withdraw) may do this."))
-    target = _step(proposal, action)
+    to_state = target(action, proposal)
     reason = _reason(reason)
     _close_open_round(proposal)
     proposal.consent_deadline = None
-    return _move(proposal, action=action, to_state=target, by=by, reason=reason)
+    return _move(proposal, action=action, to_state=to_state, by=by, reason=reason)
 
 
 @transaction.atomic
 def step_back(*, proposal, by, reason: str, key=None) -> Proposal:
     """Go back one step with a recorded reason; an open round is closed."""
-    proposal, target = _facilitator_step(proposal, by, key, A.STEP_BACK)
-    if target is None:
+    proposal, go = _begin(proposal, by, key, "step_back")
+    if not go:
         return proposal
+    to_state = target("step_back", proposal)
     reason = _reason(reason)
     _close_open_round(proposal)
     proposal.consent_deadline = None
-    return _move(proposal, action=A.STEP_BACK, to_state=target, by=by, reason=reason)
+    return _move(proposal, action="step_back", to_state=to_state, by=by, reason=reason)
 
 
 # Members' answers ---------------------------------------------------------------
@@ -829,15 +714,10 @@ def answer(
     asynchronous round an objection flags the proposal for the next meeting,
     and the last consent before the deadline adopts it.
     """
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
+    proposal, go = _begin(proposal, by, key, "answer")
+    if not go:
         return None
-    _require(
-        circle_selectors.can_take_part(by, proposal.circle),
-        _("Only a member of the circle answers its rounds."),
-    )
-    round_ = _answerable_round(proposal)
+    round_ = rounds.open_round_of(proposal)
     return _take_answer(proposal, round_, member=by, by=by, kind=kind, text=text, concern=concern)
 
 
@@ -858,15 +738,10 @@ def answer_for(
     in-turn round it must be their turn, as when they answer themself. The
     answer is theirs (an objection is their objection) and keeps who recorded it.
     """
-    proposal = _lock(proposal)
-    _require_reader(by, proposal)
-    if _replayed(proposal, key, by):
+    proposal, go = _begin(proposal, by, key, "answer_for")
+    if not go:
         return None
-    _require(
-        circle_selectors.can_facilitate(by, proposal.circle),
-        _("Only the circle's facilitator records an answer for someone."),
-    )
-    round_ = _answerable_round(proposal)
+    round_ = rounds.open_round_of(proposal)
     member = _round_participant(round_, member)
     return _take_answer(
         proposal,
@@ -878,18 +753,6 @@ def answer_for(
         concern=concern,
         recorded_by=by,
     )
-
-
-def _answerable_round(proposal) -> Round:
-    """The open round of an open proposal, before its deadline, or a Conflict."""
-    if not proposal.is_open:
-        raise Conflict(_("This proposal is closed."))
-    round_ = rounds.open_round_of(proposal)
-    if round_ is None:
-        raise Conflict(_("No round is open; the round may have closed."))
-    if proposal.consent_deadline is not None and timezone.now() >= proposal.consent_deadline:
-        raise Conflict(_("The deadline has passed; the facilitator takes it from here."))
-    return round_
 
 
 def _round_participant(round_: Round, member):
@@ -966,7 +829,7 @@ def reply(*, proposal, by, response_id: int, text: str, key=None) -> Response:
     proposal = _lock(proposal)
     _require_reader(by, proposal)
     response = (
-        Response.objects.filter(pk=response_id, round__in=rounds.rounds_of(proposal))
+        Response.objects.filter(pk=_id(response_id), round__in=rounds.rounds_of(proposal))
         .select_related("round")
         .first()
     )
@@ -974,9 +837,7 @@ def reply(*, proposal, by, response_id: int, text: str, key=None) -> Response:
         raise NotFound(_("This question does not exist."))
     if _replayed(proposal, key, by):
         return response
-    _require(by.pk == proposal.author_id, _("Only the author answers the questions."))
-    if not proposal.is_open:
-        raise Conflict(_("This proposal is closed."))
+    STEPS.check("reply", proposal, by)
     response.reply = _clean(
         text, limit=rounds.MAX_TEXT, field="text", required=_("Write your reply.")
     )

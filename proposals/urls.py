@@ -10,9 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/diff/", views.diff, name="diff"),
-    path("<int:pk>/answer/", views.answer, name="answer"),
-    path("<int:pk>/answer-for/", views.answer_for, name="answer_for"),
-    path("<int:pk>/reply/<int:response>/", views.reply, name="reply"),
-    path("<int:pk>/objections/<int:objection>/", views.resolve, name="resolve"),
-    path("<int:pk>/do/<str:action>/", views.act, name="act"),
+    # Every step of proposals.steps.STEPS, by its URL segment (views.act).
+    path("<int:pk>/do/<path:segment>/", views.act, name="act"),
 ]

@@ -1,27 +1,26 @@
 """Pages of the consent process. Thin: parse, call one service or selector,
-render. Every action is a plain POST that redirects back to the proposal; with
-htmx it answers with the process section instead. A refused action comes back
-as a message (or a form error), never a traceback, and changes nothing."""
+render. Every step of the table (``proposals.steps.STEPS``) is one plain POST
+to ``<proposal>/do/<the step's URL segment>/``, taken by :func:`act`, which
+parses the form with the step's schema and calls its service; it redirects
+back to the proposal, or with htmx answers with the process section. A
+refused step comes back as a message (or a form error), never a traceback,
+and changes nothing."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circles import selectors as circle_selectors
-from core.errors import DomainError, Invalid
+from core.errors import DomainError
 from core.idempotency import new_key
+from core.steps import parse_input
 from decisions.models import Decision
-from proposals import selectors, services
+from proposals import selectors, services, steps
 from proposals.forms import ProposalForm
-from proposals.process import Action
-
-A = Action
 
 
 def _org(request, slug):
@@ -150,14 +149,13 @@ def edit(request, org, pk):
         },
     )
     if request.method == "POST" and form.is_valid():
+        step = steps.STEPS["edit_draft"]
         try:
-            services.edit_draft(
+            step.call()(
                 proposal=proposal,
                 by=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                review_date=form.cleaned_data["review_date"],
                 key=form.cleaned_data["idempotency_key"],
+                **parse_input(step, request.POST),
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -210,142 +208,23 @@ def diff(request, org, pk):
 
 @require_POST
 @login_required
-def answer(request, org, pk):
+def act(request, org, pk, segment):
+    """Take the step whose URL segment is ``segment`` (answer, reply and
+    resolve included): its schema parses the form, its service decides."""
     proposal = _proposal(request, org, pk)
-    try:
-        services.answer(
-            proposal=proposal,
-            by=request.user,
-            kind=request.POST.get("kind", ""),
-            text=request.POST.get("text", ""),
-            concern=request.POST.get("concern", ""),
-            key=request.POST.get("idempotency_key"),
-        )
-    except DomainError as exc:
-        return _done(request, proposal, exc)
-    return _done(request, proposal, success=_("Your answer is recorded."))
-
-
-@require_POST
-@login_required
-def answer_for(request, org, pk):
-    """The facilitator records the answer of someone without a device."""
-    proposal = _proposal(request, org, pk)
-    try:
-        services.answer_for(
-            proposal=proposal,
-            member=request.POST.get("member", ""),
-            by=request.user,
-            kind=request.POST.get("kind", ""),
-            text=request.POST.get("text", ""),
-            concern=request.POST.get("concern", ""),
-            key=request.POST.get("idempotency_key"),
-        )
-    except DomainError as exc:
-        return _done(request, proposal, exc)
-    return _done(request, proposal, success=_("The answer is recorded."))
-
-
-@require_POST
-@login_required
-def reply(request, org, pk, response):
-    proposal = _proposal(request, org, pk)
-    try:
-        services.reply(
-            proposal=proposal,
-            by=request.user,
-            response_id=response,
-            text=request.POST.get("text", ""),
-            key=request.POST.get("idempotency_key"),
-        )
-    except DomainError as exc:
-        return _done(request, proposal, exc)
-    return _done(request, proposal, success=_("Your reply is recorded."))
-
-
-@require_POST
-@login_required
-def resolve(request, org, pk, objection):
-    proposal = _proposal(request, org, pk)
-    try:
-        services.resolve_objection(
-            proposal=proposal,
-            by=request.user,
-            objection_id=objection,
-            resolution=request.POST.get("resolution", ""),
-            revision=request.POST.get("revision") or None,
-            reason=request.POST.get("reason", ""),
-            key=request.POST.get("idempotency_key"),
-        )
-    except DomainError as exc:
-        return _done(request, proposal, exc)
-    return _done(request, proposal, success=_("The objection is resolved."))
-
-
-def _deadline(raw):
-    value = parse_datetime(raw or "")
-    if value is None:
-        raise Invalid(_("Choose a deadline (date and time)."), field="deadline")
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
-def _date(raw):
-    if not raw:
-        return None
-    value = parse_date(raw)
-    if value is None:
-        raise Invalid(_("Enter the review date as YYYY-MM-DD."), field="review_date")
-    return value
-
-
-def _round_options(post) -> dict:
-    return {"mode": post.get("mode") or "in_turn", "start_with": post.get("start_with") or None}
-
-
-#: How the action form's fields map to each service (the table decides if it may run).
-_ACTIONS = {
-    A.PRESENT: (services.present, lambda p: {}),
-    A.OPEN_CLARIFYING: (services.open_clarifying, _round_options),
-    A.OPEN_REACTIONS: (services.open_reactions, _round_options),
-    A.OPEN_ROUND: (services.open_round, _round_options),
-    A.NEXT_SPEAKER: (services.next_speaker, lambda p: {}),
-    A.CLOSE_ROUND: (services.close_round, lambda p: {}),
-    A.AMEND: (
-        services.amend,
-        lambda p: {"body": p.get("body", ""), "change_note": p.get("change_note", "")},
-    ),
-    A.OPEN_CONSENT: (
-        services.open_consent_round,
-        lambda p: {**_round_options(p), "revision": p.get("revision") or None},
-    ),
-    A.OPEN_ASYNC_CONSENT: (
-        services.open_async_consent,
-        lambda p: {"deadline": _deadline(p.get("deadline")), "revision": p.get("revision") or None},
-    ),
-    A.ACKNOWLEDGE: (services.acknowledge, lambda p: {"review_date": _date(p.get("review_date"))}),
-    A.ADOPT: (services.adopt, lambda p: {"review_date": _date(p.get("review_date"))}),
-    A.WITHDRAW: (services.withdraw, lambda p: {"reason": p.get("reason", "")}),
-    A.DEFER: (services.defer, lambda p: {"reason": p.get("reason", "")}),
-    A.STEP_BACK: (services.step_back, lambda p: {"reason": p.get("reason", "")}),
-}
-
-
-@require_POST
-@login_required
-def act(request, org, pk, action):
-    proposal = _proposal(request, org, pk)
-    if action not in _ACTIONS:
+    found = steps.match(segment)
+    if found is None:
         raise Http404
-    service, parse = _ACTIONS[action]
+    step, ids = found
     try:
-        service(
+        step.call()(
             proposal=proposal,
             by=request.user,
             key=request.POST.get("idempotency_key"),
-            **parse(request.POST),
+            **ids,
+            **parse_input(step, request.POST),
         )
     except DomainError as exc:
         return _done(request, proposal, exc)
-    return _done(request, proposal, success=_("Done: %(action)s.") % {"action": A(action).label})
+    done = step.extra.get("done") or _("Done: %(action)s.") % {"action": step.label}
+    return _done(request, proposal, success=str(done))

@@ -7,6 +7,7 @@ from core.errors import Conflict, Invalid, NotAllowed
 from core.idempotency import new_key
 from proposals import rounds, services
 from proposals.models import Objection, Response
+from proposals.templatetags.proposals_tags import step_url
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def _round(p):
 
 
 def _url(p):
-    return reverse("proposals:answer_for", kwargs={"org": "coop", "pk": p.pk})
+    return step_url(p, "answer_for")
 
 
 def _detail(p):
@@ -139,7 +140,7 @@ class TestThroughThePage:
         assert r.status_code == 302
         assert not Response.objects.filter(round=_round(consent)).exists()
         page = client.get(_detail(consent)).content.decode()
-        assert "facilitator records an answer" in page
+        assert "Only the facilitator may take this step." in page
 
 
 class TestThroughTheApi:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed, NotFound
 from proposals import services
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision
+from proposals.templatetags.proposals_tags import step_url
 
 PERSONAS = ["anonymous", "outsider", "other_org", "org_member", "member", "facilitator", "admin"]
 
@@ -183,13 +184,11 @@ class TestAuthorizationMatrixThroughTheApi:
 class TestAuthorizationThroughPages:
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_facilitators_present_from_the_page(self, client, team, persona):
-        from django.urls import reverse
-
         p = _make(team, "draft")
         if persona != "anonymous":
             client.force_login(_who(team, persona))
         before = _snapshot()
-        url = reverse("proposals:act", kwargs={"org": "coop", "pk": p.pk, "action": "present"})
+        url = step_url(p, "present")
         r = client.post(url)
         if persona in FACILITATORS:
             assert Proposal.objects.get(pk=p.pk).state == "presented"

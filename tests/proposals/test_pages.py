@@ -6,6 +6,7 @@ from django.urls import reverse
 from core.idempotency import new_key
 from proposals import services
 from proposals.models import Proposal, Response
+from proposals.templatetags.proposals_tags import step_url
 
 TEXT = "Plain text <script>alert(1)</script> and **bold**."
 
@@ -22,7 +23,7 @@ def _detail(p):
 
 
 def _act(p, action):
-    return reverse("proposals:act", kwargs={"org": "coop", "pk": p.pk, "action": action})
+    return step_url(p, action)
 
 
 class TestProposalPage:
@@ -78,7 +79,7 @@ class TestRunningItFromThePage:
         assert r.status_code == 200 and 'id="proposal-process"' in r.content.decode()
         assert Proposal.objects.get(pk=proposal.pk).state == "consent"
         client.force_login(bo)
-        answer = reverse("proposals:answer", kwargs={"org": "coop", "pk": proposal.pk})
+        answer = step_url(proposal, "answer")
         client.post(
             answer, {"kind": "object", "text": "SECRET-REASON", "idempotency_key": new_key()}
         )
@@ -180,7 +181,7 @@ class TestInTurnRoundOnThePage:
         client.force_login(bo)
         html = client.get(_detail(proposal)).content.decode()
         assert f'data-speaker="{bo.pk}"' in html and "It is your turn." in html
-        answer = reverse("proposals:answer", kwargs={"org": "coop", "pk": proposal.pk})
+        answer = step_url(proposal, "answer")
         r = client.post(
             answer,
             {"kind": "question", "text": "Which mill?", "idempotency_key": new_key()},
@@ -192,9 +193,7 @@ class TestInTurnRoundOnThePage:
         q = Response.objects.get(member=bo)
         client.force_login(ana)
         html = client.get(_detail(proposal)).content.decode()
-        reply = reverse(
-            "proposals:reply", kwargs={"org": "coop", "pk": proposal.pk, "response": q.pk}
-        )
+        reply = step_url(proposal, "reply", response_id=q.pk)
         assert reply in html
         client.post(reply, {"text": "Kervignac", "idempotency_key": new_key()})
         assert Response.objects.get(pk=q.pk).reply == "Kervignac"
