@@ -24,6 +24,13 @@ The roles (``who``):
   objection they may resolve, and how, is :func:`resolutions` (asked by the
   service and the page alike).
 
+A step's ``extra`` holds: ``operation_id`` (the API's, kept stable for
+clients), ``place`` (where a step that is not a button of the controls panel
+has its form: ``answer``, ``answer_for``, ``reply``, ``objection``, or
+``page`` for the draft's own edit page), ``done`` (the page's message after
+it), and ``method``/``api_path`` for the one step that is not a POST under
+``/proposals/{proposal_id}/`` (``edit_draft``: PUT on the proposal).
+
 ``acknowledge`` is the one step with two outcomes (``outcomes``): adopted
 when everyone consented and no objection is open, else objections.
 ``step_back`` leads to the state before (``BACK``).
@@ -139,7 +146,7 @@ class DraftIn(Schema):
 _memo: ContextVar[dict | None] = ContextVar("proposal_steps_memo", default=None)
 
 
-def _remember(name: str, compute):
+def _remember(name: tuple, compute):
     memo = _memo.get()
     if memo is None:
         return compute()
@@ -401,7 +408,7 @@ STEPS = StepTable(
             extra={
                 "operation_id": "resolve_objection",
                 "done": _("The objection is resolved."),
-                "form": "objection",
+                "place": "objection",
             },
         ),
         _step(
@@ -464,7 +471,7 @@ STEPS = StepTable(
             extra={
                 "operation_id": "answer_round",
                 "done": _("Your answer is recorded."),
-                "form": "answer",
+                "place": "answer",
             },
         ),
         _step(
@@ -481,7 +488,7 @@ STEPS = StepTable(
             extra={
                 "operation_id": "answer_round_for",
                 "done": _("The answer is recorded."),
-                "form": "answer_for",
+                "place": "answer_for",
             },
         ),
         _step(
@@ -496,7 +503,7 @@ STEPS = StepTable(
             extra={
                 "operation_id": "reply_to_question",
                 "done": _("Your reply is recorded."),
-                "form": "reply",
+                "place": "reply",
             },
         ),
         _step(
@@ -509,7 +516,12 @@ STEPS = StepTable(
             path="edit",
             summary="The author edits the draft (before presentation).",
             # Its own page (a form of the whole text); in the API, PUT on the proposal.
-            extra={"operation_id": "update_draft", "form": "page", "method": "PUT", "api_path": ""},
+            extra={
+                "operation_id": "update_draft",
+                "place": "page",
+                "method": "PUT",
+                "api_path": "",
+            },
         ),
     ],
 )
@@ -517,7 +529,7 @@ STEPS = StepTable(
 #: Steps that are a button (and its fields) in the controls panel; the others
 #: have their own form (answer, the per-objection and per-question forms, the
 #: draft's page).
-BUTTONS = [step.name for step in STEPS if "form" not in step.extra]
+BUTTONS = [step.name for step in STEPS if "place" not in step.extra]
 
 
 @contextmanager
@@ -622,5 +634,5 @@ EVENT_LABELS = {
 _PATTERNS = [
     (step, re.compile(re.sub(r"{(\w+)}", r"(?P<\1>[0-9]+)", step.url)))
     for step in STEPS
-    if step.extra.get("form") != "page"
+    if step.extra.get("place") != "page"
 ]

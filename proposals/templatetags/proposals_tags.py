@@ -19,7 +19,7 @@ def step_url(proposal, name: str, **ids) -> str:
     the like for a step that names one)."""
     step = steps.STEPS[name]
     org = proposal.circle.organization.slug
-    if step.extra.get("form") == "page":
+    if step.extra.get("place") == "page":
         return reverse(f"proposals:{step.url}", kwargs={"org": org, "pk": proposal.pk})
     segment = step.url.format(**{k: int(v) for k, v in ids.items()})
     return reverse("proposals:act", kwargs={"org": org, "pk": proposal.pk, "segment": segment})
