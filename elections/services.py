@@ -89,12 +89,12 @@ def _member_of_circle(election: Election, user, field: str):
     must be a member of the election's circle."""
     if isinstance(user, int):
         user = circle_selectors.org_person_or_none(election.circle.organization, user)
-        if user is None:
-            raise Invalid(_("Choose a person of the circle."), field=field)
-    if user is None or not circle_selectors.is_circle_member(user, election.circle):
+    if user is None:
+        raise Invalid(_("Choose a person of the circle."), field=field)
+    if not circle_selectors.is_circle_member(user, election.circle):
         raise Invalid(
             _("%(name)s is not a member of the circle %(circle)s.")
-            % {"name": user.name if user else "?", "circle": election.circle.name},
+            % {"name": user.name, "circle": election.circle.name},
             field=field,
         )
     return user
@@ -157,7 +157,7 @@ def open_election(
 
 
 @transaction.atomic
-def set_term(*, election, by, term_start: date, term_end: date, key=None) -> Election:
+def set_term(*, election, by, term_start: date | None, term_end: date | None, key=None) -> Election:
     election = _lock(election)
     if not first_time(key=key, user=by):
         return election
@@ -375,6 +375,8 @@ def close_role_change(*, election, by, key=None) -> Election:
             role=election.role,
             by=by,
             record_extra=records.role_change_extra(election, consent),
+            # STEPS.check("close_role_change") above: ``by`` leads the selection.
+            consented=True,
             **role_fields,
         )
         election.role = role
@@ -538,7 +540,7 @@ def propose(
     election,
     by,
     nominee,
-    term_end: date,
+    term_end: date | None,
     reason: str,
     key=None,
 ) -> Election:
@@ -680,12 +682,19 @@ def elect(*, election, by, key=None) -> Election:
 
 
 @transaction.atomic
-def record_parent_response(*, election, by, accepted: bool, reason: str = "", key=None) -> Election:
+def record_parent_response(
+    *, election, by, accepted: bool | None, reason: str = "", key=None
+) -> Election:
     """The parent circle accepts the delegate selected, or objects (with a reason)."""
     election = _lock(election)
     if not first_time(key=key, user=by):
         return election
     STEPS.check("parent_response", election, by)
+    if accepted is None:
+        raise Invalid(
+            _("Say whether the parent circle accepts the delegate or objects."),
+            field="accepted",
+        )
     assignment = circle_services.accept_delegate(
         assignment=election.assignment, by=by, accepted=accepted, reason=reason
     )

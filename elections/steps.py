@@ -168,9 +168,14 @@ class OpenIn(Schema):
     term_end: date | None = None
 
 
+# A value a person must give (a nominee, a date, yes or no) defaults to None
+# here: the service refuses its absence with a message in the user's
+# language, the same on the page and in the API.
+
+
 class TermIn(Schema):
-    term_start: date
-    term_end: date
+    term_start: date | None = None
+    term_end: date | None = None
 
 
 class ReviewRoleIn(Schema):
@@ -196,7 +201,7 @@ class ReasonIn(Schema):
 
 class NominateIn(Schema):
     #: The user id of the person named.
-    nominee: int
+    nominee: int | None = None
     reason: str = ""
 
 
@@ -204,13 +209,13 @@ class ProposeIn(Schema):
     """No round mode here: the consent round on a nominee is always in turn,
     the nominee last (``services.propose``)."""
 
-    nominee: int
-    term_end: date
+    nominee: int | None = None
+    term_end: date | None = None
     reason: str = ""
 
 
 class ParentIn(Schema):
-    accepted: bool
+    accepted: bool | None = None
     reason: str = ""
 
 

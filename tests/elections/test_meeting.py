@@ -107,3 +107,17 @@ class TestTheMeetingsFacilitator:
         services.cancel(election=election, by=world.fay, reason="Not now.")
         decision = Decision.objects.get(record__action="selection_cancelled")
         assert decision.record["meeting"] is None
+
+    def test_closes_a_consented_change_of_the_role(self, world, meeting, election):
+        run_in_meeting(world, meeting, election)
+        services.review_role(
+            election=election, by=world.ana, reason="Clearer.", qualifications=["Patient"]
+        )
+        for member in (world.ana, world.bo, world.cy):  # those present
+            services.answer_role_change(election=election, by=member, position="consent")
+        services.close_role_change(election=election, by=world.ana)
+        world.roles["secretary"].refresh_from_db()
+        assert world.roles["secretary"].qualifications == ["Patient"]
+        decision = Decision.objects.get(record__action="role_updated")
+        assert decision.record["meeting"] == {"id": meeting.pk, "title": "Team weekly"}
+        assert decision.record["by"]["id"] == world.ana.pk

@@ -110,3 +110,31 @@ class TestEveryStepIsRefusedTheSameWay:
         client.force_login(world.fay)
         url = f"/o/{world.org.slug}/elections/{election.pk}/promote-myself/"
         assert client.post(url, {}).status_code == 404
+
+
+class TestMissingInputIsRefusedTheSameWay:
+    """A value left out gets the service's message (in the user's language),
+    the same on the page and in the API, and changes nothing."""
+
+    @pytest.mark.parametrize(
+        "at, who, name, data, message",
+        [
+            ("election", "fay", "set_term", {}, "A term needs a start and an end date."),
+            ("nominating", "ana", "nominate", {"reason": "r"}, "Choose a person of the circle."),
+        ],
+    )
+    def test_page_and_api(self, request, client, world, at, who, name, data, message):
+        election = request.getfixturevalue(at)
+        state = before(election)
+        client.force_login(getattr(world, who))
+        page = client.post(page_url(world, election, STEPS[name]), data)
+        assert page.status_code == 400
+        assert escape(message) in page.content.decode()
+        api = client.post(
+            f"/api/v1/orgs/{world.org.slug}/elections/{election.pk}/{STEPS[name].url}",
+            data,
+            content_type="application/json",
+        )
+        assert api.status_code == 400
+        assert api.json()["detail"] == message
+        assert before(election) == state
