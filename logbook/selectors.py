@@ -29,6 +29,7 @@ from core.errors import Invalid
 from decisions.models import GENESIS_HASH, Decision, LogHead
 from decisions.services import Verification, verify_log
 from logbook.models import DecisionPerson, FeedToken, PersonIndexState
+from logbook.records import RecordView, changes, view
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -447,6 +448,47 @@ def replaced_text(decision) -> Decision | None:
             organization_id=decision.organization_id, sequence=amends
         ).first()
     return None
+
+
+def minutes_items(decision) -> list[dict]:
+    """The agenda of a minutes entry, each item with the decision it led to.
+
+    The minutes name each item's outcome and the sequence of its decision;
+    the page shows, from that decision's own record, who was selected and
+    for which term, and the objections and how each was resolved (one query
+    for all the items).
+    """
+    record = decision.record if isinstance(decision.record, dict) else {}
+    items = [i for i in record.get("items") or [] if isinstance(i, dict)]
+    sequences = {i["decision"] for i in items if isinstance(i.get("decision"), int)}
+    linked = {
+        d.sequence: d
+        for d in Decision.objects.filter(
+            organization_id=decision.organization_id, sequence__in=sequences
+        )
+    }
+    out = []
+    for item in items:
+        found = linked.get(item.get("decision"))
+        out.append(
+            {
+                "item": view(item),
+                "decision": found,
+                "record": view(found.record) if found is not None else None,
+            }
+        )
+    return out
+
+
+def record_changes(decision) -> list[tuple[str, Any, Any]]:
+    """What an edit (``before``/``after`` in a structure record) changed."""
+    record = decision.record if isinstance(decision.record, dict) else {}
+    return changes(record.get("before"), record.get("after"))
+
+
+def entry_record(decision) -> RecordView:
+    """The decision's process record for a template (``logbook.records``)."""
+    return RecordView(decision.record)
 
 
 def text_diff(old: str, new: str) -> list[tuple[str, str]]:

@@ -120,7 +120,11 @@ def detail(request, org: str, seq: int):
     context = {
         "organization": organization,
         "d": decision,
-        "record": decision.record if isinstance(decision.record, dict) else {},
+        # Fields by name (logbook.records): a dict would answer ``record.items``
+        # with its own method.
+        "record": selectors.entry_record(decision),
+        "changes": selectors.record_changes(decision),
+        "agenda": selectors.minutes_items(decision),
         "replaced": replaced,
         "diff": selectors.text_diff(replaced.body, decision.body) if replaced else [],
         "successors": selectors.successors(decision),
