@@ -12,6 +12,7 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from core.idempotency import new_key
+from elections import selectors
 from proposals.models import Response, Round
 
 
@@ -36,6 +37,11 @@ class ActionForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, PersonField):
                 field.choices = _people(people)
+
+    @classmethod
+    def initial_for(cls, election, user) -> dict:
+        """What the form shows first on ``election`` for ``user``."""
+        return {}
 
     def full_clean(self):
         # The step's schema parses (one definition, shared with the API); the
@@ -66,6 +72,10 @@ class TermForm(ActionForm):
         label=_("Term start"), widget=forms.DateInput(attrs={"type": "date"})
     )
     term_end = forms.DateField(label=_("Term end"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    @classmethod
+    def initial_for(cls, election, user) -> dict:
+        return {"term_start": election.term_start, "term_end": election.term_end}
 
 
 class ReviewRoleForm(ActionForm):
@@ -100,6 +110,17 @@ class ReviewRoleForm(ActionForm):
         initial=Round.Mode.REVEAL,
     )
 
+    @classmethod
+    def initial_for(cls, election, user) -> dict:
+        role = election.role
+        return {
+            "description": role.description,
+            "qualifications": "\n".join(role.qualifications),
+            "default_term_months": role.default_term_months,
+            "term_start": election.term_start,
+            "term_end": election.term_end,
+        }
+
 
 class NominateForm(ActionForm):
     nominee = PersonField(label=_("I nominate"))
@@ -117,6 +138,11 @@ class ChangeForm(ActionForm):
         required=False,
     )
 
+    @classmethod
+    def initial_for(cls, election, user) -> dict:
+        mine = selectors.my_nomination(election, user, 1)
+        return {"nominee": mine.nominee_id if mine else None}
+
 
 class ProposeForm(ActionForm):
     nominee = PersonField(label=_("Nominee"))
@@ -124,6 +150,13 @@ class ProposeForm(ActionForm):
     reason = forms.CharField(
         label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+    @classmethod
+    def initial_for(cls, election, user) -> dict:
+        return {
+            "term_end": election.proposed_term_end or election.term_end,
+            "nominee": election.proposed_nominee_id,
+        }
 
 
 class AnswerForm(ActionForm):

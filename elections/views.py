@@ -46,37 +46,14 @@ def _form_class(step):
     return getattr(import_module(module), name)
 
 
-def _initial(step: str, election, user) -> dict:
-    if step == "set_term":
-        return {"term_start": election.term_start, "term_end": election.term_end}
-    if step == "review_role":
-        role = election.role
-        return {
-            "description": role.description,
-            "qualifications": "\n".join(role.qualifications),
-            "default_term_months": role.default_term_months,
-            "term_start": election.term_start,
-            "term_end": election.term_end,
-        }
-    if step == "propose":
-        return {
-            "term_end": election.proposed_term_end or election.term_end,
-            "nominee": election.proposed_nominee_id,
-        }
-    if step == "change_nomination":
-        mine = selectors.my_nomination(election, user, 1)
-        return {"nominee": mine.nominee_id if mine else None}
-    return {}
-
-
 def _forms(election, user, failed=None):
     """A fresh form (new idempotency key) per step the viewer may take; the
     failed one, bound with its errors, in its place."""
     people = selectors.participants_for(election)
     result = {}
     for name in STEPS.allowed(election, user):
-        step = STEPS[name]
-        result[name] = _form_class(step)(people=people, initial=_initial(name, election, user))
+        form_class = _form_class(STEPS[name])
+        result[name] = form_class(people=people, initial=form_class.initial_for(election, user))
     if failed is not None:
         result[failed[0]] = failed[1]
     for name, form in result.items():
