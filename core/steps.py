@@ -198,9 +198,11 @@ def parse_input(step: Step, data: Mapping[str, Any]) -> dict:
                 values[name] = raw
             continue
         raw = data.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             continue  # the schema's default, or its "field required"
-        values[name] = raw
+        if raw == "" and not _takes_text(info.annotation):
+            continue  # an empty number, date or choice is "not given"
+        values[name] = raw  # an empty text stays empty: it may clear a field
     try:
         parsed = step.input.model_validate(values)
     except PydanticError as exc:
@@ -209,6 +211,13 @@ def parse_input(step: Step, data: Mapping[str, Any]) -> dict:
         message = f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
         raise Invalid(message, field=where or None) from None
     return parsed.model_dump()
+
+
+def _takes_text(annotation) -> bool:
+    """Whether a field's type accepts a plain string (``str``, ``str | None``)."""
+    if annotation is str:
+        return True
+    return str in getattr(annotation, "__args__", ())
 
 
 def _is_list(annotation) -> bool:
