@@ -13,12 +13,16 @@
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from ninja import Schema
 
 from circles import selectors
-from circles.models import Role
+from circles.models import Circle, Invitation, Organization, Role, RoleAssignment
 from core.errors import Conflict, DomainError, Invalid
+from core.steps import Step, StepTable, Verdict, Who
 
 # Role limits -----------------------------------------------------------------
 
@@ -31,6 +35,7 @@ class RoleLimits:
     qualification_length: int = 300
     term_months_min: int = 1
     term_months_max: int = 60
+    default_term_months: int = 12
 
 
 ROLE_LIMITS = RoleLimits()
@@ -174,3 +179,508 @@ def acceptance_refusal(assignment) -> DomainError | None:
     if assignment.parent_acceptance_id is not None:
         return Conflict(_("The parent circle has already accepted this delegate."))
     return None
+
+
+# Who may act -----------------------------------------------------------------
+#
+# The structure actions have no state machine: every step starts from and
+# stays in "open" (``state_of`` is constant), and what a state would say (a
+# dissolved circle, the root circle, an ended assignment) is each action's
+# guard. The subject differs per action (a circle, a role, an assignment…):
+# ``extra["subject"]`` is the keyword its service takes it by, and
+# ``extra["page"]``/``extra["api"]`` name the page URL and the API operation
+# that offer it (tests/circles/test_rules.py checks both exist and refuse the
+# same way as the service).
+
+
+def circle_of(subject):
+    """The circle an action's subject belongs to (None for an organization)."""
+    if isinstance(subject, Circle):
+        return subject
+    if isinstance(subject, Role | Invitation):
+        return subject.circle
+    if isinstance(subject, RoleAssignment):
+        return subject.role.circle
+    return None
+
+
+def organization_of(subject):
+    if isinstance(subject, Organization):
+        return subject
+    circle = circle_of(subject)
+    return circle.organization if circle is not None else None
+
+
+def _manages(user, subject) -> bool:
+    circle = circle_of(subject)
+    return circle is not None and selectors.can_manage_circle(user, circle)
+
+
+def _manages_parent(user, subject) -> bool:
+    """The parent circle's leader or an admin; for the root circle, an admin."""
+    circle = circle_of(subject)
+    if circle is None:
+        return False
+    if circle.parent_id is None:
+        return selectors.is_org_admin(user, circle.organization)
+    return selectors.can_manage_children(user, circle.parent)
+
+
+def _appoints_leader(user, subject) -> bool:
+    """The leader of a child circle is the parent circle's to appoint and end."""
+    role = subject.role if isinstance(subject, RoleAssignment) else subject
+    circle = role.circle
+    return (
+        role.kind == Role.Kind.LEADER
+        and circle.parent_id is not None
+        and selectors.can_manage_children(user, circle.parent)
+    )
+
+
+def _admin(user, subject) -> bool:
+    organization = organization_of(subject)
+    return organization is not None and selectors.is_org_admin(user, organization)
+
+
+def _facilitates(user, subject) -> bool:
+    circle = circle_of(subject)
+    return circle is not None and selectors.can_facilitate(user, circle)
+
+
+def _chooses_delegate(user, subject) -> bool:
+    return _manages(user, subject) or _facilitates(user, subject)
+
+
+def _member(user, subject) -> bool:
+    circle = circle_of(subject)
+    return circle is not None and selectors.is_circle_member(user, circle)
+
+
+def _holder(user, subject) -> bool:
+    return isinstance(subject, RoleAssignment) and subject.user_id == user.pk
+
+
+ROLES = {
+    "signed_in": Who(lambda user, subject: True, _l("Log in to take part.")),
+    "admin": Who(_admin, _l("Only an administrator may do this.")),
+    "mover": Who(_admin, _l("Only an administrator may move a circle.")),
+    "manager": Who(_manages, _l("Only the circle's leader or an administrator may do this.")),
+    "inviter": Who(_manages, _l("Only the circle's leader or an administrator may invite.")),
+    "member_adder": Who(
+        _manages, _l("Only the circle's leader or an administrator may add members.")
+    ),
+    "member_remover": Who(
+        _manages, _l("Only the circle's leader or an administrator may remove members.")
+    ),
+    "member": Who(_member, _l("Only a member of the circle may leave it.")),
+    "facilitator": Who(_facilitates, _l("Only the circle's facilitator or leader may do this.")),
+    "holder": Who(_holder, _l("Only the holder of the role may do this.")),
+    "parent_manager": Who(
+        _manages_parent, _l("Only the parent circle's leader or an administrator may do this.")
+    ),
+    "creator": Who(
+        _manages,
+        _l("Only the parent circle's leader or an administrator may create a sub-circle."),
+    ),
+    "dissolver": Who(
+        _manages_parent,
+        _l("Only the parent circle's leader or an administrator may dissolve a circle."),
+    ),
+    "leader_appointer": Who(
+        _appoints_leader,
+        _l("The leader is appointed by the parent circle: its leader or an administrator."),
+    ),
+    "delegate_chooser": Who(_chooses_delegate, _l("The delegate is chosen by the circle itself.")),
+    "delegate_acceptor": Who(
+        lambda user, subject: (
+            circle_of(subject).parent_id is not None and _manages_parent(user, subject)
+        ),
+        _l("The parent circle's leader or an administrator records its acceptance."),
+    ),
+}
+
+
+# When ------------------------------------------------------------------------
+
+
+def read_only(subject) -> str | None:
+    """Why nothing may change in the subject's circle (it is dissolved), or None."""
+    circle = circle_of(subject)
+    if circle is not None and circle.dissolved is not None:
+        return _("This circle is dissolved; it is kept read-only.")
+    return None
+
+
+def _all(*guards):
+    def guard(subject) -> str | None:
+        for one in guards:
+            message = one(subject)
+            if message:
+                return message
+        return None
+
+    return guard
+
+
+def _not_root(message):
+    def guard(subject) -> str | None:
+        return str(message) if subject.parent_id is None else None
+
+    return guard
+
+
+def _no_open_children(circle) -> str | None:
+    if circle.children.filter(dissolved__isnull=True).exists():
+        return _("Dissolve or move its sub-circles first.")
+    return None
+
+
+def _pending(invitation) -> str | None:
+    if invitation.accepted is not None:
+        return _("This invitation was already used.")
+    return None
+
+
+def _current(assignment) -> str | None:
+    if assignment.ended is not None:
+        return _("This assignment has already ended.")
+    return None
+
+
+def _acceptable(assignment) -> str | None:
+    refusal = acceptance_refusal(assignment)
+    return refusal.message if refusal is not None else None
+
+
+def assign_action(role) -> str:
+    """Which action assigns ``role``: the leader of a child circle is
+    appointed by the parent, the delegate chosen by the circle, any other
+    role assigned by the circle's leader."""
+    if role.kind == Role.Kind.LEADER and role.circle.parent_id is not None:
+        return "appoint_leader"
+    if role.kind == Role.Kind.DELEGATE:
+        return "assign_delegate"
+    return "assign_role"
+
+
+def _assigned_by(name):
+    def guard(role) -> str | None:
+        if assign_action(role) != name:
+            return _("This role is assigned another way: %(how)s.") % {
+                "how": RULES[assign_action(role)].label
+            }
+        return None
+
+    return guard
+
+
+def remove_action(user, by) -> str:
+    """Leaving a circle (oneself) or removing someone from it."""
+    return "leave_circle" if by is not None and user.pk == by.pk else "remove_member"
+
+
+# Input -----------------------------------------------------------------------
+# The request bodies of the API (django-ninja schemas); the pages' forms carry
+# the same fields.
+
+
+class OrganizationInput(Schema):
+    name: str
+    slug: str = ""
+    language: str = "fr"
+    public_log: bool = False
+
+
+class OrganizationSettingsInput(Schema):
+    name: str | None = None
+    language: str | None = None
+    public_log: bool | None = None
+
+
+class AdminInput(Schema):
+    is_admin: bool
+
+
+class InvitationInput(Schema):
+    email: str
+    circle: str
+
+
+class CircleInput(Schema):
+    parent: str
+    name: str
+    slug: str = ""
+    aim: str = ""
+    domain: str = ""
+
+
+class CircleUpdateInput(Schema):
+    name: str | None = None
+    aim: str | None = None
+    domain: str | None = None
+    review_months: int | None = None
+
+
+class MoveInput(Schema):
+    parent: str
+
+
+class ReasonInput(Schema):
+    reason: str = ""
+
+
+class MemberInput(Schema):
+    user_id: int
+
+
+class RoleInput(Schema):
+    name: str
+    description: str = ""
+    default_term_months: int = ROLE_LIMITS.default_term_months
+    qualifications: list[str] = []
+    shared: bool = False
+
+
+class RoleUpdateInput(Schema):
+    name: str | None = None
+    description: str | None = None
+    default_term_months: int | None = None
+    qualifications: list[str] | None = None
+
+
+class AssignInput(Schema):
+    user_id: int
+    term_start: date | None = None
+    term_end: date | None = None
+    reason: str = ""
+
+
+class AcceptInput(Schema):
+    accepted: bool = True
+    reason: str = ""
+
+
+# The table -------------------------------------------------------------------
+
+OPEN = frozenset({"open"})
+
+
+def _action(
+    name, label, who, *, subject, page, api, input=None, guard=read_only, service="", summary=""
+):
+    return Step(
+        name=name,
+        label=label,
+        sources=OPEN,
+        target=None,
+        who=tuple(who),
+        service=f"circles.services.{service or name}",
+        input=input,
+        guard=guard,
+        summary=summary,
+        extra={"subject": subject, "page": page, "api": api},
+    )
+
+
+RULES = StepTable(
+    subject="subject",
+    state_of=lambda subject: "open",
+    state_label=lambda subject: "",
+    roles=ROLES,
+    steps=[
+        _action(
+            "create_organization",
+            _l("Create an organization"),
+            ["signed_in"],
+            subject=None,
+            page="circles:organization_new",
+            api="create_organization",
+            input=OrganizationInput,
+            guard=None,
+        ),
+        _action(
+            "update_organization",
+            _l("Change the organization's settings"),
+            ["admin"],
+            subject="organization",
+            page="circles:settings",
+            api="update_organization",
+            input=OrganizationSettingsInput,
+            guard=None,
+        ),
+        _action(
+            "set_org_admin",
+            _l("Grant or remove administrator rights"),
+            ["admin"],
+            subject="organization",
+            page="circles:set_admin",
+            api="set_org_admin",
+            input=AdminInput,
+            guard=None,
+        ),
+        _action(
+            "invite",
+            _l("Invite someone"),
+            ["inviter"],
+            subject="circle",
+            page="circles:invite",
+            api="create_invitation",
+            input=InvitationInput,
+        ),
+        _action(
+            "revoke_invitation",
+            _l("Revoke an invitation"),
+            ["manager"],
+            subject="invitation",
+            page="circles:revoke_invitation",
+            api="revoke_invitation",
+            guard=_pending,
+        ),
+        _action(
+            "create_circle",
+            _l("Create a sub-circle"),
+            ["creator"],
+            subject="parent",
+            page="circles:circle_new",
+            api="create_circle",
+            input=CircleInput,
+        ),
+        _action(
+            "update_circle",
+            _l("Rename or edit the circle"),
+            ["manager", "parent_manager"],
+            subject="circle",
+            page="circles:circle_edit",
+            api="update_circle",
+            input=CircleUpdateInput,
+        ),
+        _action(
+            "move_circle",
+            _l("Move the circle"),
+            ["mover"],
+            subject="circle",
+            page="circles:circle_move",
+            api="move_circle",
+            input=MoveInput,
+            guard=_all(_not_root(_l("The root circle cannot be moved.")), read_only),
+        ),
+        _action(
+            "dissolve_circle",
+            _l("Dissolve the circle"),
+            ["dissolver"],
+            subject="circle",
+            page="circles:circle_dissolve",
+            api="dissolve_circle",
+            input=ReasonInput,
+            guard=_all(
+                _not_root(_l("The root circle cannot be dissolved.")), read_only, _no_open_children
+            ),
+        ),
+        _action(
+            "add_member",
+            _l("Add a member"),
+            ["member_adder"],
+            subject="circle",
+            page="circles:add_member",
+            api="add_member",
+            input=MemberInput,
+        ),
+        _action(
+            "remove_member",
+            _l("Remove a member"),
+            ["member_remover"],
+            subject="circle",
+            page="circles:remove_member",
+            api="remove_member",
+            input=ReasonInput,
+        ),
+        _action(
+            "leave_circle",
+            _l("Leave the circle"),
+            ["member"],
+            subject="circle",
+            service="remove_member",
+            page="circles:remove_member",
+            api="remove_member",
+            input=ReasonInput,
+        ),
+        _action(
+            "create_role",
+            _l("Create a role"),
+            ["manager"],
+            subject="circle",
+            page="circles:role_new",
+            api="create_role",
+            input=RoleInput,
+        ),
+        _action(
+            "update_role",
+            _l("Edit the role"),
+            ["manager", "facilitator"],
+            subject="role",
+            page="circles:role_edit",
+            api="update_role",
+            input=RoleUpdateInput,
+        ),
+        _action(
+            "assign_role",
+            _l("Assign the role"),
+            ["manager"],
+            subject="role",
+            page="circles:role_assign",
+            api="assign_role",
+            input=AssignInput,
+            guard=_all(read_only, _assigned_by("assign_role")),
+        ),
+        _action(
+            "appoint_leader",
+            _l("Appoint the leader (decision of the parent circle)"),
+            ["leader_appointer"],
+            subject="role",
+            page="circles:role_assign",
+            api="assign_role",
+            input=AssignInput,
+            guard=_all(read_only, _assigned_by("appoint_leader")),
+        ),
+        _action(
+            "assign_delegate",
+            _l("Assign the delegate"),
+            ["delegate_chooser"],
+            subject="role",
+            page="circles:role_assign",
+            api="assign_role",
+            input=AssignInput,
+            guard=_all(read_only, _assigned_by("assign_delegate")),
+        ),
+        _action(
+            "end_assignment",
+            _l("End the term"),
+            ["manager", "holder", "leader_appointer"],
+            subject="assignment",
+            page="circles:assignment_end",
+            api="end_assignment",
+            input=ReasonInput,
+            guard=_all(read_only, _current),
+        ),
+        _action(
+            "accept_delegate",
+            _l("Record the parent circle's acceptance"),
+            ["delegate_acceptor"],
+            subject="assignment",
+            page="circles:assignment_accept",
+            api="accept_delegate",
+            input=AcceptInput,
+            guard=_acceptable,
+        ),
+    ],
+)
+
+
+def may(action: str, subject, user) -> Verdict:
+    """Whether ``user`` may take ``action`` on ``subject`` now (``RULES.may``)."""
+    return RULES.may(action, subject, user)
+
+
+def check(action: str, subject, by) -> None:
+    """Raise the refusal of ``may``: services call it before they write."""
+    RULES.check(action, subject, by)

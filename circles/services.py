@@ -67,16 +67,6 @@ def _lock_circle(circle) -> Circle:
     return Circle.objects.select_for_update().select_related("organization").get(pk=circle.pk)
 
 
-def _require(allowed: bool, message: str | None = None) -> None:
-    if not allowed:
-        raise NotAllowed(message or _("You may not do this."))
-
-
-def _require_open(circle) -> None:
-    if circle.dissolved is not None:
-        raise Conflict(_("This circle is dissolved; it is kept read-only."))
-
-
 def _open_membership(circle, user) -> Membership | None:
     """Open a membership unless one is open; returns the new one or None."""
     if Membership.objects.filter(circle=circle, user=user, left__isnull=True).exists():
@@ -109,6 +99,7 @@ def create_organization(
     *, name: str, slug: str = "", by, language: str = "fr", public_log: bool = False
 ) -> Organization:
     """Create an organization with its root circle; ``by`` becomes its admin."""
+    rules.check("create_organization", None, by)
     name = rules.clean_name(name)
     slug = _clean_slug(slug, name)
     if language not in dict(settings.LANGUAGES):
@@ -143,7 +134,7 @@ def update_organization(
     *, organization, by, name: str, language: str, public_log: bool
 ) -> Organization:
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    _require(selectors.is_org_admin(by, organization), _("Only an administrator may do this."))
+    rules.check("update_organization", organization, by)
     name = rules.clean_name(name)
     if language not in dict(settings.LANGUAGES):
         raise Invalid(_("Unknown language."), field="language")
@@ -175,7 +166,7 @@ def update_organization(
 
 @transaction.atomic
 def set_org_admin(*, organization, user, is_admin: bool, by) -> OrganizationMember:
-    _require(selectors.is_org_admin(by, organization), _("Only an administrator may do this."))
+    rules.check("set_org_admin", organization, by)
     member = (
         OrganizationMember.objects.select_for_update()
         .filter(organization=organization, user=user, left__isnull=True)
@@ -220,11 +211,7 @@ def invite(*, circle, email: str, by, days: int = INVITATION_DAYS) -> tuple[Invi
     """
     circle = _lock_circle(circle)
     organization = circle.organization
-    _require(
-        selectors.can_manage_circle(by, circle),
-        _("Only the circle's leader or an administrator may invite."),
-    )
-    _require_open(circle)
+    rules.check("invite", circle, by)
     email = (email or "").strip().lower()
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
@@ -351,9 +338,7 @@ def revoke_invitation(*, invitation, by) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update().select_related("circle").get(pk=invitation.pk)
     )
-    _require(selectors.can_manage_circle(by, invitation.circle))
-    if invitation.accepted is not None:
-        raise Conflict(_("This invitation was already used."))
+    rules.check("revoke_invitation", invitation, by)
     if invitation.revoked is None:
         invitation.revoked = timezone.now()
         invitation.save(update_fields=["revoked"])
@@ -369,11 +354,7 @@ def create_circle(
 ) -> Circle:
     parent = _lock_circle(parent)
     organization = parent.organization
-    _require(
-        selectors.can_manage_children(by, parent),
-        _("Only the parent circle's leader or an administrator may create a sub-circle."),
-    )
-    _require_open(parent)
+    rules.check("create_circle", parent, by)
     name = rules.clean_name(name)
     slug = _clean_slug(slug, name)
     if Circle.objects.filter(organization=organization, slug=slug).exists():
@@ -412,11 +393,7 @@ def update_circle(
     *, circle, by, name: str, aim: str, domain: str, review_months: int | None = None
 ) -> Circle:
     circle = _lock_circle(circle)
-    _require(
-        selectors.can_manage_circle(by, circle)
-        or (circle.parent is not None and selectors.can_manage_children(by, circle.parent))
-    )
-    _require_open(circle)
+    rules.check("update_circle", circle, by)
     name = rules.clean_name(name)
     aim, domain = rules.clean_text(aim, "aim"), rules.clean_text(domain, "domain")
     if review_months is None:
@@ -461,13 +438,9 @@ def move_circle(*, circle, new_parent, by) -> Circle:
     circle = _lock_circle(circle)
     new_parent = _lock_circle(new_parent)
     organization = circle.organization
-    _require(
-        selectors.is_org_admin(by, organization), _("Only an administrator may move a circle.")
-    )
-    _require_open(circle)
-    _require_open(new_parent)
-    if circle.parent_id is None:
-        raise Invalid(_("The root circle cannot be moved."), field="parent")
+    rules.check("move_circle", circle, by)
+    if rules.read_only(new_parent):
+        raise Conflict(rules.read_only(new_parent))
     if new_parent.organization_id != organization.pk:
         raise Invalid(_("A circle can only move within its organization."), field="parent")
     if new_parent.pk == circle.pk or new_parent.pk in selectors.descendant_ids(circle):
@@ -496,18 +469,10 @@ def move_circle(*, circle, new_parent, by) -> Circle:
 def dissolve_circle(*, circle, by, reason: str) -> Circle:
     circle = _lock_circle(circle)
     organization = circle.organization
-    if circle.parent_id is None:
-        raise Invalid(_("The root circle cannot be dissolved."))
-    _require(
-        selectors.can_manage_children(by, circle.parent),
-        _("Only the parent circle's leader or an administrator may dissolve a circle."),
-    )
-    _require_open(circle)
+    rules.check("dissolve_circle", circle, by)
     reason = rules.clean_text(reason, "reason")
     if not reason:
         raise Invalid(_("Give the reason for dissolving the circle."), field="reason")
-    if circle.children.filter(dissolved__isnull=True).exists():
-        raise Conflict(_("Dissolve or move its sub-circles first."))
     now = timezone.now()
     circle.dissolved = now
     circle.save(update_fields=["dissolved"])
@@ -537,11 +502,7 @@ def dissolve_circle(*, circle, by, reason: str) -> Circle:
 @transaction.atomic
 def add_member(*, circle, user, by) -> Membership:
     circle = _lock_circle(circle)
-    _require(
-        selectors.can_manage_circle(by, circle),
-        _("Only the circle's leader or an administrator may add members."),
-    )
-    _require_open(circle)
+    rules.check("add_member", circle, by)
     if not selectors.is_org_member(user, circle.organization):
         raise Invalid(
             _("%(name)s is not a member of the organization; invite them first.")
@@ -567,11 +528,7 @@ def add_member(*, circle, user, by) -> Membership:
 @transaction.atomic
 def remove_member(*, circle, user, by, reason: str = "") -> Membership:
     circle = _lock_circle(circle)
-    _require(
-        selectors.can_manage_circle(by, circle) or by.pk == user.pk,
-        _("Only the circle's leader or an administrator may remove members."),
-    )
-    _require_open(circle)
+    rules.check(rules.remove_action(user, by), circle, by)
     membership = (
         Membership.objects.select_for_update()
         .filter(circle=circle, user=user, left__isnull=True)
@@ -608,8 +565,7 @@ def create_role(
     shared: bool = False,
 ) -> Role:
     circle = _lock_circle(circle)
-    _require(selectors.can_manage_circle(by, circle))
-    _require_open(circle)
+    rules.check("create_role", circle, by)
     role = Role.objects.create(
         circle=circle,
         kind=Role.Kind.CUSTOM,
@@ -667,9 +623,12 @@ def update_role(
         .get(pk=role.pk)
     )
     circle = role.circle
-    if not consented:
-        _require(selectors.can_manage_circle(by, circle) or selectors.can_facilitate(by, circle))
-    _require_open(circle)
+    if consented:
+        # The election checked who leads it; the circle must still be open.
+        if rules.read_only(role):
+            raise Conflict(rules.read_only(role))
+    else:
+        rules.check("update_role", role, by)
     before = _role_snapshot(role)
     if name is not None:
         role.name = rules.clean_name(name)
@@ -783,22 +742,13 @@ def assign_role(
     circle = _lock_circle(role.circle)
     role.circle = circle
     organization = circle.organization
-    _require_open(circle)
-    if role.kind == Role.Kind.LEADER and circle.parent_id is not None:
-        _require(
-            selectors.can_manage_children(by, circle.parent),
-            _("The leader is appointed by the parent circle: its leader or an administrator."),
-        )
-        deciding_circle, kind = circle.parent, Decision.Kind.APPOINTMENT
-    elif role.kind == Role.Kind.DELEGATE:
-        _require(
-            selectors.can_manage_circle(by, circle) or selectors.can_facilitate(by, circle),
-            _("The delegate is chosen by the circle itself."),
-        )
-        deciding_circle, kind = circle, Decision.Kind.SELECTION
-    else:
-        _require(selectors.can_manage_circle(by, circle))
-        deciding_circle, kind = circle, Decision.Kind.APPOINTMENT
+    action = rules.assign_action(role)
+    rules.check(action, role, by)
+    deciding_circle, kind = {
+        "appoint_leader": (circle.parent, Decision.Kind.APPOINTMENT),
+        "assign_delegate": (circle, Decision.Kind.SELECTION),
+        "assign_role": (circle, Decision.Kind.APPOINTMENT),
+    }[action]
     term_start = term_start or timezone.localdate()
     _check_term(term_start, term_end)
     term_end = term_end or default_term_end(role, term_start)
@@ -841,15 +791,7 @@ def accept_delegate(*, assignment, by, accepted: bool = True, reason: str = "") 
         .get(pk=assignment.pk)
     )
     circle = assignment.role.circle
-    if circle.parent_id is None:
-        raise Invalid(_("Only a delegate is accepted by the parent circle."))
-    _require(
-        selectors.can_manage_children(by, circle.parent),
-        _("The parent circle's leader or an administrator records its acceptance."),
-    )
-    refusal = rules.acceptance_refusal(assignment)
-    if refusal is not None:
-        raise refusal
+    rules.check("accept_delegate", assignment, by)
     reason = rules.clean_text(reason, "reason")
     if not accepted and not reason:
         raise Invalid(_("An objection needs a reason."), field="reason")
@@ -889,12 +831,7 @@ def end_assignment(*, assignment, by, reason: str) -> RoleAssignment:
         .get(pk=assignment.pk)
     )
     role, circle = assignment.role, assignment.role.circle
-    allowed = selectors.can_manage_circle(by, circle) or by.pk == assignment.user_id
-    if role.kind == Role.Kind.LEADER and circle.parent_id is not None:
-        allowed = allowed or selectors.can_manage_children(by, circle.parent)
-    _require(allowed)
-    if assignment.ended is not None:
-        raise Conflict(_("This assignment has already ended."))
+    rules.check("end_assignment", assignment, by)
     reason = rules.clean_text(reason, "reason")
     if not reason:
         raise Invalid(_("Give the reason for ending the term."), field="reason")

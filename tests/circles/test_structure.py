@@ -116,7 +116,8 @@ class TestCircles:
 
     def test_it_refuses_to_move_the_root_or_across_organizations(self, world, snap):
         before = snap(world.org)
-        with pytest.raises(Invalid):
+        # The root circle is a condition of circles.rules' table: a conflict.
+        with pytest.raises(Conflict, match="root circle"):
             services.move_circle(circle=world.root, new_parent=world.ops, by=world.admin)
         other_root = selectors.root_circle(world.other_org)
         with pytest.raises((Invalid, NotAllowed)):
@@ -135,13 +136,14 @@ class TestCircles:
         assert Circle.objects.filter(organization=world.org, parent__isnull=True).count() == 1
 
     def test_it_refuses_to_dissolve_without_a_reason_or_with_open_children(self, world, snap):
-        services.create_circle(parent=world.ops, name="Child", by=world.admin)
+        child = services.create_circle(parent=world.ops, name="Child", by=world.admin)
         before = snap(world.org)
         with pytest.raises(Invalid):
-            services.dissolve_circle(circle=world.ops, by=world.admin, reason="")
+            services.dissolve_circle(circle=child, by=world.admin, reason="")
         with pytest.raises(Conflict, match="sub-circles"):
             services.dissolve_circle(circle=world.ops, by=world.admin, reason="Why not")
-        with pytest.raises(Invalid):
+        # The root circle is a condition of circles.rules' table: a conflict.
+        with pytest.raises(Conflict, match="root circle"):
             services.dissolve_circle(circle=world.root, by=world.admin, reason="Everything")
         assert snap(world.org) == before
 
