@@ -11,7 +11,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from circles import chart, selectors, services
+from accounts.records import person
+from circles import chart, rules, selectors, services
 from circles.health import double_link_health
 from core.errors import Invalid, NotAllowed
 
@@ -35,28 +36,11 @@ class OrganizationOut(Schema):
     created: datetime
 
 
-class OrganizationIn(Schema):
-    name: str
-    slug: str = ""
-    language: str = "fr"
-    public_log: bool = False
-
-
-class OrganizationUpdate(Schema):
-    name: str | None = None
-    language: str | None = None
-    public_log: bool | None = None
-
-
 class OrgMemberOut(Schema):
     user: PersonOut
     email: str
     is_admin: bool
     joined: datetime
-
-
-class AdminIn(Schema):
-    is_admin: bool
 
 
 class CircleOut(Schema):
@@ -72,37 +56,10 @@ class CircleOut(Schema):
     health: str | None
 
 
-class CircleIn(Schema):
-    parent: str
-    name: str
-    slug: str = ""
-    aim: str = ""
-    domain: str = ""
-
-
-class CircleUpdate(Schema):
-    name: str | None = None
-    aim: str | None = None
-    domain: str | None = None
-    review_months: int | None = None
-
-
-class MoveIn(Schema):
-    parent: str
-
-
-class ReasonIn(Schema):
-    reason: str = ""
-
-
 class MembershipOut(Schema):
     user: PersonOut
     joined: datetime
     left: datetime | None
-
-
-class MemberIn(Schema):
-    user_id: int
 
 
 class AssignmentOut(Schema):
@@ -126,38 +83,6 @@ class RoleOut(Schema):
     qualifications: list[str]
     shared: bool
     holders: list[AssignmentOut]
-
-
-class RoleIn(Schema):
-    name: str
-    description: str = ""
-    default_term_months: int = 12
-    qualifications: list[str] = []
-    shared: bool = False
-
-
-class RoleUpdate(Schema):
-    name: str | None = None
-    description: str | None = None
-    default_term_months: int | None = None
-    qualifications: list[str] | None = None
-
-
-class AssignIn(Schema):
-    user_id: int
-    term_start: date | None = None
-    term_end: date | None = None
-    reason: str = ""
-
-
-class AcceptIn(Schema):
-    accepted: bool = True
-    reason: str = ""
-
-
-class InvitationIn(Schema):
-    email: str
-    circle: str
 
 
 class InvitationOut(Schema):
@@ -209,8 +134,9 @@ class PersonPageOut(Schema):
 # Helpers ---------------------------------------------------------------------------
 
 
-def _person(user) -> dict:
-    return {"id": user.pk, "name": user.name}
+def _input(action: str):
+    """An action's request body: its input schema in ``circles.rules``."""
+    return rules.RULES[action].input
 
 
 def _org(request, slug: str):
@@ -253,7 +179,7 @@ def _circle_out(circle) -> dict:
 def _assignment_out(a) -> dict:
     return {
         "id": a.pk,
-        "user": _person(a.user),
+        "user": person(a.user),
         "term_start": a.term_start,
         "term_end": a.term_end,
         "ended": a.ended,
@@ -302,7 +228,7 @@ def list_organizations(request):
 
 
 @router.post("/orgs", response={201: OrganizationOut}, operation_id="create_organization")
-def create_organization(request, payload: OrganizationIn):
+def create_organization(request, payload: _input("create_organization")):
     """Create an organization and its root circle; the caller becomes its admin."""
     return Status(201, services.create_organization(by=request.auth, **payload.dict()))
 
@@ -313,7 +239,7 @@ def get_organization(request, org: str):
 
 
 @router.patch("/orgs/{org}", response=OrganizationOut, operation_id="update_organization")
-def update_organization(request, org: str, payload: OrganizationUpdate):
+def update_organization(request, org: str, payload: _input("update_organization")):
     """Name, default language, public log (administrators)."""
     organization = _org(request, org)
     data = payload.dict(exclude_none=True)
@@ -330,7 +256,7 @@ def update_organization(request, org: str, payload: OrganizationUpdate):
 def list_org_members(request, org: str):
     organization = _org(request, org)
     return [
-        {"user": _person(m.user), "email": m.user.email, "is_admin": m.is_admin, "joined": m.joined}
+        {"user": person(m.user), "email": m.user.email, "is_admin": m.is_admin, "joined": m.joined}
         for m in selectors.org_members(organization)
     ]
 
@@ -338,7 +264,7 @@ def list_org_members(request, org: str):
 @router.post(
     "/orgs/{org}/members/{user_id}/admin", response=OrgMemberOut, operation_id="set_org_admin"
 )
-def set_org_admin(request, org: str, user_id: int, payload: AdminIn):
+def set_org_admin(request, org: str, user_id: int, payload: _input("set_org_admin")):
     organization = _org(request, org)
     m = services.set_org_admin(
         organization=organization,
@@ -347,7 +273,7 @@ def set_org_admin(request, org: str, user_id: int, payload: AdminIn):
         by=request.auth,
     )
     return {
-        "user": _person(m.user),
+        "user": person(m.user),
         "email": m.user.email,
         "is_admin": m.is_admin,
         "joined": m.joined,
@@ -363,7 +289,7 @@ def list_terms_ending(request, org: str, within_days: int = 60):
             "assignment": a.pk,
             "circle": a.role.circle.slug,
             "role": a.role.name,
-            "user": _person(a.user),
+            "user": person(a.user),
             "term_end": a.term_end,
             "expired": a.is_expired,
         }
@@ -375,12 +301,12 @@ def list_terms_ending(request, org: str, within_days: int = 60):
 def get_person(request, org: str, user_id: int):
     """A person's circles and roles (current and past) in the organization."""
     organization = _org(request, org)
-    person = _member(organization, user_id)
+    someone = _member(organization, user_id)
     return {
-        "user": _person(person),
+        "user": person(someone),
         "circles": [
             {"circle": m.circle.slug, "name": m.circle.name, "joined": m.joined, "left": m.left}
-            for m in selectors.person_circles(person, organization)
+            for m in selectors.person_circles(someone, organization)
         ],
         "roles": [
             {
@@ -392,7 +318,7 @@ def get_person(request, org: str, user_id: int):
                 "term_end": a.term_end,
                 "ended": a.ended,
             }
-            for a in selectors.person_roles(person, organization)
+            for a in selectors.person_roles(someone, organization)
         ],
     }
 
@@ -423,7 +349,7 @@ def list_circles(request, org: str, include_dissolved: bool = False):
 
 
 @router.post("/orgs/{org}/circles", response={201: CircleOut}, operation_id="create_circle")
-def create_circle(request, org: str, payload: CircleIn):
+def create_circle(request, org: str, payload: _input("create_circle")):
     """Create a sub-circle of ``parent`` (an organization has one root circle)."""
     organization = _org(request, org)
     if not payload.parent:
@@ -446,7 +372,7 @@ def get_circle(request, org: str, circle: str):
 
 
 @router.patch("/orgs/{org}/circles/{circle}", response=CircleOut, operation_id="update_circle")
-def update_circle(request, org: str, circle: str, payload: CircleUpdate):
+def update_circle(request, org: str, circle: str, payload: _input("update_circle")):
     """Rename, or change the aim, domain or review term."""
     circle = _circle(_org(request, org), circle)
     data = payload.dict(exclude_none=True)
@@ -462,7 +388,7 @@ def update_circle(request, org: str, circle: str, payload: CircleUpdate):
 
 
 @router.post("/orgs/{org}/circles/{circle}/move", response=CircleOut, operation_id="move_circle")
-def move_circle(request, org: str, circle: str, payload: MoveIn):
+def move_circle(request, org: str, circle: str, payload: _input("move_circle")):
     organization = _org(request, org)
     circle = _circle(organization, circle)
     new_parent = _circle(organization, payload.parent)
@@ -472,7 +398,7 @@ def move_circle(request, org: str, circle: str, payload: MoveIn):
 @router.post(
     "/orgs/{org}/circles/{circle}/dissolve", response=CircleOut, operation_id="dissolve_circle"
 )
-def dissolve_circle(request, org: str, circle: str, payload: ReasonIn):
+def dissolve_circle(request, org: str, circle: str, payload: _input("dissolve_circle")):
     circle = _circle(_org(request, org), circle)
     return _circle_out(
         services.dissolve_circle(circle=circle, by=request.auth, reason=payload.reason)
@@ -491,8 +417,8 @@ def get_circle_health(request, org: str, circle: str):
         "circle": circle.slug,
         "health": health.value if health else None,
         "label": str(health.label) if health else "root",
-        "leader": _person(leader) if leader else None,
-        "delegate": _person(delegate) if delegate else None,
+        "leader": person(leader) if leader else None,
+        "delegate": person(delegate) if delegate else None,
     }
 
 
@@ -508,7 +434,7 @@ def list_members(request, org: str, circle: str, past: bool = False):
     """Current members, or past ones with ``past=true``."""
     circle = _circle(_org(request, org), circle)
     return [
-        {"user": _person(m.user), "joined": m.joined, "left": m.left}
+        {"user": person(m.user), "joined": m.joined, "left": m.left}
         for m in selectors.memberships(circle, current=not past)
     ]
 
@@ -518,14 +444,14 @@ def list_members(request, org: str, circle: str, past: bool = False):
     response={201: MembershipOut},
     operation_id="add_member",
 )
-def add_member(request, org: str, circle: str, payload: MemberIn):
+def add_member(request, org: str, circle: str, payload: _input("add_member")):
     organization = _org(request, org)
     circle = _circle(organization, circle)
     user = selectors.org_person_or_none(organization, payload.user_id)
     if user is None:
         raise Invalid(_("This person is not a member of the organization; invite them first."))
     m = services.add_member(circle=circle, user=user, by=request.auth)
-    return Status(201, {"user": _person(m.user), "joined": m.joined, "left": m.left})
+    return Status(201, {"user": person(m.user), "joined": m.joined, "left": m.left})
 
 
 @router.post(
@@ -533,13 +459,13 @@ def add_member(request, org: str, circle: str, payload: MemberIn):
     response=MembershipOut,
     operation_id="remove_member",
 )
-def remove_member(request, org: str, circle: str, user_id: int, payload: ReasonIn):
+def remove_member(request, org: str, circle: str, user_id: int, payload: _input("remove_member")):
     organization = _org(request, org)
     circle = _circle(organization, circle)
     m = services.remove_member(
         circle=circle, user=_member(organization, user_id), by=request.auth, reason=payload.reason
     )
-    return {"user": _person(m.user), "joined": m.joined, "left": m.left}
+    return {"user": person(m.user), "joined": m.joined, "left": m.left}
 
 
 # Roles ------------------------------------------------------------------------------------
@@ -554,7 +480,7 @@ def list_roles(request, org: str, circle: str):
 @router.post(
     "/orgs/{org}/circles/{circle}/roles", response={201: RoleOut}, operation_id="create_role"
 )
-def create_role(request, org: str, circle: str, payload: RoleIn):
+def create_role(request, org: str, circle: str, payload: _input("create_role")):
     """A custom role (the process roles exist with every circle)."""
     circle = _circle(_org(request, org), circle)
     return Status(
@@ -570,7 +496,7 @@ def _role(request, org: str, role_id: int):
 
 
 @router.patch("/orgs/{org}/roles/{role_id}", response=RoleOut, operation_id="update_role")
-def update_role(request, org: str, role_id: int, payload: RoleUpdate):
+def update_role(request, org: str, role_id: int, payload: _input("update_role")):
     role = _role(request, org, role_id)
     return _role_out(
         services.update_role(role=role, by=request.auth, **payload.dict(exclude_none=True))
@@ -580,7 +506,7 @@ def update_role(request, org: str, role_id: int, payload: RoleUpdate):
 @router.post(
     "/orgs/{org}/roles/{role_id}/assign", response={201: AssignmentOut}, operation_id="assign_role"
 )
-def assign_role(request, org: str, role_id: int, payload: AssignIn):
+def assign_role(request, org: str, role_id: int, payload: _input("assign_role")):
     """Assign a role directly, recorded as a decision (the leader of a child
     circle by the parent circle; the delegate by the circle itself)."""
     role = _role(request, org, role_id)
@@ -610,7 +536,7 @@ def _assignment(request, org: str, pk: int):
     response=AssignmentOut,
     operation_id="end_assignment",
 )
-def end_assignment(request, org: str, assignment_id: int, payload: ReasonIn):
+def end_assignment(request, org: str, assignment_id: int, payload: _input("end_assignment")):
     a = _assignment(request, org, assignment_id)
     return _assignment_out(
         services.end_assignment(assignment=a, by=request.auth, reason=payload.reason)
@@ -622,7 +548,7 @@ def end_assignment(request, org: str, assignment_id: int, payload: ReasonIn):
     response=AssignmentOut,
     operation_id="accept_delegate",
 )
-def accept_delegate(request, org: str, assignment_id: int, payload: AcceptIn):
+def accept_delegate(request, org: str, assignment_id: int, payload: _input("accept_delegate")):
     """The parent circle records that it accepts (or objects to) a delegate."""
     a = _assignment(request, org, assignment_id)
     return _assignment_out(
@@ -649,7 +575,7 @@ def list_invitations(request, org: str):
 @router.post(
     "/orgs/{org}/invitations", response={201: InvitationOut}, operation_id="create_invitation"
 )
-def create_invitation(request, org: str, payload: InvitationIn):
+def create_invitation(request, org: str, payload: _input("invite")):
     """Email an invitation link into a circle (used once, expires)."""
     circle = _circle(_org(request, org), payload.circle)
     invitation, _raw = services.invite(circle=circle, email=payload.email, by=request.auth)

@@ -384,29 +384,29 @@ def remove_action(user, by) -> str:
 # the same fields.
 
 
-class OrganizationInput(Schema):
+class OrganizationIn(Schema):
     name: str
     slug: str = ""
     language: str = "fr"
     public_log: bool = False
 
 
-class OrganizationSettingsInput(Schema):
+class OrganizationUpdate(Schema):
     name: str | None = None
     language: str | None = None
     public_log: bool | None = None
 
 
-class AdminInput(Schema):
+class AdminIn(Schema):
     is_admin: bool
 
 
-class InvitationInput(Schema):
+class InvitationIn(Schema):
     email: str
     circle: str
 
 
-class CircleInput(Schema):
+class CircleIn(Schema):
     parent: str
     name: str
     slug: str = ""
@@ -414,26 +414,26 @@ class CircleInput(Schema):
     domain: str = ""
 
 
-class CircleUpdateInput(Schema):
+class CircleUpdate(Schema):
     name: str | None = None
     aim: str | None = None
     domain: str | None = None
     review_months: int | None = None
 
 
-class MoveInput(Schema):
+class MoveIn(Schema):
     parent: str
 
 
-class ReasonInput(Schema):
+class ReasonIn(Schema):
     reason: str = ""
 
 
-class MemberInput(Schema):
+class MemberIn(Schema):
     user_id: int
 
 
-class RoleInput(Schema):
+class RoleIn(Schema):
     name: str
     description: str = ""
     default_term_months: int = ROLE_LIMITS.default_term_months
@@ -441,21 +441,21 @@ class RoleInput(Schema):
     shared: bool = False
 
 
-class RoleUpdateInput(Schema):
+class RoleUpdate(Schema):
     name: str | None = None
     description: str | None = None
     default_term_months: int | None = None
     qualifications: list[str] | None = None
 
 
-class AssignInput(Schema):
+class AssignIn(Schema):
     user_id: int
     term_start: date | None = None
     term_end: date | None = None
     reason: str = ""
 
 
-class AcceptInput(Schema):
+class AcceptIn(Schema):
     accepted: bool = True
     reason: str = ""
 
@@ -495,7 +495,7 @@ RULES = StepTable(
             subject=None,
             page="circles:organization_new",
             api="create_organization",
-            input=OrganizationInput,
+            input=OrganizationIn,
             guard=None,
         ),
         _action(
@@ -505,7 +505,7 @@ RULES = StepTable(
             subject="organization",
             page="circles:settings",
             api="update_organization",
-            input=OrganizationSettingsInput,
+            input=OrganizationUpdate,
             guard=None,
         ),
         _action(
@@ -515,7 +515,7 @@ RULES = StepTable(
             subject="organization",
             page="circles:set_admin",
             api="set_org_admin",
-            input=AdminInput,
+            input=AdminIn,
             guard=None,
         ),
         _action(
@@ -525,7 +525,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:invite",
             api="create_invitation",
-            input=InvitationInput,
+            input=InvitationIn,
         ),
         _action(
             "revoke_invitation",
@@ -543,7 +543,7 @@ RULES = StepTable(
             subject="parent",
             page="circles:circle_new",
             api="create_circle",
-            input=CircleInput,
+            input=CircleIn,
         ),
         _action(
             "update_circle",
@@ -552,7 +552,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:circle_edit",
             api="update_circle",
-            input=CircleUpdateInput,
+            input=CircleUpdate,
         ),
         _action(
             "move_circle",
@@ -561,7 +561,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:circle_move",
             api="move_circle",
-            input=MoveInput,
+            input=MoveIn,
             guard=_all(_not_root(_l("The root circle cannot be moved.")), read_only),
         ),
         _action(
@@ -571,7 +571,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:circle_dissolve",
             api="dissolve_circle",
-            input=ReasonInput,
+            input=ReasonIn,
             guard=_all(
                 _not_root(_l("The root circle cannot be dissolved.")), read_only, _no_open_children
             ),
@@ -583,7 +583,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:add_member",
             api="add_member",
-            input=MemberInput,
+            input=MemberIn,
         ),
         _action(
             "remove_member",
@@ -592,7 +592,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:remove_member",
             api="remove_member",
-            input=ReasonInput,
+            input=ReasonIn,
         ),
         _action(
             "leave_circle",
@@ -602,7 +602,7 @@ RULES = StepTable(
             service="remove_member",
             page="circles:remove_member",
             api="remove_member",
-            input=ReasonInput,
+            input=ReasonIn,
         ),
         _action(
             "create_role",
@@ -611,7 +611,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:role_new",
             api="create_role",
-            input=RoleInput,
+            input=RoleIn,
         ),
         _action(
             "update_role",
@@ -620,7 +620,7 @@ RULES = StepTable(
             subject="role",
             page="circles:role_edit",
             api="update_role",
-            input=RoleUpdateInput,
+            input=RoleUpdate,
         ),
         _action(
             "assign_role",
@@ -629,7 +629,7 @@ RULES = StepTable(
             subject="role",
             page="circles:role_assign",
             api="assign_role",
-            input=AssignInput,
+            input=AssignIn,
             guard=_all(read_only, _assigned_by("assign_role")),
         ),
         _action(
@@ -639,7 +639,7 @@ RULES = StepTable(
             subject="role",
             page="circles:role_assign",
             api="assign_role",
-            input=AssignInput,
+            input=AssignIn,
             guard=_all(read_only, _assigned_by("appoint_leader")),
         ),
         _action(
@@ -649,7 +649,7 @@ RULES = StepTable(
             subject="role",
             page="circles:role_assign",
             api="assign_role",
-            input=AssignInput,
+            input=AssignIn,
             guard=_all(read_only, _assigned_by("assign_delegate")),
         ),
         _action(
@@ -659,7 +659,7 @@ RULES = StepTable(
             subject="assignment",
             page="circles:assignment_end",
             api="end_assignment",
-            input=ReasonInput,
+            input=ReasonIn,
             guard=_all(read_only, _current),
         ),
         _action(
@@ -669,7 +669,7 @@ RULES = StepTable(
             subject="assignment",
             page="circles:assignment_accept",
             api="accept_delegate",
-            input=AcceptInput,
+            input=AcceptIn,
             guard=_acceptable,
         ),
     ],

@@ -372,21 +372,6 @@ def org_person_or_none(organization, user_id: int):
     )
 
 
-def org_member_or_none(organization, user_id: int):
-    """A current member of the organization (else None)."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            pk=user_id,
-            organization_memberships__organization=organization,
-            organization_memberships__left__isnull=True,
-        )
-        .first()
-    )
-
-
 def org_users(organization) -> QuerySet:
     from django.contrib.auth import get_user_model
 
@@ -403,13 +388,3 @@ def org_users(organization) -> QuerySet:
 def can_manage_link(user, circle) -> bool:
     """Appoint the leader / accept the delegate of ``circle``: its parent's managers."""
     return circle.parent is not None and can_manage_children(user, circle.parent)
-
-
-def can_assign(user, role_obj) -> bool:
-    """Mirror of the rule in ``services.assign_role`` (for showing the form)."""
-    circle = role_obj.circle
-    if role_obj.kind == Role.Kind.LEADER and circle.parent_id is not None:
-        return can_manage_children(user, circle.parent)
-    if role_obj.kind == Role.Kind.DELEGATE:
-        return can_manage_circle(user, circle) or can_facilitate(user, circle)
-    return can_manage_circle(user, circle)

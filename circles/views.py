@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circles import chart, selectors, services
+from circles import chart, rules, selectors, services
 from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
@@ -59,11 +59,6 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
-def _require_admin(request, organization) -> None:
-    if not selectors.is_org_admin(request.user, organization):
-        raise NotAllowed(_("Only an administrator may do this."))
-
-
 def _back(circle) -> HttpResponseRedirect:
     return HttpResponseRedirect(circle.get_absolute_url())
 
@@ -97,7 +92,6 @@ def organization_new(request):
 
 def organization(request, org):
     organization = _org(request, org)
-    user = request.user
     return render(
         request,
         "circles/organization.html",
@@ -107,7 +101,6 @@ def organization(request, org):
             "root": selectors.root_circle(organization),
             "decisions": selectors.latest_decisions(organization),
             "terms": selectors.terms_ending(organization),
-            "is_admin": selectors.is_org_admin(user, organization),
         },
     )
 
@@ -122,8 +115,9 @@ def organization_settings(request, org):
             "public_log": organization.public_log,
         },
     )
-    if not selectors.is_org_admin(request.user, organization):
-        return _forbidden(request, organization)
+    verdict = rules.may("update_organization", organization, request.user)
+    if not verdict:
+        return _forbidden(request, organization, verdict)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(
@@ -139,11 +133,11 @@ def organization_settings(request, org):
     )
 
 
-def _forbidden(request, organization):
+def _forbidden(request, organization, verdict):
     return render(
         request,
         "circles/forbidden.html",
-        {"organization": organization, "message": _("Only an administrator may see this page.")},
+        {"organization": organization, "message": verdict.message},
         status=403,
     )
 
@@ -163,16 +157,20 @@ def _members_context(organization, invite_form=None) -> dict:
 
 def organization_members(request, org):
     organization = _org(request, org)
-    if not selectors.is_org_admin(request.user, organization):
-        return _forbidden(request, organization)
+    # The members page is where administrators grant rights and invite.
+    verdict = rules.may("set_org_admin", organization, request.user)
+    if not verdict:
+        return _forbidden(request, organization, verdict)
     return render(request, "circles/members.html", _members_context(organization))
 
 
 @require_POST
 def invite(request, org):
     organization = _org(request, org)
-    if not selectors.is_org_admin(request.user, organization):
-        return _forbidden(request, organization)
+    # The invitation form lives on the administrators' members page.
+    verdict = rules.may("set_org_admin", organization, request.user)
+    if not verdict:
+        return _forbidden(request, organization, verdict)
     form = InviteForm(request.POST, circles=selectors.circles_of(organization))
     if form.is_valid():
         circle = selectors.circles_of(organization).filter(pk=form.cleaned_data["circle"]).first()
@@ -205,7 +203,7 @@ def revoke_invitation(request, org, pk):
         messages.success(
             request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email}
         )
-    if not selectors.is_org_admin(request.user, organization):
+    if not rules.may("set_org_admin", organization, request.user):
         return redirect(invitation.circle)
     return redirect("circles:members", org=organization.slug)
 
@@ -290,28 +288,35 @@ def org_chart_svg(request, org):
 # Circles -----------------------------------------------------------------------
 
 
+# The circle page's buttons: each asks circles.rules, as its service does.
+CIRCLE_ACTIONS = (
+    "update_circle",
+    "create_circle",
+    "move_circle",
+    "dissolve_circle",
+    "add_member",
+    "remove_member",
+    "leave_circle",
+    "create_role",
+)
+
+
 def _circle_context(request, organization, circle, **forms) -> dict:
     user = request.user
     member_ids = set(selectors.current_members(circle).values_list("pk", flat=True))
     people = selectors.org_users(organization)
-    can_manage = selectors.can_manage_circle(user, circle) and not circle.is_dissolved
+    may = {name: rules.may(name, circle, user) for name in CIRCLE_ACTIONS}
     roles = list(selectors.roles_with_holders(circle))
     for role in roles:
-        role.can_assign = selectors.can_assign(user, role) and not circle.is_dissolved
-        role.can_edit = (
-            selectors.can_manage_circle(user, circle) or selectors.can_facilitate(user, circle)
-        ) and not circle.is_dissolved
+        role.circle = circle
+        role.assign_action = rules.assign_action(role)
+        role.assign_label = rules.RULES[role.assign_action].label
+        role.may_assign = rules.may(role.assign_action, role, user)
+        role.may_edit = rules.may("update_role", role, user)
         for assignment in role.current:
-            assignment.can_end = not circle.is_dissolved and (
-                selectors.can_manage_circle(user, circle)
-                or user.pk == assignment.user_id
-                or (role.kind == "leader" and selectors.can_manage_link(user, circle))
-            )
-            assignment.can_accept = (
-                role.kind == "delegate"
-                and assignment.parent_acceptance_id is None
-                and selectors.can_manage_link(user, circle)
-            )
+            assignment.role = role
+            assignment.may_end = rules.may("end_assignment", assignment, user)
+            assignment.may_accept = rules.may("accept_delegate", assignment, user)
     return {
         "organization": organization,
         "circle": circle,
@@ -325,15 +330,7 @@ def _circle_context(request, organization, circle, **forms) -> dict:
         "decisions": selectors.latest_decisions(organization, circle=circle),
         "leader": selectors.current_holder(circle, "leader"),
         "delegate": selectors.current_holder(circle, "delegate"),
-        "can_manage": can_manage,
-        "can_manage_children": selectors.can_manage_children(user, circle)
-        and not circle.is_dissolved,
-        "can_dissolve": circle.parent is not None
-        and selectors.can_manage_link(user, circle)
-        and not circle.is_dissolved,
-        "can_move": circle.parent is not None
-        and selectors.is_org_admin(user, organization)
-        and not circle.is_dissolved,
+        "may": may,
         "is_member": selectors.is_circle_member(user, circle),
         "add_member_form": forms.get("add_member_form")
         or AddMemberForm(people=[p for p in people if p.pk not in member_ids]),

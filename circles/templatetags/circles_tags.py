@@ -34,8 +34,10 @@ def health_class(health) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def org_admin(context, organization) -> bool:
-    from circles.selectors import is_org_admin
+def may(context, action, subject):
+    """``{% may "update_organization" organization as allowed %}``: the
+    viewer may take a structure action now (``circles.rules``)."""
+    from circles import rules
 
     request = context.get("request")
-    return request is not None and is_org_admin(request.user, organization)
+    return request is not None and bool(rules.may(action, subject, request.user))
