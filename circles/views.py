@@ -30,6 +30,7 @@ from circles.forms import (
 from circles.health import double_link_health
 from circles.models import Organization
 from core.errors import DomainError, NotAllowed
+from core.steps import Verdict
 
 
 def home(request):
@@ -166,12 +167,12 @@ def organization_members(request, org):
 
 @require_POST
 def invite(request, org):
+    """An invitation into a circle: from the administrators' members page, or
+    from the circle's own page by its leader (the service decides who may)."""
     organization = _org(request, org)
-    # The invitation form lives on the administrators' members page.
-    verdict = rules.may("set_org_admin", organization, request.user)
-    if not verdict:
-        return _forbidden(request, organization, verdict)
+    admin_page = rules.may("set_org_admin", organization, request.user)
     form = InviteForm(request.POST, circles=selectors.circles_of(organization))
+    circle = None
     if form.is_valid():
         circle = selectors.circles_of(organization).filter(pk=form.cleaned_data["circle"]).first()
         try:
@@ -179,13 +180,26 @@ def invite(request, org):
                 raise NotAllowed(_("Choose a circle of this organization."))
             services.invite(circle=circle, email=form.cleaned_data["email"], by=request.user)
         except DomainError as exc:
+            if not admin_page:
+                if exc.status == 403 or circle is None:
+                    return _forbidden(request, organization, Verdict(exc))
+                messages.error(request, exc.message)
+                return _back(circle)
             _form_error(form, exc)
         else:
             messages.success(
                 request,
                 _("An invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]},
             )
+            if not admin_page:
+                return _back(circle)
             return redirect("circles:members", org=organization.slug)
+    if not admin_page:
+        if circle is None:
+            return _forbidden(request, organization, admin_page)
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return _back(circle)
     return render(request, "circles/members.html", _members_context(organization, form))
 
 
@@ -290,6 +304,7 @@ def org_chart_svg(request, org):
 
 # The circle page's buttons: each asks circles.rules, as its service does.
 CIRCLE_ACTIONS = (
+    "invite",
     "update_circle",
     "create_circle",
     "move_circle",
