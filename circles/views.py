@@ -171,10 +171,13 @@ def invite(request, org):
     from the circle's own page by its leader (the service decides who may)."""
     organization = _org(request, org)
     admin_page = rules.may("set_org_admin", organization, request.user)
-    form = InviteForm(request.POST, circles=selectors.circles_of(organization))
+    # Any circle of the organization is accepted here so that the service,
+    # not the form, refuses a dissolved one with its own message.
+    every_circle = selectors.circles_of(organization, include_dissolved=True)
+    form = InviteForm(request.POST, circles=every_circle)
     circle = None
     if form.is_valid():
-        circle = selectors.circles_of(organization).filter(pk=form.cleaned_data["circle"]).first()
+        circle = every_circle.filter(pk=form.cleaned_data["circle"]).first()
         try:
             if circle is None:
                 raise NotAllowed(_("Choose a circle of this organization."))
@@ -200,6 +203,9 @@ def invite(request, org):
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return _back(circle)
+    form.fields["circle"].choices = [
+        (str(c.pk), c.name) for c in selectors.circles_of(organization)
+    ]
     return render(request, "circles/members.html", _members_context(organization, form))
 
 

@@ -83,3 +83,177 @@ class TestDoubleLink:
         services.accept_delegate(assignment=delegate, by=world.admin)
         delegate.refresh_from_db()
         assert rules.acceptance_refusal(delegate).code == "conflict"
+
+
+# Every action of the table, walked ---------------------------------------------
+
+PERSONA = "org_member"  # in the organization, in no circle of the test, holds no role
+
+
+def _cases(world, extra, leaver=None):
+    """action -> (service kwargs, HTML request, API request) for the matrix's
+    actions, and the three the matrix does not try."""
+    from .test_authorization import ACTIONS, _requests
+
+    sec = role_of(world.ops, "secretary")
+    fac = role_of(world.ops, "facilitator")
+    lead = role_of(world.ops, "leader")
+    dele = role_of(world.ops, "delegate")
+    olga = world.org_member
+    leaver = leaver or olga
+    c, api = "/o/acme/c/ops", "/api/v1/orgs/acme"
+    kwargs = {
+        "update_organization": {
+            "organization": world.org,
+            "name": "Acme 2",
+            "language": "en",
+            "public_log": False,
+        },
+        "set_org_admin": {"organization": world.org, "user": olga, "is_admin": True},
+        "invite": {"circle": world.ops, "email": "new@example.org"},
+        "revoke_invitation": {"invitation": extra.get("invitation")},
+        "create_circle": {"parent": world.ops, "name": "Sub"},
+        "update_circle": {"circle": world.ops, "name": "Ops 2", "aim": "", "domain": ""},
+        "move_circle": {"circle": world.ops, "new_parent": extra.get("target")},
+        "dissolve_circle": {"circle": world.ops, "reason": "done"},
+        "add_member": {"circle": world.ops, "user": olga},
+        "remove_member": {"circle": world.ops, "user": world.delegate},
+        "leave_circle": {"circle": world.ops, "user": leaver},
+        "create_role": {"circle": world.ops, "name": "Gardener"},
+        "update_role": {"role": fac, "description": "New"},
+        "assign_role": {"role": sec, "user": world.member},
+        "appoint_leader": {"role": lead, "user": world.member},
+        "assign_delegate": {"role": dele, "user": world.member},
+        "end_assignment": {"assignment": extra.get("assignment"), "reason": "over"},
+        "accept_delegate": {"assignment": extra.get("assignment")},
+    }
+    requests = {}
+    for action in ACTIONS:
+        _allowed, html, api_request = _requests(world, action, extra)
+        requests[action] = (html, api_request)
+    requests["leave_circle"] = (
+        (f"{c}/members/{leaver.pk}/remove/", {}),
+        ("post", f"{api}/circles/ops/members/{leaver.pk}/remove", {}),
+    )
+    requests["assign_delegate"] = (
+        (f"{c}/roles/{dele.pk}/assign/", {"user": world.member.pk}),
+        ("post", f"{api}/roles/{dele.pk}/assign", {"user_id": world.member.pk}),
+    )
+    return {name: (kwargs[name], *requests[name]) for name in kwargs}
+
+
+# What an administrator may still do once the circle is dissolved (they are not
+# in the circle, so leaving it is refused by who, not by when).
+OPEN_AFTER_DISSOLUTION = {"update_organization", "set_org_admin", "revoke_invitation"}
+
+# Only an anonymous visitor is refused creating an organization: the page sends
+# them to log in and the API answers 401, before any rule is asked.
+SIGNED_IN_ONLY = {"create_organization"}
+
+
+def _matrix_setup(world, action):
+    from .test_authorization import _setup
+
+    setups = {"leave_circle": "remove_member", "assign_delegate": "assign_role"}
+    extra = _setup(world, setups.get(action, action))
+    if action in ("end_assignment", "accept_delegate"):
+        kind = "facilitator" if action == "end_assignment" else "delegate"
+        extra["assignment"] = role_of(world.ops, kind).assignments.get(ended__isnull=True)
+    return extra
+
+
+class TestEveryActionIsOfferedAndRefusedAlike:
+    def test_each_action_names_a_page_an_api_operation_and_a_service(self, client):
+        from django.urls import reverse
+        from django.urls.exceptions import NoReverseMatch
+
+        from circles.urls import urlpatterns
+
+        names = {f"circles:{p.name}" for p in urlpatterns}
+        document = client.get("/api/v1/openapi.json").json()
+        operations = {
+            op["operationId"]: op
+            for methods in document["paths"].values()
+            for op in methods.values()
+            if isinstance(op, dict) and "operationId" in op
+        }
+        for step in rules.RULES:
+            assert step.extra["page"] in names, step.name
+            with pytest.raises(NoReverseMatch):  # it exists, with its own arguments
+                reverse(step.extra["page"], kwargs={"nothing": 1})
+            operation = operations.get(step.extra["api"])
+            assert operation is not None, step.name
+            if step.input is not None:
+                body = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert body["$ref"].rsplit("/", 1)[-1] == step.input.__name__, step.name
+            assert callable(step.call()), step.name
+
+    def test_every_action_is_walked(self, world):
+        walked = set(_cases(world, {})) | SIGNED_IN_ONLY
+        assert walked == set(rules.RULES.steps)
+
+    @pytest.mark.parametrize("refusal", ["who", "when"])
+    @pytest.mark.parametrize("action", sorted(set(rules.RULES.steps) - SIGNED_IN_ONLY))
+    def test_the_service_the_page_and_the_api_refuse_with_the_same_error(
+        self, world, snap, action, refusal
+    ):
+        """``who``: a member of the organization without a role in the circle;
+        ``when``: an administrator, once the circle is dissolved."""
+        import json
+
+        from django.test import Client
+        from django.utils.html import escape
+
+        from accounts.services import create_api_token
+        from core.errors import DomainError
+
+        from .test_authorization import _state
+
+        extra = _matrix_setup(world, action)
+        # Leaving is oneself's: once the circle is dissolved, a member tries.
+        leaver = world.member if refusal == "when" else None
+        kwargs, (url, data), (method, path, payload) = _cases(world, extra, leaver)[action]
+        step = rules.RULES[action]
+        user = getattr(world, PERSONA)
+        if refusal == "when":
+            user = leaver if action == "leave_circle" else world.admin
+            services.dissolve_circle(circle=world.ops, by=world.admin, reason="Done")
+            for value in kwargs.values():
+                if hasattr(value, "refresh_from_db"):
+                    value.refresh_from_db()
+        verdict = rules.may(action, kwargs[step.extra["subject"]], user)
+        if refusal == "when" and action in OPEN_AFTER_DISSOLUTION:
+            assert verdict, action
+            return
+        assert not verdict, f"{action} is not refused ({refusal})"
+        before = _state(world, snap)
+
+        with pytest.raises(DomainError) as refused:
+            step.call()(by=user, **kwargs)
+        assert (refused.value.code, refused.value.message) == (
+            verdict.error.code,
+            verdict.message,
+        )
+
+        page = Client()
+        page.force_login(user)
+        response = page.post(url, data, follow=True)
+        assert escape(verdict.message) in response.content.decode(), action
+
+        _token, raw = create_api_token(user=user, name="walk")
+        answer = getattr(Client(), method)(
+            path,
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+        assert answer.status_code == verdict.error.status, answer.content
+        assert answer.json() == {"detail": verdict.message, "code": verdict.error.code}
+        assert _state(world, snap) == before
+
+    def test_creating_an_organization_needs_only_an_account(self, world):
+        from core.errors import NotAllowed
+
+        assert rules.may("create_organization", None, world.outsider)
+        with pytest.raises(NotAllowed):
+            services.create_organization(name="X", by=None)
