@@ -279,7 +279,7 @@ ROLES = {
         _manages_parent, _l("Only the parent circle's leader or an administrator may do this.")
     ),
     "creator": Who(
-        _manages,
+        lambda user, parent: selectors.can_manage_children(user, parent),
         _l("Only the parent circle's leader or an administrator may create a sub-circle."),
     ),
     "dissolver": Who(
