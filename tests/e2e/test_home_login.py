@@ -60,8 +60,9 @@ class TestHomeAndLogin:
         assert page.console_errors == []
 
     def test_it_serves_the_api_docs_under_the_csp(self, page):
-        page.goto("/api/v1/docs")
-        page.locator(".swagger-ui .info .title").wait_for()
+        page.goto("/api/v1/docs", timeout=60_000)
+        # Swagger UI renders the whole document (a few hundred operations) first.
+        page.locator(".swagger-ui .info .title").wait_for(timeout=60_000)
         assert "Cercle API" in page.locator(".swagger-ui .info .title").inner_text()
         assert not [e for e in page.console_errors if "Content Security Policy" in e]
 
