@@ -48,7 +48,7 @@ def entry_json(decision: Decision) -> dict:
     }
 
 
-def header(organization, *, circle=None) -> dict:
+def header(organization, *, circle=None, filters=None) -> dict:
     head_sequence, head_hash = log_head(organization)
     return {
         "format": FORMAT,
@@ -58,6 +58,8 @@ def header(organization, *, circle=None) -> dict:
             "name": organization.name,
         },
         "circle": circle.slug if circle is not None else None,
+        # The log page's filters the export was asked with (empty: the whole log).
+        "filters": filters.as_query() if filters is not None else {},
         "exported_at": timezone.now().isoformat(),
         "head": {"sequence": head_sequence, "hash": head_hash},
     }
@@ -65,7 +67,7 @@ def header(organization, *, circle=None) -> dict:
 
 def json_chunks(organization, *, circle_filters=None, circle=None) -> Iterator[str]:
     """The JSON export, streamed: the header, then one entry at a time."""
-    head = header(organization, circle=circle)
+    head = header(organization, circle=circle, filters=circle_filters)
     yield json.dumps(head, ensure_ascii=False, cls=DjangoJSONEncoder)[:-1] + ', "entries": ['
     first = True
     for decision in all_entries(organization, circle_filters).iterator(chunk_size=2000):

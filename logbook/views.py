@@ -7,6 +7,7 @@ private token (``?token=…``) so a feed reader or a calendar can fetch them.
 """
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -73,23 +74,32 @@ def _review_url(organization, decision) -> str | None:
 def log(request, org: str, circle: str | None = None):
     organization = _readable(request, org)
     circle_obj = _circle(organization, circle) if circle else None
-    error = None
+    error, error_field = None, None
+    # What the reader sent, shown back in the filter fields as typed (a bad
+    # date range keeps both dates so they can be corrected).
+    sent = {k: (request.GET.get(k) or "").strip()[:60] for k in selectors.FILTER_KEYS}
     try:
         filters = selectors.parse_filters(organization, request.GET, circle=circle_obj)
         page = selectors.log_page(organization, filters)
     except DomainError as exc:
-        error = exc.message
+        error, error_field = exc.message, getattr(exc, "field", None)
         filters = selectors.LogFilters(circle=circle_obj)
         page = selectors.LogPage(entries=[], next_before=None, filters=filters)
     next_query = {**filters.as_query(), "before": page.next_before} if page.next_before else None
     if circle_obj is not None and next_query:
         next_query.pop("circle", None)
+    export_query = filters.as_query()
+    if circle_obj is not None:
+        export_query.pop("circle", None)
     context = {
         "organization": organization,
         "circle": circle_obj,
         "page": page,
         "filters": filters,
+        "sent": sent,
         "error": error,
+        "error_field": error_field,
+        "export_query": urlencode(export_query),
         "next_query": next_query,
         "kinds": Decision.Kind.choices,
         "statuses": selectors.status_choices(),
@@ -288,14 +298,24 @@ _EXPORTS = {
 
 
 def export(request, org: str, fmt: str, circle: str | None = None):
+    """The log as a file, with the filters of the page it was asked from.
+
+    The log page's export links carry its query (circle, kind, dates, person,
+    status), so what is downloaded is what the reader is looking at.
+    """
     organization = _feed_organization(request, org)
     if fmt not in _EXPORTS:
         raise Http404(_("Unknown export format."))
     circle_obj = _circle(organization, circle) if circle else None
     content_type, produce = _EXPORTS[fmt]
-    kwargs = {}
-    if circle_obj is not None:
-        kwargs["circle_filters"] = selectors.parse_filters(organization, {}, circle=circle_obj)
+    params = {k: v for k, v in request.GET.items() if k != "token"}
+    try:
+        filters = selectors.parse_filters(
+            organization, params, circle=circle_obj, allowed=selectors.FILTER_KEYS
+        )
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    kwargs = {"circle_filters": filters}
     if fmt in ("json", "md"):
         kwargs["circle"] = circle_obj
     response = StreamingHttpResponse(produce(organization, **kwargs), content_type=content_type)

@@ -55,6 +55,36 @@ class TestExports:
         assert rows[0][0] == "sequence"
         assert rows[1][4].startswith("'=")
 
+    def test_every_export_follows_the_filters_it_is_given(self, member_client, log, bob):
+        url = reverse("logbook:export", kwargs={"org": "coop", "fmt": "json"})
+        response = member_client.get(url, {"kind": "policy"})
+        document = json.loads(b"".join(response.streaming_content))
+        assert [e["sequence"] for e in document["entries"]] == [1, 3]
+        assert document["filters"] == {"kind": "policy"}
+        url = reverse("logbook:export", kwargs={"org": "coop", "fmt": "csv"})
+        response = member_client.get(url, {"person": bob.pk, "role": "objector"})
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert [r[0] for r in rows[1:]] == ["1"]
+        url = reverse("logbook:export", kwargs={"org": "coop", "fmt": "md"})
+        response = member_client.get(url, {"from": "2024-01-01", "to": "2024-12-31"})
+        body = b"".join(response.streaming_content).decode()
+        assert "## #5 — Ancienne décision" in body and "## #1" not in body
+
+    def test_a_circle_export_takes_filters_too(self, member_client, log):
+        url = reverse(
+            "logbook:circle_export", kwargs={"org": "coop", "circle": "jardin", "fmt": "json"}
+        )
+        document = json.loads(
+            b"".join(member_client.get(url, {"kind": "policy"}).streaming_content)
+        )
+        assert [e["sequence"] for e in document["entries"]] == [3]
+
+    def test_a_bad_filter_is_refused_with_its_reason(self, member_client, log):
+        url = reverse("logbook:export", kwargs={"org": "coop", "fmt": "csv"})
+        response = member_client.get(url, {"from": "2025-02-01", "to": "2025-01-01"})
+        assert response.status_code == 400
+        assert "start date comes after" in response.content.decode()
+
     def test_the_markdown_export_reads_like_minutes(self, member_client, log):
         _r, body = _get(member_client, "logbook:export", fmt="md")
         assert "## #1 — Règlement intérieur" in body

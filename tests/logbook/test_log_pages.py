@@ -134,6 +134,42 @@ class TestBadInput:
         assert response.context["error"]
         assert response.context["page"].entries == []
 
+    def test_a_bad_date_range_keeps_what_was_typed(self, member_client, log):
+        response = member_client.get(
+            _url(**{"from": "2025-02-01", "to": "2025-01-01", "kind": "policy"})
+        )
+        html = response.content.decode()
+        assert "start date comes after" in html
+        assert 'name="from" value="2025-02-01"' in html
+        assert 'name="to" value="2025-01-01"' in html
+        assert '<option value="policy" selected>' in html
+        assert 'aria-invalid="true"' in html  # the start date, where the summary links
+
+    def test_a_date_that_is_not_one_is_shown_back_to_correct(self, member_client, log):
+        html = member_client.get(_url(**{"from": "01/02/2024"})).content.decode()
+        assert 'name="from" value="01/02/2024"' in html
+
+
+class TestExportLinks:
+    def test_the_export_links_carry_the_active_filters(self, member_client, log, bob):
+        response = member_client.get(_url(kind="policy", person=bob.pk))
+        html = response.content.decode()
+        export = reverse("logbook:export", kwargs={"org": "coop", "fmt": "json"})
+        assert f"{export}?kind=policy&amp;person={bob.pk}" in html
+
+    def test_a_circle_page_export_carries_its_filters_but_not_the_circle(self, member_client, log):
+        url = reverse("logbook:circle_log", kwargs={"org": "coop", "circle": "jardin"})
+        html = member_client.get(url, {"kind": "selection"}).content.decode()
+        export = reverse(
+            "logbook:circle_export", kwargs={"org": "coop", "circle": "jardin", "fmt": "csv"}
+        )
+        assert f'{export}?kind=selection"' in html
+
+    def test_without_filters_the_links_are_bare(self, member_client, log):
+        html = member_client.get(_url()).content.decode()
+        export = reverse("logbook:export", kwargs={"org": "coop", "fmt": "md"})
+        assert f'href="{export}"' in html
+
 
 class TestDuePage:
     def test_it_lists_reviews_and_term_ends_due_or_overdue(self, member_client, log):

@@ -85,3 +85,89 @@ class TestPostgresSearch:
         org.save()
         record(org, kind="other", title="Gardening", body="We are planting gardens")
         assert [h.decision.sequence for h in search.search(org, "garden")] == [6]
+
+
+@pytest.fixture
+def tour(org, circles, alice, bob, log):
+    """A policy whose title has an accent, and an objection and a concern in
+    its record only."""
+    from .conftest import person, record
+
+    return record(
+        org,
+        kind="policy",
+        circle=circles["garden"],
+        title="Tournée des fermes",
+        body="Le camion passe le jeudi.",
+        record={
+            "action": "policy_adopted",
+            "by": person(alice),
+            "objections": [
+                {
+                    "member": person(bob),
+                    "reason": "Le gazole coûte cher",
+                    "state": "integrated",
+                    "resolution": "Covoiturage",
+                    "revision": 2,
+                }
+            ],
+            "concerns": [{"member": person(bob), "text": "Les chemins boueux"}],
+        },
+    )
+
+
+def _seqs(org, q):
+    return [h.decision.sequence for h in search.search(org, q)]
+
+
+class TestAccentsCaseAndRecordText:
+    """On both backends (the PostgreSQL pass runs them too)."""
+
+    @pytest.mark.parametrize("q", ["Tournée", "tournee", "TOURNÉE", "TOURNEE", "tournée"])
+    def test_accents_and_case_do_not_matter(self, org, tour, q):
+        assert _seqs(org, q) == [tour.sequence]
+
+    def test_it_finds_an_objection_and_a_concern_in_the_record(self, org, tour, log):
+        assert _seqs(org, "gazole") == [tour.sequence]
+        assert _seqs(org, "cout gazole") == [tour.sequence]  # "coûte", without its accent
+        assert _seqs(org, "chemins boueux") == [tour.sequence]
+        assert _seqs(org, "rigide parents") == [log["policy"].sequence]
+
+    def test_the_page_highlights_a_match_in_the_record_text(self, member_client, tour):
+        html = _search(member_client, "gazole").content.decode()
+        assert "<mark>gazole</mark>" in html
+
+    def test_the_filters_still_apply(self, org, tour):
+        assert _seqs(org, "tournee") == [tour.sequence]
+        assert search.search(org, "tournee", _filters(org, kind="minutes")) == []
+
+    def test_quotes_and_operators_in_words_are_plain_words(self, org, tour):
+        for q in ['"tournee', "tournee OR", "NEAR(tournee)", "tournee*", "-tournee", "title:x"]:
+            search.search(org, q)  # never a syntax error
+
+
+def _filters(org, **params):
+    from logbook.selectors import SEARCH_KEYS, parse_filters
+
+    return parse_filters(org, params, allowed=SEARCH_KEYS)
+
+
+@pytest.mark.postgres
+class TestPostgresAccents:
+    def test_the_vectors_use_the_unaccented_configurations(self, org, tour):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT search_fr @@ websearch_to_tsquery('cercle_french', 'tournee'), "
+                "search_en @@ websearch_to_tsquery('cercle_english', 'TOURNEE') "
+                "FROM decisions_decision WHERE id = %s",
+                [tour.pk],
+            )
+            assert cursor.fetchone() == (True, True)
+
+    def test_english_organizations_fold_accents_too(self, org, tour):
+        org.language = "en"
+        org.save()
+        assert _seqs(org, "tournee") == [tour.sequence]
+        assert _seqs(org, "boueux") == [tour.sequence]
