@@ -10,9 +10,10 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 from realtime import fragments, selectors
-from realtime.models import Meeting
+from realtime.models import Connection, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +61,50 @@ def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
 def on_subject_changed(sender, subject, part="", **kwargs) -> None:
     for meeting in meetings_for(subject):
         broadcast_meeting(meeting, part=part_for(subject, part))
+
+
+# A member who leaves ----------------------------------------------------------
+# Nothing of the room is cached per person: every action reads the session,
+# the user and the membership afresh, so someone who left is refused at their
+# next action. Their open sockets are closed too, once the removal commits
+# (CLOSE_FORBIDDEN): a reconnect is checked afresh (an organization member
+# who left only the circle may still watch, as a guest).
+
+CLOSE_FORBIDDEN = 4403
+
+
+def close_sockets(*, user_id: int, meetings) -> int:
+    """Close ``user_id``'s sockets in the open ``meetings`` (a queryset)."""
+    channels = list(
+        Connection.objects.filter(
+            user_id=user_id, meeting__in=meetings.filter(state=Meeting.State.OPEN)
+        ).values_list("channel_name", flat=True)
+    )
+    layer = get_channel_layer()
+    if layer is None:
+        return 0
+    for channel in channels:
+        async_to_sync(layer.send)(channel, {"type": "room.close", "code": CLOSE_FORBIDDEN})
+    return len(channels)
+
+
+def on_membership_saved(sender, instance, **kwargs) -> None:
+    """A circle membership or an organization membership that ended."""
+    if getattr(instance, "left", None) is None:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "left" not in update_fields:
+        return
+    if hasattr(instance, "circle_id"):
+        meetings = Meeting.objects.filter(circle_id=instance.circle_id)
+    else:
+        meetings = Meeting.objects.filter(circle__organization_id=instance.organization_id)
+    user_id = instance.user_id
+
+    def close() -> None:
+        try:
+            close_sockets(user_id=user_id, meetings=meetings)
+        except Exception:  # Redis down: the next action is refused all the same
+            log.exception("closing the sockets of user %s failed", user_id)
+
+    transaction.on_commit(close)

@@ -145,6 +145,10 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         fragments.forget(self.meeting_id)
         await self.send(text_data=event["html"])
 
+    async def room_close(self, event):
+        """Its user left the circle or the organization (broadcast.close_sockets)."""
+        await self.close(code=event.get("code", CLOSE_FORBIDDEN))
+
     async def room_presence(self, event):
         """Who is present and connected (coalesced)."""
         await self.send(text_data=event["html"])

@@ -8,6 +8,7 @@ broadcast brings the same fragments to everyone else.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circles import selectors as circle_selectors
-from circles.models import Circle
+from circles.models import Circle, OrganizationMember
 from core.errors import DomainError, Invalid
 from core.idempotency import new_key
 from realtime import fragments, selectors, services, subjects
@@ -33,17 +34,25 @@ def _organization(request, org):
 def _meeting(request, org, meeting_id) -> Meeting:
     """The meeting, if the viewer may read its organization (else 404).
 
-    One query for the meeting and its organization, one for the membership:
-    room actions are the hottest requests of a live meeting.
+    One query for the meeting, its organization and whether the viewer is a
+    current member of it (``circles.selectors.can_read_organization``, asked
+    in the same statement): room actions are the hottest requests of a live
+    meeting.
     """
-    meeting = (
-        Meeting.objects.select_related("circle", "circle__organization", "facilitator")
-        .filter(pk=meeting_id, circle__organization__slug=org)
-        .first()
+    user = request.user
+    qs = Meeting.objects.select_related("circle", "circle__organization", "facilitator").filter(
+        pk=meeting_id, circle__organization__slug=org
     )
-    if meeting is None or not circle_selectors.can_read_organization(
-        request.user, meeting.circle.organization
-    ):
+    if user.is_authenticated:
+        qs = qs.annotate(
+            viewer_reads=Exists(
+                OrganizationMember.objects.filter(
+                    organization=OuterRef("circle__organization"), user=user, left__isnull=True
+                )
+            )
+        )
+    meeting = qs.first()
+    if meeting is None or not getattr(meeting, "viewer_reads", False):
         raise Http404
     return meeting
 

@@ -1,0 +1,175 @@
+"""The cheaper room path keeps every guarantee (issue 12): a member removed
+mid-meeting is refused at their next action and their socket is closed; the
+timer's one-statement write still refuses what it refused, changing nothing."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from circles import services as circle_services
+from circles.models import OrganizationMember
+from config.asgi import application
+from core.idempotency import new_key
+from proposals import rounds
+from proposals import services as proposal_services
+from proposals.models import Response
+from realtime import consumers, services
+from realtime.models import Meeting
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def live(room_setup):
+    """The meeting open, everyone joined, a proposal current in a reveal
+    reactions round (anyone may answer, in any order)."""
+    s = room_setup
+    proposal = proposal_services.create_proposal(
+        circle=s["circle"], by=s["ana"], title="Compost", body="Start a compost."
+    )
+    item = services.add_item(meeting=s["meeting"], kind="proposal", proposal=proposal, by=s["fac"])
+    services.open_meeting(meeting=s["meeting"], by=s["fac"])
+    for who in ("fac", "ana", "bo"):
+        services.join(meeting=s["meeting"], user=s[who])
+    services.set_current_item(meeting=s["meeting"], item=item, by=s["fac"])
+    proposal_services.present(proposal=proposal, by=s["fac"])
+    proposal.refresh_from_db()
+    proposal_services.open_clarifying(proposal=proposal, by=s["fac"])
+    proposal.refresh_from_db()
+    proposal_services.open_reactions(proposal=proposal, by=s["fac"], mode="reveal")
+    proposal.refresh_from_db()
+    s["proposal"] = proposal
+    return s
+
+
+def _answer(s, who):
+    url = reverse(
+        "proposals:act", kwargs={"org": "coop", "pk": s["proposal"].pk, "segment": "answers"}
+    )
+    return _client(s[who]).post(
+        url,
+        {"kind": "reaction", "text": "Fine by me.", "idempotency_key": new_key()},
+        headers={"HX-Request": "true"},
+    )
+
+
+def _answers_of(s, who) -> int:
+    round_ = rounds.open_round_of(s["proposal"])
+    return Response.objects.filter(round=round_, member=s[who]).count()
+
+
+class TestARemovedMember:
+    def test_their_next_answer_is_refused_and_changes_nothing(self, live):
+        assert _answer(live, "bo").status_code == 200
+        assert _answers_of(live, "bo") == 1
+        circle_services.remove_member(circle=live["circle"], user=live["ana"], by=live["admin"])
+        response = _answer(live, "ana")
+        assert _answers_of(live, "ana") == 0
+        assert "Only a participant" in response.content.decode()
+
+    def test_a_facilitator_who_left_the_organization_cannot_set_the_timer(self, live):
+        membership = OrganizationMember.objects.get(organization=live["org"], user=live["fac"])
+        membership.left = membership.joined
+        membership.save(update_fields=["left"])
+        url = reverse(
+            "realtime:action",
+            kwargs={"org": "coop", "meeting_id": live["meeting"].pk, "action": "timer"},
+        )
+        response = _client(live["fac"]).post(url, {"minutes": 5}, headers={"HX-Request": "true"})
+        assert response.status_code == 404
+        assert Meeting.objects.get(pk=live["meeting"].pk).timer_ends is None
+
+    async def test_their_socket_is_closed_when_the_removal_commits(self, live, cookie_for):
+        cookie = await database_sync_to_async(cookie_for)(live["ana"])
+        ws = WebsocketCommunicator(
+            application,
+            f"/ws/meetings/{live['meeting'].pk}/",
+            headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)],
+        )
+        connected, _ = await ws.connect()
+        assert connected
+        await ws.receive_from()  # the whole room
+        await database_sync_to_async(circle_services.remove_member)(
+            circle=live["circle"], user=live["ana"], by=live["admin"]
+        )
+        closed = None
+        for _ in range(10):
+            message = await ws.receive_output(timeout=2)
+            if message["type"] == "websocket.close":
+                closed = message
+                break
+        assert closed is not None and closed["code"] == consumers.CLOSE_FORBIDDEN
+        await ws.disconnect()
+
+    async def test_others_keep_their_sockets(self, live, cookie_for):
+        cookie = await database_sync_to_async(cookie_for)(live["bo"])
+        ws = WebsocketCommunicator(
+            application,
+            f"/ws/meetings/{live['meeting'].pk}/",
+            headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)],
+        )
+        connected, _ = await ws.connect()
+        assert connected
+        await ws.receive_from()
+        await database_sync_to_async(circle_services.remove_member)(
+            circle=live["circle"], user=live["ana"], by=live["admin"]
+        )
+        while not await ws.receive_nothing(timeout=consumers.PRESENCE_DELAY + 0.5):
+            message = await ws.receive_output()
+            assert message["type"] != "websocket.close"
+        await ws.disconnect()
+
+
+class TestTheTimerInOneStatement:
+    def url(self, s):
+        return reverse(
+            "realtime:action",
+            kwargs={"org": "coop", "meeting_id": s["meeting"].pk, "action": "timer"},
+        )
+
+    def test_the_facilitator_sets_it_in_four_queries(self, live):
+        client = _client(live["fac"])
+        client.post(self.url(live), {"minutes": 1}, headers={"HX-Request": "true"})  # warm
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(self.url(live), {"minutes": 5}, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        assert 'id="room-timer"' in response.content.decode()
+        assert Meeting.objects.get(pk=live["meeting"].pk).timer_ends is not None
+        sql = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT"))
+        ]
+        assert len(sql) <= 4, sql
+        assert not any("FOR UPDATE" in q for q in sql)
+
+    def test_a_member_who_is_not_the_facilitator_is_refused(self, live):
+        response = _client(live["ana"]).post(
+            self.url(live), {"minutes": 5}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 403
+        assert Meeting.objects.get(pk=live["meeting"].pk).timer_ends is None
+
+    def test_a_closed_meeting_refuses_it_and_stays_as_it_was(self, live):
+        services.close_meeting(meeting=live["meeting"], by=live["fac"])
+        with pytest.raises(Exception) as refused:
+            services.set_timer(meeting=live["meeting"], seconds=60, by=live["fac"])
+        assert refused.value.__class__.__name__ == "Conflict"
+        meeting = Meeting.objects.get(pk=live["meeting"].pk)
+        assert meeting.timer_ends is None and meeting.state == Meeting.State.CLOSED
+
+    def test_out_of_range_is_refused_for_the_facilitator_too(self, live):
+        with pytest.raises(Exception) as refused:
+            services.set_timer(meeting=live["meeting"], seconds=4 * 3600, by=live["fac"])
+        assert refused.value.__class__.__name__ == "Invalid"
+        assert Meeting.objects.get(pk=live["meeting"].pk).timer_ends is None
