@@ -386,8 +386,10 @@ class Sockets:
         self.changed = asyncio.Event()
 
     async def open(self) -> None:
+        self.channels = []
         for i in range(SOCKETS):
             channel = await self.layer.new_channel()
+            self.channels.append(channel)
             await self.layer.group_add(self.group, channel)
             self.counts.append(0)
             self.tasks.append(asyncio.create_task(self.read(i, channel)))
@@ -395,6 +397,9 @@ class Sockets:
     async def read(self, i: int, channel: str) -> None:
         while True:
             message = await self.layer.receive(channel)
+            if message.get("type") == "bench.stop":
+                await self.layer.group_discard(self.group, channel)
+                return
             self.counts[i] += 1
             if i == 0:
                 self.sizes.append(len(message.get("html", "")))
@@ -417,7 +422,12 @@ class Sockets:
         return True
 
     async def close(self) -> None:
-        for task in self.tasks:
+        # A stop message each, rather than cancelling a read under way (the
+        # Redis layer logs a cancelled read's clean-up as an error).
+        for channel in self.channels:
+            await self.layer.send(channel, {"type": "bench.stop"})
+        _done, pending = await asyncio.wait(self.tasks, timeout=5)
+        for task in pending:
             task.cancel()
 
 
