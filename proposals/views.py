@@ -43,11 +43,37 @@ def _url(proposal) -> str:
     )
 
 
-def _context(request, proposal, **extra) -> dict:
+def _answer_form(viewer: dict, sent: dict | None = None) -> dict:
+    """The answer form's initial state, never a stance the person did not take.
+
+    A refused answer comes back as it was sent (an objection without its
+    reason stays an objection, with what was typed); otherwise the form shows
+    the person's recorded answer (kind, text, concern) so changing it starts
+    from it; a first answer starts on the first kind the round accepts.
+    """
+    kinds = viewer["answer_kinds"]
+    mine = viewer["my_response"]
+    if sent is not None:
+        source = sent
+    elif mine is not None:
+        source = {"kind": mine.kind, "text": mine.text, "concern": mine.concern}
+    else:
+        source = {"kind": kinds[0] if kinds else "", "text": "", "concern": ""}
+    kind = source.get("kind") or ""
+    return {
+        "kind": kind if kind in kinds else "",
+        "text": source.get("text") or "",
+        "concern": source.get("concern") or "",
+    }
+
+
+def _context(request, proposal, *, sent: dict | None = None, **extra) -> dict:
     data = selectors.process_data(proposal)
+    viewer = selectors.viewer_data(proposal, request.user, data)
     return {
         **data,
-        "viewer": selectors.viewer_data(proposal, request.user, data),
+        "viewer": viewer,
+        "answer_form": _answer_form(viewer, sent),
         "idempotency_key": new_key(),
         "organization": proposal.circle.organization,
         "circle": proposal.circle,
@@ -55,16 +81,31 @@ def _context(request, proposal, **extra) -> dict:
     }
 
 
-def _done(request, proposal, error: DomainError | None = None, success: str = ""):
-    """After an action: the process section for htmx, else back to the page."""
+def _done(
+    request,
+    proposal,
+    error: DomainError | None = None,
+    success: str = "",
+    sent: dict | None = None,
+):
+    """After an action: the process section for htmx, else back to the page.
+
+    A refused answer (``sent``: what the person sent) comes back in its form
+    as it was sent: with htmx in the section, without it as the whole page
+    (400), never through a redirect that would lose it.
+    """
     if request.htmx:
         proposal.refresh_from_db()
-        context = _context(request, proposal, action_error=error, action_success=success)
+        context = _context(request, proposal, sent=sent, action_error=error, action_success=success)
         response = render(request, "proposals/detail.html#proposal-process", context)
         if error is not None:
             # The section still swaps in, showing the message; nothing changed.
             response["HX-Reswap"] = "outerHTML"
         return response
+    if error is not None and sent is not None:
+        proposal.refresh_from_db()
+        context = _context(request, proposal, sent=sent, action_error=error)
+        return render(request, "proposals/detail.html", context, status=400)
     if error is not None:
         messages.error(request, error.message)
     elif success:
@@ -225,6 +266,9 @@ def act(request, org, pk, segment):
             **parse_input(step, request.POST),
         )
     except DomainError as exc:
-        return _done(request, proposal, exc)
+        sent = None
+        if step.name == "answer":
+            sent = {k: request.POST.get(k, "") for k in ("kind", "text", "concern")}
+        return _done(request, proposal, exc, sent=sent)
     done = step.extra.get("done") or _("Done: %(action)s.") % {"action": step.label}
     return _done(request, proposal, success=str(done))
