@@ -111,17 +111,41 @@ def round_summary(round_: Round) -> dict:
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=round_.speakers)}
     answered = rounds.answered_ids(round_)
     answered_count, expected = rounds.progress(round_)
+    speakers = [
+        {"user": users[i], "answered": i in answered, "current": i == round_.current_speaker_id}
+        for i in round_.speakers
+        if i in users
+    ]
+    responses = shown_responses(round_)
     return {
         "round": round_,
-        "speakers": [
-            {"user": users[i], "answered": i in answered, "current": i == round_.current_speaker_id}
-            for i in round_.speakers
-            if i in users
-        ],
+        "speakers": speakers,
         "answered": answered_count,
         "expected": expected,
-        "responses": shown_responses(round_),
+        "responses": responses,
         "hidden": round_.mode == Round.Mode.REVEAL and round_.closed is None,
+        **answers_by_kind(responses, speakers),
+    }
+
+
+def answers_by_kind(responses: list[Response], speakers: list[dict]) -> dict:
+    """A round's answers as the closed round shows them: every kind it has
+    (consents, objections, questions, reactions, passes, in that order),
+    every concern, and who did not answer (in seat order)."""
+    by_kind = [
+        {"kind": kind, "responses": [r for r in responses if r.kind == kind]}
+        for kind in (
+            Response.Kind.CONSENT,
+            Response.Kind.OBJECT,
+            Response.Kind.QUESTION,
+            Response.Kind.REACTION,
+            Response.Kind.PASS,
+        )
+    ]
+    return {
+        "by_kind": [group for group in by_kind if group["responses"]],
+        "concerns": [r for r in responses if r.concern],
+        "missing": [s["user"] for s in speakers if not s["answered"]],
     }
 
 
