@@ -132,8 +132,9 @@ def verify_log(*, organization_id: int) -> Verification:
 
     Detects an edited entry (its hash no longer matches), a deleted or swapped
     entry (a gap, or a broken ``prev_hash`` link), and a cut tail while the
-    log head still names the last entry. A tail cut together with the head is
-    only detectable against a head hash kept elsewhere (an export).
+    log head still names the last entry, and an emptied log whose head says
+    entries existed. A tail cut together with the head is only detectable
+    against a head hash kept elsewhere (an export, ``verify_decisions --against``).
     """
     expected_prev = GENESIS_HASH
     expected_seq = 1
@@ -175,6 +176,10 @@ def verify_log(*, organization_id: int) -> Verification:
     head = LogHead.objects.filter(organization_id=organization_id).first()
     head_seq = head.sequence if head else 0
     head_hash = head.hash if head else GENESIS_HASH
+    if count == 0 and (head_seq or head_hash != GENESIS_HASH):
+        # An emptied log (DELETE or TRUNCATE with the triggers dropped) is not
+        # a new one: its head still says entries were recorded.
+        return _bad(0, GENESIS_HASH, 1, f"the log is empty but its head names entry #{head_seq}")
     if head_seq != count or head_hash != expected_prev:
         return _bad(
             count,

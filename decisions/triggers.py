@@ -1,26 +1,33 @@
 """The append-only triggers, for code that must drop and restore them.
 
 Only tests do: to show what ``verify_decisions`` detects once someone with
-database rights has dropped them, and to let the test runner flush a SQLite
-test database between transactional tests.
+database rights has dropped them, and to let the test runner flush a test
+database between transactional tests (SQLite flushes with DELETE, PostgreSQL
+with TRUNCATE; the triggers refuse both).
 """
 
 import importlib
 
 from django.db import connection
 
-_migration = importlib.import_module("decisions.migrations.0002_append_only_triggers")
+_MIGRATIONS = [
+    importlib.import_module("decisions.migrations.0002_append_only_triggers"),
+    importlib.import_module("decisions.migrations.0006_refuse_truncate"),
+]
 
 
 def drop() -> None:
-    _create, drop_sql = _migration.STATEMENTS[connection.vendor]
     with connection.cursor() as cursor:
-        for sql in drop_sql:
-            cursor.execute(sql)
+        # The truncate triggers share 0002's function: drop them first.
+        for migration in reversed(_MIGRATIONS):
+            _create, drop_sql = migration.STATEMENTS[connection.vendor]
+            for sql in drop_sql:
+                cursor.execute(sql)
 
 
 def create() -> None:
-    create_sql, _drop = _migration.STATEMENTS[connection.vendor]
     with connection.cursor() as cursor:
-        for sql in create_sql:
-            cursor.execute(sql)
+        for migration in _MIGRATIONS:
+            create_sql, _drop = migration.STATEMENTS[connection.vendor]
+            for sql in create_sql:
+                cursor.execute(sql)

@@ -4,7 +4,6 @@ import os
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -29,12 +28,13 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
-def _sqlite_log_flush(request):
-    """Let the runner flush a SQLite test database after a transactional test.
+def _log_flush(request):
+    """Let the runner flush the test database after a transactional test.
 
-    The append-only triggers refuse DELETE, which is how Django flushes SQLite
-    (PostgreSQL flushes with TRUNCATE, which row triggers do not see). Drop them
-    just before the flush and put them back at the start of the next test.
+    The append-only triggers refuse DELETE, which is how Django flushes SQLite,
+    and TRUNCATE, which is how it flushes PostgreSQL. Drop them just before the
+    flush and put them back at the start of the next transactional test
+    (pytest-django runs those after the others).
     """
     transactional = "transactional_db" in request.fixturenames or any(
         m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
@@ -45,11 +45,9 @@ def _sqlite_log_flush(request):
     request.getfixturevalue("_django_db_helper")
     from decisions import triggers
 
-    if connection.vendor == "sqlite":
-        triggers.create()
+    triggers.create()
     yield
-    if connection.vendor == "sqlite":
-        triggers.drop()
+    triggers.drop()
 
 
 @pytest.fixture

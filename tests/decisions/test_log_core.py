@@ -117,6 +117,24 @@ class TestAppendOnly:
                 cursor.execute("DELETE FROM decisions_decision")
         assert Decision.objects.count() == 2
 
+    @pytest.mark.postgres
+    @pytest.mark.parametrize(
+        "sql",
+        [
+            "TRUNCATE decisions_decision",
+            "TRUNCATE decisions_decision CASCADE",
+            "TRUNCATE decisions_loghead",
+            "TRUNCATE decisions_decision, decisions_loghead",
+        ],
+    )
+    def test_truncate_is_refused(self, org, sql):
+        _record(org, 2)
+        with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        assert Decision.objects.count() == 2
+        assert LogHead.objects.get(organization=org).sequence == 2
+
 
 @pytest.fixture
 def without_triggers(org):
@@ -180,6 +198,22 @@ class TestVerifyDetectsTampering:
         result = verify_log(organization_id=org.pk)
         assert not result.ok
         assert "log head" in result.problem
+
+    def test_an_emptied_log_whose_head_names_entries_is_detected(
+        self, org, without_triggers, capsys
+    ):
+        _record(org, 3)
+        _raw("DELETE FROM decisions_decision")
+        result = verify_log(organization_id=org.pk)
+        assert not result.ok and result.first_bad == 1
+        assert "empty" in result.problem and "#3" in result.problem
+        with pytest.raises(CommandError):
+            call_command("verify_decisions", "--org", org.slug)
+        assert "OK" not in capsys.readouterr().out
+
+    def test_a_new_organization_with_no_entry_verifies(self, org, capsys):
+        call_command("verify_decisions", "--org", org.slug)
+        assert "OK, 0 entries" in capsys.readouterr().out
 
     def test_a_tail_cut_with_the_head_rewritten_needs_an_exported_head_hash(
         self, org, without_triggers
