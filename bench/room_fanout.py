@@ -202,7 +202,12 @@ def uvicorn(app: str, env: dict, *, workers: int, ws: str, log_dir: Path):
     args += ["--workers", str(workers), "--backlog", "4096"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},  # the socket's Origin
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 60

@@ -79,7 +79,7 @@ def two_servers(room_setup, tmp_path):
                         *("--lifespan", "off", "--no-access-log", "--ws-max-size", "65536"),
                     ],
                     cwd=ROOT,
-                    env=env,
+                    env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
