@@ -91,7 +91,9 @@ class _Echo:
 
 
 def csv_chunks(organization, *, circle_filters=None) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    # Every field quoted: a spreadsheet set to read ";" as the separator (the
+    # French default) would otherwise split a title or text containing one.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield "\ufeff" + writer.writerow(CSV_FIELDS)
     for d in all_entries(organization, circle_filters).iterator(chunk_size=2000):
         yield writer.writerow(

@@ -85,6 +85,17 @@ class TestExports:
         assert response.status_code == 400
         assert "start date comes after" in response.content.decode()
 
+    def test_every_csv_field_is_quoted_so_a_semicolon_splits_nothing(
+        self, member_client, org, circles
+    ):
+        record(org, kind="other", title="Budget; vote", body="Un; deux")
+        _r, body = _get(member_client, "decisions:export", fmt="csv")
+        line = body.lstrip("\ufeff").splitlines()[1]
+        assert '"Budget; vote"' in line and '"Un; deux"' in line
+        assert line.startswith('"') and line.endswith('"')
+        assert line.count('","') == 11  # twelve fields, each one quoted
+        assert list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))[1][4] == "Budget; vote"
+
     def test_the_markdown_export_reads_like_minutes(self, member_client, log):
         _r, body = _get(member_client, "logbook:export", fmt="md")
         assert "## #1 — Règlement intérieur" in body
