@@ -190,6 +190,19 @@ def _redis_hosts() -> list[dict]:
     return [{**common, "address": url} for url in REDIS_URLS]
 
 
+def _default_channel_prefix() -> str:
+    """A prefix of this site's own: Redis pub/sub ignores the database number,
+    so two sites (or a test run and a site) on one Redis would otherwise hear
+    each other's rooms. Derived from the public address and the database name,
+    which every process of one site shares and two sites do not."""
+    import hashlib
+
+    basis = f"{env.str('SITE_URL', default='')}|{DATABASES['default']['NAME']}"
+    return "cercle-" + hashlib.sha256(basis.encode()).hexdigest()[:10]
+
+
+CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="") or _default_channel_prefix()
+
 if REDIS_URLS or REDIS_SENTINELS:
     CHANNEL_LAYERS = {
         "default": {
@@ -198,7 +211,7 @@ if REDIS_URLS or REDIS_SENTINELS:
             ),
             "CONFIG": {
                 "hosts": _redis_hosts(),
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="cercle"),
+                "prefix": CHANNEL_LAYER_PREFIX,
             },
         }
     }

@@ -7,6 +7,25 @@ from django.conf import settings
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
+# A channel-layer prefix of this test process's own (the worker's name and the
+# process id): Redis pub/sub ignores the database number, so two runs, or a run
+# and a site, on one Redis would otherwise receive each other's room fragments.
+# Servers the tests start inherit it through the environment.
+TEST_CHANNEL_PREFIX = f"cercle-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_channel_prefix():
+    from channels.layers import channel_layers
+
+    os.environ["CHANNEL_LAYER_PREFIX"] = TEST_CHANNEL_PREFIX
+    settings.CHANNEL_LAYER_PREFIX = TEST_CHANNEL_PREFIX
+    config = settings.CHANNEL_LAYERS["default"].get("CONFIG")
+    if config is not None:
+        config["prefix"] = TEST_CHANNEL_PREFIX
+    channel_layers.backends = {}
+    yield
+
 
 def _has_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")

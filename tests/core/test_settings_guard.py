@@ -118,3 +118,46 @@ class TestDeployCheck:
         result = manage("check", "--deploy", **production(BEHIND_PROXY="1"))
         assert result.returncode == 0, result.stderr
         assert "System check identified no issues" in result.stdout
+
+
+def layer_prefix(**variables: str) -> str:
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'])"
+    )
+    result = manage(
+        "shell", "-c", code, DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0", **variables
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+class TestChannelLayerPrefix:
+    """Sites sharing one Redis must not share a prefix (pub/sub ignores the db number)."""
+
+    def test_two_sites_get_distinct_prefixes_by_default(self):
+        one = layer_prefix(SITE_URL="https://a.example.org", DATABASE_URL="sqlite:///var/a.sqlite3")
+        other = layer_prefix(
+            SITE_URL="https://b.example.org", DATABASE_URL="sqlite:///var/a.sqlite3"
+        )
+        third = layer_prefix(
+            SITE_URL="https://a.example.org", DATABASE_URL="sqlite:///var/b.sqlite3"
+        )
+        assert len({one, other, third}) == 3
+        assert all(p.startswith("cercle-") for p in (one, other, third))
+
+    def test_every_process_of_one_site_gets_the_same_prefix(self):
+        site = {"SITE_URL": "https://a.example.org", "DATABASE_URL": "sqlite:///var/a.sqlite3"}
+        assert layer_prefix(**site) == layer_prefix(**site)
+
+    def test_channel_layer_prefix_wins(self):
+        assert layer_prefix(CHANNEL_LAYER_PREFIX="coop-one") == "coop-one"
+
+    def test_this_test_run_has_a_prefix_of_its_own(self):
+        from django.conf import settings
+
+        from tests.conftest import TEST_CHANNEL_PREFIX
+
+        assert settings.CHANNEL_LAYER_PREFIX == TEST_CHANNEL_PREFIX
+        assert str(os.getpid()) in TEST_CHANNEL_PREFIX
+        assert os.environ["CHANNEL_LAYER_PREFIX"] == TEST_CHANNEL_PREFIX
