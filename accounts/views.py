@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from accounts import services
+from accounts import services, throttling
 from accounts.forms import LoginForm, ProfileForm, TokenForm
 from core.errors import DomainError
 
@@ -25,6 +26,21 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if not throttling.take_password_reset(
+            email=form.cleaned_data["email"], client=self.request.META.get("REMOTE_ADDR")
+        ):
+            # The same answer whether the address has an account or not.
+            form.add_error(
+                None,
+                _(
+                    "Too many password reset requests for this address or from your "
+                    "connection: no email was sent. Try again later."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -43,7 +59,12 @@ def profile(request):
             translation.activate(form.cleaned_data["language"])
             messages.success(request, _("Your profile is saved."))
             response = HttpResponseRedirect(reverse("accounts:profile"))
-            response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                form.cleaned_data["language"],
+                samesite="Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
             return response
     else:
         form = ProfileForm(initial={"display_name": user.display_name, "language": user.language})

@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -24,7 +25,21 @@ def _own_channel_prefix():
     if config is not None:
         config["prefix"] = TEST_CHANNEL_PREFIX
     channel_layers.backends = {}
+    # Counters in a cache of this process's own, emptied before each test
+    # (clearing a Redis cache would flush a database others may use).
+    caches = override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    )
+    caches.enable()
     yield
+    caches.disable()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def _has_postgres() -> bool:

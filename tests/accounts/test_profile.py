@@ -5,6 +5,7 @@ import re
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import User
@@ -145,3 +146,67 @@ class TestUserModel:
             # Bypasses the manager's lower-casing, as the admin's form would.
             User.objects.create(email="Alice@Example.org")
         assert User.objects.count() == 1
+
+
+class TestPasswordResetLimit:
+    """46 requests used to send 46 emails: now a few per address and per client."""
+
+    def ask(self, client, email, ip="203.0.113.5"):
+        return client.post(reverse("accounts:password_reset"), {"email": email}, REMOTE_ADDR=ip)
+
+    @override_settings(PASSWORD_RESET_LIMIT_PER_ADDRESS=3, PASSWORD_RESET_LIMIT_PER_CLIENT=100)
+    def test_the_fourth_request_for_one_address_sends_no_email_and_says_so(self, client, make_user):
+        make_user("alice")
+        for n in range(3):
+            assert self.ask(client, "alice@example.org", ip=f"203.0.113.{n}").status_code == 302
+        assert len(mail.outbox) == 3
+        refused = self.ask(client, "Alice@Example.org", ip="203.0.113.99")
+        assert refused.status_code == 429
+        assert len(mail.outbox) == 3
+        assert "Too many password reset requests" in refused.content.decode()
+
+    @override_settings(PASSWORD_RESET_LIMIT_PER_ADDRESS=3, PASSWORD_RESET_LIMIT_PER_CLIENT=100)
+    def test_the_answer_is_the_same_for_an_unknown_address(self, client, make_user):
+        make_user("alice")
+        answers = {}
+        for email in ("alice@example.org", "nobody@example.org"):
+            for _ in range(3):
+                self.ask(client, email)
+            answers[email] = self.ask(client, email)
+        known, unknown = answers.values()
+        assert known.status_code == unknown.status_code == 429
+        assert _comparable(known) == _comparable(unknown)
+
+    @override_settings(PASSWORD_RESET_LIMIT_PER_ADDRESS=100, PASSWORD_RESET_LIMIT_PER_CLIENT=5)
+    def test_one_client_is_limited_across_addresses(self, client, make_user):
+        for n in range(6):
+            make_user(f"user{n}")
+        answers = [self.ask(client, f"user{n}@example.org").status_code for n in range(6)]
+        assert answers == [302] * 5 + [429]
+        assert len(mail.outbox) == 5
+        # Another client is not held back by that one.
+        assert self.ask(client, "user0@example.org", ip="198.51.100.7").status_code == 302
+
+
+def _comparable(response) -> str:
+    """The page without what differs anyway: the typed address, tokens, nonces."""
+    page = response.content.decode()
+    page = page.replace("alice@example.org", "X").replace("nobody@example.org", "X")
+    return re.sub(r'(value="|nonce="|CSRFToken": ")[^"]*"', "", page)
+
+
+class TestLanguageCookie:
+    """HTTPS=1 sets LANGUAGE_COOKIE_SECURE (tests/core/test_settings_guard.py)."""
+
+    @override_settings(LANGUAGE_COOKIE_SECURE=True)
+    def test_the_language_menu_sets_a_secure_cookie(self, client):
+        response = client.post(reverse("accounts:set_language"), {"language": "en", "next": "/"})
+        assert response.cookies[settings.LANGUAGE_COOKIE_NAME]["secure"] is True
+
+    @override_settings(LANGUAGE_COOKIE_SECURE=True)
+    def test_the_profile_sets_a_secure_cookie(self, client, make_user):
+        client.force_login(make_user("alice"))
+        response = client.post(
+            reverse("accounts:profile"), {"display_name": "Alice", "language": "en"}
+        )
+        assert response.cookies[settings.LANGUAGE_COOKIE_NAME]["secure"] is True

@@ -161,3 +161,14 @@ class TestChannelLayerPrefix:
         assert settings.CHANNEL_LAYER_PREFIX == TEST_CHANNEL_PREFIX
         assert str(os.getpid()) in TEST_CHANNEL_PREFIX
         assert os.environ["CHANNEL_LAYER_PREFIX"] == TEST_CHANNEL_PREFIX
+
+
+class TestCookiesUnderHttps:
+    def test_every_cookie_is_secure_with_https(self):
+        code = (
+            "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+            "s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE)"
+        )
+        result = manage("shell", "-c", code, **production())
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == "True True True"
