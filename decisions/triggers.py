@@ -12,7 +12,7 @@ from django.db import connection
 
 _MIGRATIONS = [
     importlib.import_module("decisions.migrations.0002_append_only_triggers"),
-    importlib.import_module("decisions.migrations.0006_refuse_truncate"),
+    importlib.import_module("decisions.migrations.0007_refuse_truncate"),
 ]
 
 

@@ -45,6 +45,6 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("decisions", "0005_decided_at_index")]
+    dependencies = [("decisions", "0006_reading_side_to_logbook")]
 
     operations = [migrations.RunPython(create_triggers, drop_triggers)]
