@@ -13,6 +13,7 @@ from django.views.i18n import set_language as django_set_language
 from accounts import services, throttling
 from accounts.forms import LoginForm, ProfileForm, TokenForm
 from core.errors import DomainError
+from core.links import absolute
 
 
 class LoginView(auth_views.LoginView):
@@ -26,6 +27,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        # The link is built from SITE_URL (core.links), not from the request's Host.
+        return {"site_url": absolute("/").rstrip("/")}
 
     def form_valid(self, form):
         if not throttling.take_password_reset(

@@ -29,6 +29,7 @@ from circles.models import (
     RoleAssignment,
 )
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
+from core.links import absolute
 from decisions.models import Decision
 from decisions.services import record_decision
 
@@ -232,9 +233,7 @@ def invite(*, circle, email: str, by, days: int = INVITATION_DAYS) -> tuple[Invi
         invited_by=by,
         expires=timezone.now() + timedelta(days=days),
     )
-    link = settings.CERCLE_SITE_URL.rstrip("/") + reverse(
-        "circles:invitation", kwargs={"token": raw}
-    )
+    link = absolute(reverse("circles:invitation", kwargs={"token": raw}))
     subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
     body = _(
         "%(who)s invites you to join the circle “%(circle)s” of %(org)s on Cercle.\n\n"

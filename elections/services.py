@@ -749,6 +749,7 @@ def send_term_reminders(*, within_days: int = 60) -> int:
     from django.urls import reverse
 
     from circles.models import Organization
+    from core.links import absolute
     from elections.models import TermReminder
 
     sent = 0
@@ -767,7 +768,7 @@ def send_term_reminders(*, within_days: int = 60) -> int:
                     recipients.append(facilitator.email)
                 reminder.recipients = recipients
                 reminder.save(update_fields=["recipients"])
-                link = reverse("elections:new", kwargs={"org": organization.slug})
+                link = absolute(reverse("elections:new", kwargs={"org": organization.slug}))
                 send_mail(
                     _("The term of %(role)s in %(circle)s ends on %(date)s")
                     % {

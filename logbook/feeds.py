@@ -7,11 +7,11 @@ folded at 75 octets, CRLF line ends; no extra dependency.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from core.links import absolute
 from core.markdown import render_markdown
 from logbook.selectors import dated_entries, log_queryset, permalink
 
@@ -19,7 +19,7 @@ FEED_SIZE = 50
 
 
 def _absolute(path: str) -> str:
-    return settings.CERCLE_SITE_URL.rstrip("/") + path
+    return absolute(path)
 
 
 def atom_feed(organization, *, circle=None, link: str, feed_url: str) -> str:

@@ -8,7 +8,6 @@ nothing for a decision already reminded.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from circles import selectors as circle_selectors
+from core.links import absolute
 from decisions.models import Decision
 from logbook.models import ReviewReminder
 from logbook.selectors import permalink
@@ -80,7 +80,7 @@ def send_review_reminders(*, today=None) -> int:
 
 
 def _send(decision, kind, day, user) -> None:
-    url = settings.CERCLE_SITE_URL.rstrip("/") + permalink(decision.organization, decision.sequence)
+    url = absolute(permalink(decision.organization, decision.sequence))
     with override(getattr(user, "language", None) or decision.organization.language):
         if kind == ReviewReminder.Kind.REVIEW:
             subject = _("Review due on %(date)s: %(title)s")

@@ -897,10 +897,11 @@ def send_consent_reminders(*, now: datetime | None = None) -> int:
 
 
 def settings_url(proposal) -> str:
-    from django.conf import settings
     from django.urls import reverse
+
+    from core.links import absolute
 
     path = reverse(
         "proposals:detail", kwargs={"org": proposal.circle.organization.slug, "pk": proposal.pk}
     )
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    return absolute(path)
