@@ -34,8 +34,10 @@ run: $(STAMP) .env
 	@$(PY) manage.py seed_demo
 	@echo ""
 	@echo "Cercle is served on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
-	@# migrate ran the system checks just now; no reloader: one process, a quick start.
-	@$(PY) manage.py runserver $(HOST):$(PORT) --noreload --skip-checks
+	@# No reloader: one process, a quick start. (daphne's runserver always runs the
+	@# system checks; they take well under a second.) RUN_HOST lets the
+	@# development server answer to the host it was given (see config/settings.py).
+	@RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Two test processes by default (the machines have two cores); TEST_WORKERS=0
 # runs them in this process.

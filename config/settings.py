@@ -58,6 +58,15 @@ elif not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ConfigError("ALLOWED_HOSTS: required when DEBUG=0 (comma-separated host names).")
+# `make run` passes the address it serves on (HOST=0.0.0.0 PORT=8080 make run):
+# in development the server then answers to it, and to any host name when it
+# listens on every interface (a phone on the same network). Ignored with DEBUG=0.
+_RUN_HOST = env.str("RUN_HOST", default="").strip()
+if DEBUG and _RUN_HOST:
+    if _RUN_HOST in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - development only
+        ALLOWED_HOSTS = ["*"]
+    elif _RUN_HOST not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS = [*ALLOWED_HOSTS, _RUN_HOST]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

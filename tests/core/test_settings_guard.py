@@ -172,3 +172,31 @@ class TestCookiesUnderHttps:
         result = manage("shell", "-c", code, **production())
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip().splitlines()[-1] == "True True True"
+
+
+def setting(name: str, **variables: str) -> str:
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = manage("shell", "-c", code, **variables)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+class TestMakeRunHost:
+    """`HOST=0.0.0.0 PORT=8080 make run` answers to other hosts in development."""
+
+    def test_every_interface_means_any_host_in_development(self):
+        assert setting("ALLOWED_HOSTS", DEBUG="1", RUN_HOST="0.0.0.0") == "['*']"
+
+    def test_a_given_address_is_added(self):
+        hosts = setting("ALLOWED_HOSTS", DEBUG="1", RUN_HOST="192.168.1.20")
+        assert hosts == "['127.0.0.1', 'localhost', '192.168.1.20']"
+
+    def test_it_is_ignored_in_production(self):
+        hosts = setting("ALLOWED_HOSTS", **production(RUN_HOST="0.0.0.0"))
+        assert hosts == "['cercle.example.org']"
+
+    def test_make_run_passes_its_host_and_no_option_daphne_ignores(self):
+        makefile = (ROOT / "Makefile").read_text()
+        run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
+        assert "RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT)" in run
+        assert "--skip-checks" not in run
