@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accounts import services
 
@@ -47,7 +47,7 @@ def create_token(request, payload: TokenIn):
     """Create a token; its secret is in this answer only, never again."""
     token, raw = services.create_api_token(user=request.auth, name=payload.name)
     out = TokenOut.from_orm(token).dict()
-    return 201, NewTokenOut(**out, token=raw)
+    return Status(201, NewTokenOut(**out, token=raw))
 
 
 @router.post("/me/tokens/{token_id}/revoke", response=TokenOut, operation_id="revoke_token")
