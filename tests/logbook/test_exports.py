@@ -89,7 +89,7 @@ class TestExports:
         self, member_client, org, circles
     ):
         record(org, kind="other", title="Budget; vote", body="Un; deux")
-        _r, body = _get(member_client, "decisions:export", fmt="csv")
+        _r, body = _get(member_client, "logbook:export", fmt="csv")
         line = body.lstrip("\ufeff").splitlines()[1]
         assert '"Budget; vote"' in line and '"Un; deux"' in line
         assert line.startswith('"') and line.endswith('"')
