@@ -32,14 +32,35 @@ def env_bool(name: str, *, default: bool) -> bool:
     raise ConfigError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}.")
 
 
-def env_int(name: str, *, default: int) -> int:
+def env_int(
+    name: str, *, default: int, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A whole number, within ``minimum``..``maximum`` when they are given."""
     raw = env.str(name, default=None)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}: expected a whole number, got {raw!r}.") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name}: must be {minimum} or more, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name}: must be {maximum} or less, got {value}.")
+    return value
+
+
+def env_url(name: str, *, default: str) -> str:
+    """An http(s) address with a host (``https://cercle.example.org``)."""
+    raw = env.str(name, default=default).strip()
+    parsed = urlparse(raw)
+    try:
+        parsed.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{name}: the port of {raw!r} is not a number.") from None
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ConfigError(f"{name}: expected http(s)://host[:port], got {raw!r}.")
+    return raw
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:
@@ -80,7 +101,7 @@ def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
     else:
         config.setdefault("OPTIONS", {})
         config["OPTIONS"].setdefault("connect_timeout", 5)
-        pool_max = env_int("DB_POOL_MAX", default=20)
+        pool_max = env_int("DB_POOL_MAX", default=20, minimum=0)
         if pool_max > 0:
             # A connection pool (psycopg_pool), not CONN_MAX_AGE: under ASGI each
             # request runs in a thread of its own, so per-thread persistent
@@ -88,13 +109,18 @@ def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
             # bench/room_fanout.py), while opening one per request costs
             # milliseconds. The pool bounds and reuses them.
             config["CONN_MAX_AGE"] = 0
+            pool_min = env_int("DB_POOL_MIN", default=min(2, pool_max), minimum=0)
+            if pool_min > pool_max:
+                raise ConfigError(
+                    f"DB_POOL_MIN: must not exceed DB_POOL_MAX ({pool_min} > {pool_max})."
+                )
             config["OPTIONS"]["pool"] = {
-                "min_size": env_int("DB_POOL_MIN", default=2),
+                "min_size": pool_min,
                 "max_size": pool_max,
                 "timeout": 10,
             }
         else:
-            config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+            config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0, minimum=0)
             config["CONN_HEALTH_CHECKS"] = True
     return config
 

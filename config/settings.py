@@ -17,6 +17,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_url,
     parse_database_url,
     parse_redis_url,
 )
@@ -68,6 +69,14 @@ if DEBUG and _RUN_HOST:
     elif _RUN_HOST not in ALLOWED_HOSTS:
         ALLOWED_HOSTS = [*ALLOWED_HOSTS, _RUN_HOST]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"CSRF_TRUSTED_ORIGINS: {_origin!r} needs its scheme (https://{_origin})."
+        )
+# The public address: absolute links in emails and feeds (core.links), the one
+# origin a live room's socket opens from (config.origins).
+CERCLE_SITE_URL = env_url("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "daphne",
@@ -143,7 +152,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer ---------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-REDIS_POOL_SIZE = env_int("REDIS_POOL_SIZE", default=50)
+REDIS_POOL_SIZE = env_int("REDIS_POOL_SIZE", default=50, minimum=1)
 # Several Redis hosts (the layer shards groups and channels across them by a
 # hash of their names; every process must list the same hosts in the same
 # order): REDIS_URLS=redis://a:6379/0,redis://b:6379/0. It replaces REDIS_URL.
@@ -158,7 +167,7 @@ REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
 # action committed, inside the request; without these a dead host holds the
 # request for the OS connect timeout (minutes). The socket timeout stays above
 # the core layer's 5 s blocking receive (BZPOPMIN) so an idle read never trips it.
-REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT", default=2)
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT", default=2, minimum=1)
 REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", default=10)
 if REDIS_SOCKET_TIMEOUT <= 5:
     raise ConfigError("REDIS_SOCKET_TIMEOUT: must be above 5 seconds (the layer's blocking read).")
@@ -206,18 +215,28 @@ def _default_channel_prefix() -> str:
     which every process of one site shares and two sites do not."""
     import hashlib
 
-    basis = f"{env.str('SITE_URL', default='')}|{DATABASES['default']['NAME']}"
+    basis = f"{CERCLE_SITE_URL}|{DATABASES['default']['NAME']}"
     return "cercle-" + hashlib.sha256(basis.encode()).hexdigest()[:10]
 
 
 CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="") or _default_channel_prefix()
+_LAYER_BACKENDS = {
+    "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "channels_redis.core.RedisChannelLayer",
+}
+CHANNEL_LAYER_BACKEND = env.str(
+    "CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"
+)
+if CHANNEL_LAYER_BACKEND not in _LAYER_BACKENDS:
+    raise ConfigError(
+        f"CHANNEL_LAYER_BACKEND: expected one of {', '.join(sorted(_LAYER_BACKENDS))}; "
+        f"got {CHANNEL_LAYER_BACKEND!r}."
+    )
 
 if REDIS_URLS or REDIS_SENTINELS:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": env.str(
-                "CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"
-            ),
+            "BACKEND": CHANNEL_LAYER_BACKEND,
             "CONFIG": {
                 "hosts": _redis_hosts(),
                 "prefix": CHANNEL_LAYER_PREFIX,
@@ -274,8 +293,8 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling: a username from one address is locked out after
 # AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.throttling.username_for_throttling"
@@ -284,9 +303,9 @@ AXES_VERBOSE = False
 
 # Password reset emails: at most this many requests per address and per client
 # address within the window (accounts.throttling).
-PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
-PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
-PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10, minimum=1)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", default=60, minimum=1)
 
 # Internationalisation -------------------------------------------------------
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -297,6 +316,14 @@ if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ConfigError(f"LANGUAGE_CODE: expected one of fr, en; got {LANGUAGE_CODE!r}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
+try:
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(TIME_ZONE)
+except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+    raise ConfigError(
+        f"TIME_ZONE: {TIME_ZONE!r} is not a time zone name (like Europe/Paris or UTC)."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -329,7 +356,7 @@ if not _MANIFEST:
 # Email -----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_PORT = env_int("EMAIL_PORT", default=25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
@@ -344,7 +371,7 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("BEHIND_PROXY", default=False):
@@ -371,14 +398,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Cercle ----------------------------------------------------------------------
-CERCLE_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ConfigError(
+        f"LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL; got {LOG_LEVEL!r}."
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},

@@ -200,3 +200,49 @@ class TestMakeRunHost:
         run = makefile[makefile.index("\nrun:") :].split("\n\n")[0]
         assert "RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT)" in run
         assert "--skip-checks" not in run
+
+
+class TestEveryBadSettingStopsStartUp:
+    """Each of these used to give a traceback, or was taken silently."""
+
+    @pytest.mark.parametrize(
+        ("variable", "value"),
+        [
+            ("TIME_ZONE", "Mars/Olympus"),
+            ("SITE_URL", "cercle.example.org"),
+            ("SITE_URL", "ftp://cercle.example.org"),
+            ("SITE_URL", "https://cercle.example.org:port"),
+            ("CSRF_TRUSTED_ORIGINS", "cercle.example.org"),
+            ("REDIS_POOL_SIZE", "0"),
+            ("REDIS_CONNECT_TIMEOUT", "-1"),
+            ("CHANNEL_LAYER_BACKEND", "channels.layers.Nonsense"),
+            ("AXES_FAILURE_LIMIT", "0"),
+            ("AXES_COOLOFF_MINUTES", "-5"),
+            ("PASSWORD_RESET_LIMIT_PER_ADDRESS", "0"),
+            ("EMAIL_PORT", "70000"),
+            ("SECURE_HSTS_SECONDS", "-1"),
+            ("LOG_LEVEL", "LOUD"),
+        ],
+    )
+    def test_it_names_the_variable(self, variable, value):
+        assert_one_line_naming(manage("check", DEBUG="1", **{variable: value}), variable)
+
+    @pytest.mark.parametrize(
+        ("variables", "named"),
+        [
+            ({"DB_POOL_MAX": "-3"}, "DB_POOL_MAX"),
+            ({"DB_POOL_MIN": "-1"}, "DB_POOL_MIN"),
+            ({"DB_POOL_MAX": "4", "DB_POOL_MIN": "5"}, "DB_POOL_MIN"),
+            ({"DB_POOL_MAX": "0", "CONN_MAX_AGE": "-1"}, "CONN_MAX_AGE"),
+        ],
+    )
+    def test_it_names_a_bad_pool_setting(self, variables, named):
+        url = "postgres://nobody@127.0.0.1:1/cercle"  # settings only: never connected
+        result = manage("check", DEBUG="1", DATABASE_URL=url, **variables)
+        assert_one_line_naming(result, named)
+
+    def test_a_good_time_zone_and_site_url_pass(self):
+        result = manage(
+            "check", DEBUG="1", TIME_ZONE="America/Montreal", SITE_URL="https://c.example:8443/"
+        )
+        assert result.returncode == 0, result.stderr
