@@ -1,4 +1,4 @@
-"""Double-link health (DESIGN §4): how each child circle is linked to its parent.
+"""Double-link health: how each child circle is linked to its parent.
 
 A circle with a parent is linked by two people: its leader (appointed by the
 parent) and its delegate (selected by the circle). Both must be different

@@ -184,7 +184,7 @@ class RoleAssignment(models.Model):
     decision = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    # A delegate is accepted by the parent circle (DESIGN §4, double link).
+    # A delegate is accepted by the parent circle (the double link).
     parent_acceptance = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

@@ -5,7 +5,7 @@
   accountabilities are, the range of its default term. ``circles.services``
   and the elections' role review both validate with them, so a change the
   circle consents to can always be applied.
-- The double link (DESIGN §4): leader and delegate are two different people
+- The double link: leader and delegate are two different people
   (``link_conflict``, ``check_double_link``), both members of both circles
   (``link_circles``, ``member_of_both``), and the parent circle records that
   it accepts the delegate (``acceptance_refusal``). The services, the

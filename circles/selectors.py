@@ -1,7 +1,7 @@
 """Reads about organizations and circles, and who is what (member, leader,
-admin), following DESIGN §8. Who may take a structure action is declared in
-``circles.rules`` from these predicates; no permission rule lives in a view
-or a template.
+admin). Who may take a structure action is declared in ``circles.rules`` from
+these predicates; no permission rule lives in a view or a template. Who may
+see or do what:
 
 - anonymous: a public organization's log and org chart, nothing else;
 - organization member: every circle of the organization and its log;

@@ -272,7 +272,7 @@ def person(request, org, user_id):
 
 
 def _chart_org(request, slug: str) -> Organization:
-    """The chart follows the log's visibility (DESIGN §8)."""
+    """The chart follows the log's visibility."""
     organization = Organization.objects.filter(slug=slug).first()
     if organization is None or not selectors.can_read_log(request.user, organization):
         raise Http404

@@ -1,4 +1,4 @@
-"""Idempotency keys for action forms and API calls (DESIGN §5)."""
+"""Idempotency keys for action forms and API calls."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Selections without candidates (DESIGN §4 "elections").
+"""Selections without candidates.
 
 An ``Election`` fills one role of a circle: nominations with reasons (hidden
 until shown all at once), a change round, a proposal by the facilitator, and

@@ -1,4 +1,4 @@
-"""The selection process (DESIGN §4), each step declared once.
+"""The selection process, each step declared once.
 
 One :class:`core.steps.StepTable`: for every step, the states it starts
 from, the state it leads to, who may take it, the input it reads (a

@@ -1,4 +1,4 @@
-"""The consent process, declared once (DESIGN §4 "proposals").
+"""The consent process, declared once.
 
 Every action on a proposal is one :class:`~core.steps.Step` of ``STEPS``: the
 states it starts from, the state it leads to, who may take it, its input (a

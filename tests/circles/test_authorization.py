@@ -1,4 +1,4 @@
-"""Who may do what to a circle, through the pages and the API (DESIGN §8).
+"""Who may do what to a circle, through the pages and the API.
 
 Every action is tried by every persona. A refusal changes nothing; an
 outsider (even a member of another organization) gets 404 everywhere, so a

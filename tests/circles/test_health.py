@@ -1,4 +1,4 @@
-"""Double-link rules and every health state (DESIGN §4)."""
+"""Double-link rules and every health state."""
 
 from datetime import timedelta
 

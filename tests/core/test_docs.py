@@ -36,3 +36,25 @@ def test_the_production_uvicorn_command_trusts_forwarded_headers_from_the_proxy_
         # The workers listen only where the trusted proxy reaches them.
         assert words[words.index("--host") + 1] == trusted == "127.0.0.1"
         assert "--ws-max-size" in words
+
+
+def test_no_document_or_comment_cites_a_design_document_not_in_the_repository():
+    cited = []
+    for path in ROOT.rglob("*"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in {".venv", "locale", "var", "staticfiles", "build", ".git"}:
+            continue
+        if path.suffix not in {".md", ".py", ".html", ".txt", ".toml"} or not path.is_file():
+            continue
+        if path == Path(__file__):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if re.search(r"DESIGN(\.md)? ?§|DESIGN\.md|shared/DESIGN", text):
+            cited.append(str(path.relative_to(ROOT)))
+    assert cited == []
+
+
+def test_the_readme_names_every_document_of_docs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for document in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{document.name}" in readme, document.name

@@ -1,4 +1,4 @@
-"""The import rules of the log split (DESIGN §3), read from the source: the
+"""The import rules of the log split (docs/ARCHITECTURE.md), read from the source: the
 log core imports only ``core``; the log pages import only what sits to their
 left; nothing imports the log pages but the URL and API assembly; no app
 imports ``config``."""
