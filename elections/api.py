@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accounts.records import person
 from circles import selectors as circle_selectors
@@ -332,7 +332,7 @@ def open_election(request, org: str, payload: OpenIn):
     if role is None:
         raise Invalid(_("Choose a role."), field="role")
     election = services.open_election(role=role, by=request.user, key=_key(request), **data)
-    return 201, _out(_reload(election), request.user)
+    return Status(201, _out(_reload(election), request.user))
 
 
 def _take(request, org, election_id, step, body: dict):

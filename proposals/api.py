@@ -9,7 +9,7 @@ the caller's own."""
 import inspect
 from datetime import date, datetime
 
-from ninja import Header, Router, Schema
+from ninja import Header, Router, Schema, Status
 
 from accounts.records import person
 from circles import selectors as circle_selectors
@@ -296,7 +296,7 @@ def create_proposal(request, payload: CreateIn):
         amends=amends,
         key=_key(request),
     )
-    return 201, _full(request, proposal)
+    return Status(201, _full(request, proposal))
 
 
 def _step_operation(step: Step):
