@@ -4,24 +4,33 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Exact versions of every dependency and tool: a dependency update is a
+# deliberate commit (`make constraints`, review the diff), never a surprise.
+CONSTRAINTS := requirements/constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench messages clean
+.PHONY: help run test lint format bench messages clean constraints
 
 help:
 	@echo "make run    set up everything and serve the demo on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make constraints  re-pin requirements/constraints.txt to the virtualenv (a deliberate update)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cercle needs Python 3.11 or newer; set PYTHON=python3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --upgrade -c $(CONSTRAINTS) pip
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $(STAMP)
+
+# Re-pin every dependency to what the virtualenv has now (after a deliberate
+# `pip install -U …`); commit the diff of requirements/constraints.txt.
+constraints: $(STAMP)
+	$(PY) requirements/freeze.py
 
 # The local settings file: a generated secret key, never committed.
 .env:
