@@ -68,6 +68,11 @@ def _require_member(user, circle, what: str) -> None:
         )
 
 
+# A meeting may be scheduled to have started a little earlier (one that is
+# starting now, typed to the minute or the hour), never in the past beyond that.
+SCHEDULE_GRACE = timedelta(hours=1)
+
+
 @transaction.atomic
 def schedule_meeting(
     *,
@@ -89,6 +94,11 @@ def schedule_meeting(
         raise Invalid(_("A title has at most 200 characters."), field="title")
     if scheduled_start is None or timezone.is_naive(scheduled_start):
         raise Invalid(_("Give the start date and time."), field="scheduled_start")
+    if scheduled_start < timezone.now() - SCHEDULE_GRACE:
+        raise Invalid(
+            _("A meeting cannot start in the past: choose a date and time from now on."),
+            field="scheduled_start",
+        )
     _require_member(facilitator, circle, "facilitator")
     _require_member(secretary, circle, "secretary")
     meeting = Meeting.objects.create(
