@@ -92,16 +92,23 @@ def organization_new(request):
 
 
 def organization(request, org):
-    organization = _org(request, org)
+    """The overview; a public organization's (its log and chart are public)
+    shows anyone its circles and latest decisions, the rest to members only."""
+    organization = selectors.readable_organization_or_none(request.user, org)
+    public = False
+    if organization is None:
+        organization = _chart_org(request, org)  # a public log, else 404
+        public = True
     return render(
         request,
         "circles/organization.html",
         {
             "organization": organization,
+            "public_view": public,
             "tree": selectors.circle_tree(organization),
             "root": selectors.root_circle(organization),
             "decisions": selectors.latest_decisions(organization),
-            "terms": selectors.terms_ending(organization),
+            "terms": [] if public else selectors.terms_ending(organization),
         },
     )
 
