@@ -400,11 +400,22 @@ def add_member(request, org, circle):
     return _back(circle)
 
 
-@require_POST
 def remove_member(request, org, circle, user_id):
+    """GET: the confirmation page (the circle page's "Remove" and "Leave" lead
+    here, so one click never removes anyone); POST: the removal."""
     organization = _org(request, org)
     circle = _circle(organization, circle)
     person = _user_from(organization, user_id)
+    if request.method != "POST":
+        leaving = person.pk == request.user.pk
+        verdict = rules.may("leave_circle" if leaving else "remove_member", circle, request.user)
+        if not verdict:
+            return _forbidden(request, organization, verdict)
+        return render(
+            request,
+            "circles/remove_member.html",
+            {"organization": organization, "circle": circle, "person": person, "leaving": leaving},
+        )
     try:
         services.remove_member(
             circle=circle, user=person, by=request.user, reason=request.POST.get("reason", "")
