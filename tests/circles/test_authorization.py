@@ -300,5 +300,7 @@ class TestReading:
         client = Client()
         assert client.get("/o/acme/chart/").status_code == 200
         assert client.get("/o/acme/chart.svg").status_code == 200
-        assert client.get("/o/acme/").status_code == 404
+        # The overview is public like the log and the chart (issue 17); a
+        # circle's page stays for members.
+        assert client.get("/o/acme/").status_code == 200
         assert client.get("/o/acme/c/ops/").status_code == 404
