@@ -6,3 +6,9 @@ class LogbookConfig(AppConfig):
     feeds, corrections, private feed links, the person index, reminders."""
 
     name = "logbook"
+
+    def ready(self):
+        from core import reminders
+        from logbook.reminders import due_reviews
+
+        reminders.register("reviews", due_reviews)

@@ -1,4 +1,5 @@
-"""Review reminders: one email to the facilitator and the secretary, once."""
+"""Review reminders: one email to the facilitator and the secretary, once.
+Term ends are not reminded from the log (the role assignment is their truth)."""
 
 from datetime import timedelta
 
@@ -20,14 +21,14 @@ class TestReviewReminders:
             title="Arrosage",
             review_date=timezone.localdate() + timedelta(days=14),
         )
-        call_command("send_review_reminders")
-        call_command("send_review_reminders")
+        call_command("send_reminders", only=["reviews"])
+        call_command("send_reminders", only=["reviews"])
         assert sorted(m.to[0] for m in mail.outbox) == [alice.email, bob.email]
         assert "Arrosage" in mail.outbox[0].subject
         assert f"/o/coop/log/{decision.sequence}/" in mail.outbox[0].body
         assert ReviewReminder.objects.filter(decision=decision, kind="review").count() == 1
 
-    def test_a_term_end_closer_than_14_days_is_reminded_too(self, org, circles, facilitator):
+    def test_a_term_end_in_the_log_is_not_reminded_from_the_log(self, org, circles, facilitator):
         record(
             org,
             kind="selection",
@@ -35,9 +36,20 @@ class TestReviewReminders:
             title="Mandat",
             term_end=timezone.localdate() + timedelta(days=3),
         )
-        call_command("send_review_reminders")
-        assert len(mail.outbox) == 2
-        assert ReviewReminder.objects.get().kind == "term_end"
+        call_command("send_reminders", only=["reviews"])
+        assert mail.outbox == []
+        assert not ReviewReminder.objects.exists()
+
+    def test_the_email_is_in_each_recipients_language(self, org, circles, facilitator, alice, bob):
+        bob.language = "fr"
+        bob.save(update_fields=["language"])
+        day = timezone.localdate() + timedelta(days=3)
+        record(org, kind="policy", circle=circles["garden"], title="Arrosage", review_date=day)
+        call_command("send_reminders", only=["reviews"])
+        (english,) = [m for m in mail.outbox if m.to == [alice.email]]
+        (french,) = [m for m in mail.outbox if m.to == [bob.email]]
+        assert english.subject.startswith("Review due on ")
+        assert french.subject.startswith("Révision prévue le ")
 
     def test_nothing_is_sent_for_far_dates_past_dates_or_superseded_policies(
         self, org, circles, facilitator
@@ -50,6 +62,6 @@ class TestReviewReminders:
         old = record(org, kind="policy", circle=circles["garden"], title="Ancien",
                      review_date=today + timedelta(days=5))  # fmt: skip
         record(org, kind="policy", circle=circles["garden"], title="Nouveau", supersedes=old)
-        call_command("send_review_reminders")
+        call_command("send_reminders", only=["reviews"])
         assert mail.outbox == []
         assert not ReviewReminder.objects.exists()

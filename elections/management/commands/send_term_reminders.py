@@ -1,19 +1,12 @@
-"""Email the holder and the circle's facilitator once when a term ends soon."""
+"""Deprecated alias of ``manage.py send_reminders --only terms``, kept for one
+release so existing cron lines keep working (docs/DEPLOY.md)."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-
-from elections import services
 
 
 class Command(BaseCommand):
-    help = (
-        "Send one reminder per role assignment whose term ends within --days "
-        "(default 60) to its holder and the circle's facilitator. Idempotent."
-    )
+    help = "Deprecated: use 'manage.py send_reminders' (this runs its terms reminders only)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=60)
-
-    def handle(self, *args, days: int, **options):
-        sent = services.send_term_reminders(within_days=days)
-        self.stdout.write(f"{sent} reminder(s) sent.")
+    def handle(self, *args, **options):
+        call_command("send_reminders", only=["terms"], stdout=self.stdout, stderr=self.stderr)

@@ -1,14 +1,12 @@
-"""Email each circle's facilitator and secretary about reviews and term ends
-14 days away (or fewer, if not reminded yet). Run daily; idempotent."""
+"""Deprecated alias of ``manage.py send_reminders --only reviews``, kept for one
+release so existing cron lines keep working (docs/DEPLOY.md)."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-
-from logbook.reminders import send_review_reminders
 
 
 class Command(BaseCommand):
-    help = "Send review-date and term-end reminders (idempotent; run daily)."
+    help = "Deprecated: use 'manage.py send_reminders' (this runs its reviews reminders only)."
 
     def handle(self, *args, **options):
-        sent = send_review_reminders()
-        self.stdout.write(f"{sent} reminder email(s) sent.")
+        call_command("send_reminders", only=["reviews"], stdout=self.stdout, stderr=self.stderr)

@@ -1,14 +1,12 @@
-from django.core.management.base import BaseCommand
+"""Deprecated alias of ``manage.py send_reminders --only consent``, kept for one
+release so existing cron lines keep working (docs/DEPLOY.md)."""
 
-from proposals.services import send_consent_reminders
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = (
-        "Email each member who has not yet answered an open asynchronous consent "
-        "round, once (safe to run as often as you like, e.g. hourly from cron)."
-    )
+    help = "Deprecated: use 'manage.py send_reminders' (this runs its consent reminders only)."
 
     def handle(self, *args, **options):
-        sent = send_consent_reminders()
-        self.stdout.write(f"{sent} reminder(s) sent.")
+        call_command("send_reminders", only=["consent"], stdout=self.stdout, stderr=self.stderr)
