@@ -198,3 +198,29 @@ class ParentResponseForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+
+
+def form_class(step) -> type[ActionForm]:
+    """The form a step of the page reads (named in the step table's ``extra``)."""
+    from importlib import import_module
+
+    module, _sep, name = step.extra["form"].rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def step_forms(election, user, failed=None) -> dict:
+    """A fresh form (new idempotency key) per step the viewer may take; the
+    failed one, bound with its errors, in its place. The page, its htmx
+    answers and the meeting room's viewer part (``elections.room``) use it."""
+    from elections.steps import STEPS
+
+    people = selectors.participants_for(election)
+    result = {}
+    for name in STEPS.allowed(election, user):
+        cls = form_class(STEPS[name])
+        result[name] = cls(people=people, initial=cls.initial_for(election, user))
+    if failed is not None:
+        result[failed[0]] = failed[1]
+    for name, form in result.items():
+        form.step, form.label, form.url = name, STEPS[name].label, STEPS[name].url
+    return result

@@ -274,3 +274,40 @@ def roles_open_to(user, organization) -> list:
         if not (r.kind == Role.Kind.LEADER and r.circle.parent_id is not None)
         and circle_selectors.can_facilitate(user, r.circle)
     ]
+
+
+def page_context(user, election, failed=None) -> dict:
+    """The context of the selection's section: the same for its page, its
+    htmx answers and the meeting room's viewer part (``elections.room``).
+    ``failed`` is the (step, bound form) of an action that was refused."""
+    from elections.forms import step_forms
+    from elections.steps import facilitates
+
+    round_ = current_round(election)
+    last_rounds = consent_rounds(election)
+    shown_round = round_ or (last_rounds[-1] if last_rounds else None)
+    return {
+        "election": election,
+        "organization": election.circle.organization,
+        "circle": election.circle,
+        "role": election.role,
+        "forms": step_forms(election, user, failed),
+        "states": [
+            (value, label)
+            for value, label in election.State.choices
+            if value != election.State.CANCELLED
+        ],
+        "facilitating": facilitates(user, election),
+        "taking_part": circle_selectors.can_take_part(user, election.circle),
+        "nominations": visible_nominations(election, user),
+        "my_first": my_nomination(election, user, 1),
+        "my_second": my_nomination(election, user, 2),
+        "nomination_progress": nomination_progress(election),
+        "change_progress": change_progress(election),
+        "grid": grid(election, user),
+        "round": round_view(shown_round, user),
+        "role_change": role_change_view(election, user),
+        "proposals": proposal_history(election),
+        "events": events_of(election),
+        "participants": participants_for(election),
+    }

@@ -5,8 +5,6 @@ same POST answers with the ``#election`` fragment. A refused action comes back
 as a form error (nothing changed), never a traceback.
 """
 
-from importlib import import_module
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -18,8 +16,8 @@ from django.views.decorators.http import require_POST
 from circles import selectors as circle_selectors
 from core.errors import DomainError, Invalid
 from core.steps import parse_input, run
-from elections import forms, selectors, services
-from elections.steps import OPEN, STEPS, facilitates
+from elections import forms, room, selectors, services
+from elections.steps import OPEN, STEPS
 
 
 def _org(request, slug):
@@ -41,60 +39,11 @@ def _key(data):
     return data.get("idempotency_key") or None
 
 
-def _form_class(step):
-    module, _sep, name = step.extra["form"].rpartition(".")
-    return getattr(import_module(module), name)
-
-
-def _forms(election, user, failed=None):
-    """A fresh form (new idempotency key) per step the viewer may take; the
-    failed one, bound with its errors, in its place."""
-    people = selectors.participants_for(election)
-    result = {}
-    for name in STEPS.allowed(election, user):
-        form_class = _form_class(STEPS[name])
-        result[name] = form_class(people=people, initial=form_class.initial_for(election, user))
-    if failed is not None:
-        result[failed[0]] = failed[1]
-    for name, form in result.items():
-        form.step, form.label, form.url = name, STEPS[name].label, STEPS[name].url
-    return result
-
-
-def _context(request, election, failed=None):
-    user = request.user
-    round_ = selectors.current_round(election)
-    last_rounds = selectors.consent_rounds(election)
-    shown_round = round_ or (last_rounds[-1] if last_rounds else None)
-    return {
-        "election": election,
-        "organization": election.circle.organization,
-        "circle": election.circle,
-        "role": election.role,
-        "forms": _forms(election, user, failed),
-        "states": [
-            (value, label)
-            for value, label in election.State.choices
-            if value != election.State.CANCELLED
-        ],
-        "facilitating": facilitates(user, election),
-        "nominations": selectors.visible_nominations(election, user),
-        "my_first": selectors.my_nomination(election, user, 1),
-        "my_second": selectors.my_nomination(election, user, 2),
-        "nomination_progress": selectors.nomination_progress(election),
-        "change_progress": selectors.change_progress(election),
-        "grid": selectors.grid(election, user),
-        "round": selectors.round_view(shown_round, user),
-        "role_change": selectors.role_change_view(election, user),
-        "proposals": selectors.proposal_history(election),
-        "events": selectors.events_of(election),
-        "participants": selectors.participants_for(election),
-    }
-
-
 def election(request, org, pk):
     election = _election(request, org, pk)
-    return render(request, "elections/election.html", _context(request, election))
+    return render(
+        request, "elections/election.html", selectors.page_context(request.user, election)
+    )
 
 
 @login_required
@@ -117,13 +66,15 @@ def election_action(request, org, pk, step):
         )
     except DomainError as exc:
         error = exc
-        form = _form_class(step)(request.POST, people=selectors.participants_for(election))
+        form = forms.form_class(step)(request.POST, people=selectors.participants_for(election))
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         failed = (step.name, form)
     election = selectors.election_or_none(election.circle.organization, election.pk)
     if request.htmx:
         return render(
-            request, "elections/election.html#election", _context(request, election, failed)
+            request,
+            room.answer_template(request),
+            selectors.page_context(request.user, election, failed),
         )
     if failed is None:
         return HttpResponseRedirect(election.get_absolute_url())
@@ -132,7 +83,7 @@ def election_action(request, org, pk, step):
     return render(
         request,
         "elections/election.html",
-        _context(request, election, failed),
+        selectors.page_context(request.user, election, failed),
         status=error.status,
     )
 

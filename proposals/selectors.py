@@ -184,6 +184,48 @@ def process_data(proposal) -> dict:
     }
 
 
+def answer_form(viewer: dict, sent: dict | None = None) -> dict:
+    """The answer form's initial state, never a stance the person did not take.
+
+    A refused answer comes back as it was sent (an objection without its
+    reason stays an objection, with what was typed); otherwise the form shows
+    the person's recorded answer (kind, text, concern) so changing it starts
+    from it; a first answer starts on the first kind the round accepts.
+    """
+    kinds = viewer["answer_kinds"]
+    mine = viewer["my_response"]
+    if sent is not None:
+        source = sent
+    elif mine is not None:
+        source = {"kind": mine.kind, "text": mine.text, "concern": mine.concern}
+    else:
+        source = {"kind": kinds[0] if kinds else "", "text": "", "concern": ""}
+    kind = source.get("kind") or ""
+    return {
+        "kind": kind if kind in kinds else "",
+        "text": source.get("text") or "",
+        "concern": source.get("concern") or "",
+    }
+
+
+def page_context(user, proposal, *, sent: dict | None = None, **extra) -> dict:
+    """The context of the proposal's process section: the same for its page,
+    its htmx answers and the meeting room's viewer part (``proposals.room``)."""
+    from core.idempotency import new_key
+
+    data = process_data(proposal)
+    viewer = viewer_data(proposal, user, data)
+    return {
+        **data,
+        "viewer": viewer,
+        "answer_form": answer_form(viewer, sent),
+        "idempotency_key": new_key(),
+        "organization": proposal.circle.organization,
+        "circle": proposal.circle,
+        **extra,
+    }
+
+
 def my_response(round_: Round, user) -> Response | None:
     if round_ is None or user is None or not user.is_authenticated:
         return None

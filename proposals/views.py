@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.idempotency import new_key
 from core.steps import parse_input
 from decisions.models import Decision
-from proposals import selectors, services, steps
+from proposals import room, selectors, services, steps
 from proposals.forms import ProposalForm
 
 
@@ -43,44 +43,6 @@ def _url(proposal) -> str:
     )
 
 
-def _answer_form(viewer: dict, sent: dict | None = None) -> dict:
-    """The answer form's initial state, never a stance the person did not take.
-
-    A refused answer comes back as it was sent (an objection without its
-    reason stays an objection, with what was typed); otherwise the form shows
-    the person's recorded answer (kind, text, concern) so changing it starts
-    from it; a first answer starts on the first kind the round accepts.
-    """
-    kinds = viewer["answer_kinds"]
-    mine = viewer["my_response"]
-    if sent is not None:
-        source = sent
-    elif mine is not None:
-        source = {"kind": mine.kind, "text": mine.text, "concern": mine.concern}
-    else:
-        source = {"kind": kinds[0] if kinds else "", "text": "", "concern": ""}
-    kind = source.get("kind") or ""
-    return {
-        "kind": kind if kind in kinds else "",
-        "text": source.get("text") or "",
-        "concern": source.get("concern") or "",
-    }
-
-
-def _context(request, proposal, *, sent: dict | None = None, **extra) -> dict:
-    data = selectors.process_data(proposal)
-    viewer = selectors.viewer_data(proposal, request.user, data)
-    return {
-        **data,
-        "viewer": viewer,
-        "answer_form": _answer_form(viewer, sent),
-        "idempotency_key": new_key(),
-        "organization": proposal.circle.organization,
-        "circle": proposal.circle,
-        **extra,
-    }
-
-
 def _done(
     request,
     proposal,
@@ -96,15 +58,17 @@ def _done(
     """
     if request.htmx:
         proposal.refresh_from_db()
-        context = _context(request, proposal, sent=sent, action_error=error, action_success=success)
-        response = render(request, "proposals/detail.html#proposal-process", context)
+        context = selectors.page_context(
+            request.user, proposal, sent=sent, action_error=error, action_success=success
+        )
+        response = render(request, room.answer_template(request), context)
         if error is not None:
             # The section still swaps in, showing the message; nothing changed.
             response["HX-Reswap"] = "outerHTML"
         return response
     if error is not None and sent is not None:
         proposal.refresh_from_db()
-        context = _context(request, proposal, sent=sent, action_error=error)
+        context = selectors.page_context(request.user, proposal, sent=sent, action_error=error)
         return render(request, "proposals/detail.html", context, status=400)
     if error is not None:
         messages.error(request, error.message)
@@ -220,7 +184,7 @@ def edit(request, org, pk):
 
 def detail(request, org, pk):
     proposal = _proposal(request, org, pk)
-    return render(request, "proposals/detail.html", _context(request, proposal))
+    return render(request, "proposals/detail.html", selectors.page_context(request.user, proposal))
 
 
 def diff(request, org, pk):

@@ -29,7 +29,7 @@ def room_context(meeting) -> dict:
         "present": present,
         "connected": connected,
         "server_now": timezone.now(),
-        "subject": subject_context(current, meeting) if current else None,
+        "subject": subject_context(current),
     }
 
 

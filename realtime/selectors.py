@@ -1,9 +1,8 @@
 """Reads for meetings and the live room."""
 
-from django.db.models import Q
-
 from circles import selectors as circle_selectors
 from core.participation import Session
+from realtime import subjects
 from realtime.models import AgendaItem, Attendance, Connection, Meeting
 
 
@@ -35,15 +34,13 @@ def meetings_of(organization, *, circle=None):
 
 
 def meetings_showing(subject) -> list[Meeting]:
-    """Open meetings whose agenda runs ``subject`` (a proposal or an election)."""
-    label = subject._meta.label_lower
-    if label == "proposals.proposal":
-        q = Q(items__proposal=subject)
-    elif label == "elections.election":
-        q = Q(items__election=subject)
-    else:
+    """Open meetings whose agenda runs ``subject`` (a process's subject)."""
+    kind = subjects.kind_of(subject)
+    if kind is None:
         return []
-    return list(Meeting.objects.filter(q, state=Meeting.State.OPEN).distinct())
+    return list(
+        Meeting.objects.filter(state=Meeting.State.OPEN, **{f"items__{kind}": subject}).distinct()
+    )
 
 
 def add_connection(*, meeting_id, user, channel_name) -> None:
@@ -80,12 +77,11 @@ def session_of(subject) -> Session | None:
     election that is the current item of an open meeting, the meeting, its
     facilitator and the members present (still members of the circle) in
     seat order. ``services.set_current_item`` keeps it to one meeting."""
-    label = subject._meta.label_lower
-    field = {"proposals.proposal": "proposal", "elections.election": "election"}.get(label)
-    if field is None:
+    kind = subjects.kind_of(subject)
+    if kind is None:
         return None
     meeting = (
-        Meeting.objects.filter(state=Meeting.State.OPEN, **{f"current_item__{field}": subject})
+        Meeting.objects.filter(state=Meeting.State.OPEN, **{f"current_item__{kind}": subject})
         .select_related("circle")
         .first()
     )

@@ -17,6 +17,7 @@ from core.events import changed
 from core.idempotency import first_time
 from decisions.models import Decision
 from decisions.services import record_decision
+from realtime import subjects
 from realtime.models import AgendaItem, Attendance, Connection, Meeting
 
 MAX_NOTES = 20_000
@@ -127,6 +128,8 @@ def add_item(
             raise Invalid(_("Choose what this item runs."), field=kind)
         if subject.circle_id != meeting.circle_id:
             raise Invalid(_("It belongs to another circle."), field=kind)
+        if not subjects.may_go_on_agenda(subject):
+            raise Invalid(_("It is closed: it cannot go on an agenda."), field=kind)
         title = title or str(subject)
     else:
         proposal = election = None

@@ -1,101 +1,79 @@
-"""What the room shows of the current agenda item's process.
+"""What the room shows of the current agenda item's process, through its face.
 
-The proposals and elections apps render their own partials; this module
-renders their viewer-independent parts for the room (once per change, the
-same HTML for everyone, so hidden answers and nominations are never in it)
-and, per viewer over HTTP, their own section with the viewer's form and
-buttons (``render_mine``).
+The room knows a process only through the face its app publishes
+(``core.rooms.RoomFace``: ``proposals/room.py``, ``elections/room.py``) and
+the session port (``core.participation``). It renders the face's shared part
+once per change for everyone, and, per viewer over HTTP, the face's viewer
+part (``render_mine``); it never imports a process's views nor styles a
+process's elements.
 """
 
-from django.contrib.auth import get_user_model
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from proposals import rounds
+from core.rooms import RoomFace
+from elections import room as elections_room
+from proposals import room as proposals_room
+
+#: The faces, by agenda item kind (``AgendaItem.Kind``; the kind is also the
+#: name of the item's foreign key to the process's subject).
+FACES: dict[str, RoomFace] = {face.KIND: face for face in (proposals_room, elections_room)}
+_BY_LABEL: dict[str, RoomFace] = {face.LABEL: face for face in FACES.values()}
 
 
-def round_context(subject) -> dict:
-    """The open round: speakers in order, who has answered (never what)."""
-    current_round = rounds.open_round_of(subject)
-    if current_round is None:
-        return {"round": None}
-    users = get_user_model().objects.in_bulk(current_round.speakers)
-    answered = rounds.answered_ids(current_round)
-    speakers = [
-        {
-            "user": users.get(uid),
-            "id": uid,
-            "answered": uid in answered,
-            "current": uid == current_round.current_speaker_id,
-        }
-        for uid in current_round.speakers
+def face_of(subject) -> RoomFace | None:
+    """The face of a process's subject (a proposal, an election), else None."""
+    return _BY_LABEL.get(subject._meta.label_lower)
+
+
+def kind_of(subject) -> str | None:
+    face = face_of(subject)
+    return face.KIND if face is not None else None
+
+
+def agenda_choices(circle) -> list[tuple[str, str]]:
+    """What may go on an agenda of ``circle``: ("kind:pk", label) per subject."""
+    return [
+        (f"{kind}:{subject.pk}", face.agenda_label(subject))
+        for kind, face in FACES.items()
+        for subject in face.agenda_choices(circle)
     ]
-    return {
-        "round": current_round,
-        "speakers": speakers,
-        "answered": len([s for s in speakers if s["answered"]]),
-        "expected": len(speakers),
-    }
 
 
-def _shared_proposal(proposal) -> str:
-    from proposals import selectors
-
-    context = {**selectors.process_data(proposal), "organization": proposal.circle.organization}
-    return render_to_string("realtime/_proposal.html", context)
-
-
-def _shared_election(election) -> str:
-    from elections import selectors
-
-    round_ = selectors.current_round(election)
-    past = selectors.consent_rounds(election)
-    context = {
-        "election": election,
-        "organization": election.circle.organization,
-        "circle": election.circle,
-        "role": election.role,
-        "forms": {},
-        "facilitating": False,
-        "states": [
-            (value, label)
-            for value, label in election.State.choices
-            if value != election.State.CANCELLED
-        ],
-        "nomination_progress": selectors.nomination_progress(election),
-        "change_progress": selectors.change_progress(election),
-        # Without a viewer: nominations only once shown, answers only as allowed.
-        "grid": selectors.grid(election, None),
-        "round": selectors.round_view(round_ or (past[-1] if past else None), None),
-    }
-    return render_to_string("realtime/_election.html", context)
+def agenda_subject(circle, choice: str):
+    """The subject named by an agenda form's "kind:pk" choice, if it may go
+    on an agenda of ``circle``; else None."""
+    kind, _sep, pk = (choice or "").partition(":")
+    face = FACES.get(kind)
+    if face is None or not pk.isdigit():
+        return None
+    return face.agenda_choices(circle).filter(pk=int(pk)).first()
 
 
-def subject_context(item, meeting) -> dict | None:
+def may_go_on_agenda(subject) -> bool:
+    face = face_of(subject)
+    return face is not None and face.agenda_choices(subject.circle).filter(pk=subject.pk).exists()
+
+
+def subject_context(item) -> dict | None:
+    """The current item's process for the shared fragments (no viewer)."""
     if item is None:
         return None
-    subject = item.proposal or item.election
-    if subject is None:
+    subject = item.subject
+    face = FACES.get(item.kind)
+    if subject is None or face is None:
         return {"kind": item.kind, "object": None, "round": None}
-    html = _shared_proposal(subject) if item.proposal_id else _shared_election(subject)
-    return {"kind": item.kind, "object": subject, "html": mark_safe(html), **round_context(subject)}  # noqa: S308 - rendered by our templates
+    html = face.shared_html(subject)
+    return {
+        "kind": item.kind,
+        "object": subject,
+        "html": mark_safe(html),  # noqa: S308 - rendered by the face's templates
+        **face.round_context(subject),
+    }
 
 
 def render_mine(request, item) -> str:
-    """The viewer's own section of the current item (form, buttons), rendered
-    by the app that runs it; the room hides the parts it already shows."""
-    if item is None:
+    """The viewer's own part of the current item: only what the face gives
+    this viewer for this item ("" when they have no part in it)."""
+    if item is None or item.subject is None or item.kind not in FACES:
         return ""
-    if item.proposal_id:
-        from proposals.views import _context
-
-        return render_to_string(
-            "proposals/detail.html#proposal-process", _context(request, item.proposal), request
-        )
-    if item.election_id:
-        from elections.views import _context
-
-        return render_to_string(
-            "elections/election.html#election", _context(request, item.election), request
-        )
-    return ""
+    return FACES[item.kind].mine_html(request, item.subject)

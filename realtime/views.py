@@ -122,26 +122,11 @@ def meeting_new(request, org):
     )
 
 
-def _subject_choices(meeting):
-    from elections.models import Election
-    from proposals.models import Proposal
-
-    proposals = Proposal.objects.filter(circle=meeting.circle).exclude(
-        state__in=["adopted", "withdrawn"]
-    )
-    elections = Election.objects.filter(circle=meeting.circle).exclude(
-        state__in=["elected", "cancelled"]
-    )
-    return [(f"proposal:{p.pk}", _("Proposal: %(t)s") % {"t": p.title}) for p in proposals] + [
-        (f"election:{e.pk}", _("Selection: %(t)s") % {"t": str(e)}) for e in elections
-    ]
-
-
 @login_required
 def meeting_detail(request, org, meeting_id):
     meeting = _meeting(request, org, meeting_id)
     can_lead = services.can_lead(request.user, meeting)
-    form = AgendaItemForm(subjects=_subject_choices(meeting)) if can_lead else None
+    form = AgendaItemForm(subjects=subjects.agenda_choices(meeting.circle)) if can_lead else None
     return render(
         request,
         "realtime/meeting_detail.html",
@@ -160,18 +145,13 @@ def meeting_detail(request, org, meeting_id):
 @require_POST
 def item_add(request, org, meeting_id):
     meeting = _meeting(request, org, meeting_id)
-    form = AgendaItemForm(request.POST, subjects=_subject_choices(meeting))
+    form = AgendaItemForm(request.POST, subjects=subjects.agenda_choices(meeting.circle))
     if form.is_valid():
         kind, subject = form.cleaned_data["kind"], None
         raw = form.cleaned_data["subject"]
         if raw:
-            from elections.models import Election
-            from proposals.models import Proposal
-
-            subject_kind, _sep, pk = raw.partition(":")
-            model = {"proposal": Proposal, "election": Election}.get(subject_kind)
-            subject = model.objects.filter(pk=pk).first() if model and pk.isdigit() else None
-            kind = subject_kind if subject else kind
+            subject = subjects.agenda_subject(meeting.circle, raw)
+            kind = subjects.kind_of(subject) if subject else kind
         try:
             services.add_item(
                 meeting=meeting,

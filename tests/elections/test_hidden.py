@@ -43,14 +43,14 @@ class TestHiddenNominations:
     def test_every_fragment_hides_them(self, rf, world, nominating):
         from django.template.loader import render_to_string
 
-        from elections.views import _context
+        from elections.selectors import page_context
 
         nominate_all(world, nominating, {"bo": ("cy", SECRET)})
         request = rf.get("/")
         request.user = world.ana
         request.htmx = False
         nominating.refresh_from_db()
-        context = _context(request, nominating)
+        context = page_context(world.ana, nominating)
         for name in FRAGMENTS:
             html = render_to_string(f"elections/election.html#{name}", context, request=request)
             assert SECRET not in html

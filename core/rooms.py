@@ -1,0 +1,43 @@
+"""What a process shows in a meeting room: its face.
+
+Each process app publishes one module that satisfies :class:`RoomFace`
+(``proposals/room.py``, ``elections/room.py``). The meeting app knows a
+process only through it (and the session port, ``core.participation``): it
+never imports a process's views nor names a process's element ids.
+
+A face renders two parts, never mixed:
+
+- the shared part: viewer-free HTML, rendered once per change and sent to
+  every socket of the room, so it never holds a hidden answer or nomination;
+- the viewer's own part: their forms and buttons for the step the process is
+  at, rendered per viewer over HTTP, and the answer to an action taken from
+  it (the process's views answer with it when htmx names ``MINE_ID`` as the
+  target).
+"""
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class RoomFace(Protocol):
+    #: The agenda item's kind (and its foreign key's name) for this process.
+    KIND: str
+    #: The model's label (``app_label.model_name``) of the process's subject.
+    LABEL: str
+    #: The element id of the viewer's part; forms inside it target it.
+    MINE_ID: str
+
+    def agenda_choices(self, circle):
+        """The subjects of ``circle`` that may go on a meeting's agenda."""
+
+    def agenda_label(self, subject) -> str:
+        """How the agenda form names ``subject``."""
+
+    def shared_html(self, subject) -> str:
+        """The viewer-free fragment of ``subject`` for everyone in the room."""
+
+    def mine_html(self, request, subject) -> str:
+        """The viewer's own forms and buttons, or "" when they have no part."""
+
+    def round_context(self, subject) -> dict:
+        """The open round: speakers in order, whose turn, who answered (never what)."""

@@ -1,0 +1,89 @@
+"""The selection process's face in the meeting room (``core.rooms.RoomFace``).
+
+The room shows a selection in two parts, from ``templates/elections/room.html``:
+the shared part (the consent round, the grid once shown, where it is, a
+proposed change of the role) rendered without a viewer, so a nomination stays
+hidden until the facilitator shows them all; and the viewer's own part (their
+nomination or answer, the facilitator's forms the step table gives them). The
+selection's views answer an action taken from the room with the viewer's part
+(:func:`answer_template`).
+"""
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from elections import selectors
+from elections.models import Election
+from proposals import room as proposals_room
+
+KIND = "election"
+LABEL = "elections.election"
+MINE_ID = "election-mine"
+SHARED_TEMPLATE = "elections/room.html#shared"
+MINE_TEMPLATE = "elections/room.html#mine"
+PAGE_SECTION_TEMPLATE = "elections/election.html#election"
+
+
+def agenda_choices(circle):
+    """Selections of ``circle`` a meeting may run: every one still open."""
+    return (
+        Election.objects.filter(circle=circle)
+        .exclude(state__in=Election.CLOSED_STATES)
+        .select_related("role", "circle")
+        .order_by("-created")
+    )
+
+
+def agenda_label(election) -> str:
+    return _("Selection: %(t)s") % {"t": str(election)}
+
+
+def shared_html(election) -> str:
+    """For everyone: every read is made without a viewer (``None``), so the
+    grid is None until the nominations are shown and a round shows only what
+    it shows to all."""
+    round_ = selectors.current_round(election)
+    past = selectors.consent_rounds(election)
+    context = {
+        "election": election,
+        "organization": election.circle.organization,
+        "circle": election.circle,
+        "role": election.role,
+        "forms": {},
+        "facilitating": False,
+        "states": [
+            (value, label)
+            for value, label in election.State.choices
+            if value != election.State.CANCELLED
+        ],
+        "nomination_progress": selectors.nomination_progress(election),
+        "change_progress": selectors.change_progress(election),
+        "grid": selectors.grid(election, None),
+        "round": selectors.round_view(round_ or (past[-1] if past else None), None),
+        "role_change": selectors.role_change_view(election, None),
+    }
+    return render_to_string(SHARED_TEMPLATE, context)
+
+
+def has_part(context) -> bool:
+    """Whether the viewer has anything of their own to do or see here."""
+    return bool(context["facilitating"] or context["forms"] or context["taking_part"])
+
+
+def mine_html(request, election) -> str:
+    context = selectors.page_context(request.user, election)
+    if not has_part(context):
+        return ""
+    return render_to_string(MINE_TEMPLATE, context, request)
+
+
+def answer_template(request) -> str:
+    """The partial an htmx action answers with: the viewer's part when the form
+    was in the room's (htmx names its target), else the page's section."""
+    return MINE_TEMPLATE if request.htmx.target == MINE_ID else PAGE_SECTION_TEMPLATE
+
+
+def round_context(election) -> dict:
+    """The open round (on a nominee or on a change of the role): speakers in
+    order, whose turn, who answered (never what)."""
+    return proposals_room.round_context(election)

@@ -1,0 +1,92 @@
+"""The consent process's face in the meeting room (``core.rooms.RoomFace``).
+
+The room shows a proposal in two parts, from ``templates/proposals/room.html``:
+the shared part (the text, the round, where it is, the objections) rendered
+without a viewer, and the viewer's own part (their answer, the buttons the
+step table gives them, the objections they may resolve). The proposal's views
+answer an action taken from the room with the viewer's part
+(:func:`answer_template`), so the room never needs the page's whole section.
+"""
+
+from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from proposals import rounds, selectors
+from proposals.models import Proposal
+
+KIND = "proposal"
+LABEL = "proposals.proposal"
+MINE_ID = "proposal-mine"
+SHARED_TEMPLATE = "proposals/room.html#shared"
+MINE_TEMPLATE = "proposals/room.html#mine"
+PAGE_SECTION_TEMPLATE = "proposals/detail.html#proposal-process"
+
+
+def agenda_choices(circle):
+    """Proposals of ``circle`` a meeting may run: every one not adopted or withdrawn."""
+    return (
+        Proposal.objects.filter(circle=circle)
+        .exclude(state__in=[Proposal.State.ADOPTED, Proposal.State.WITHDRAWN])
+        .order_by("-created")
+    )
+
+
+def agenda_label(proposal) -> str:
+    return _("Proposal: %(t)s") % {"t": proposal.title}
+
+
+def shared_html(proposal) -> str:
+    """For everyone: built from ``selectors.process_data``, which holds no
+    hidden answer (nothing of an open reveal round)."""
+    context = {**selectors.process_data(proposal), "organization": proposal.circle.organization}
+    return render_to_string(SHARED_TEMPLATE, context)
+
+
+def has_part(context) -> bool:
+    """Whether the viewer has anything of their own to do or see here."""
+    viewer = context["viewer"]
+    return bool(
+        viewer["is_member"]
+        or viewer["is_facilitator"]
+        or viewer["actions"]
+        or viewer["my_response"]
+    )
+
+
+def mine_html(request, proposal) -> str:
+    context = selectors.page_context(request.user, proposal)
+    if not has_part(context):
+        return ""
+    return render_to_string(MINE_TEMPLATE, context, request)
+
+
+def answer_template(request) -> str:
+    """The partial an htmx action answers with: the viewer's part when the form
+    was in the room's (htmx names its target), else the page's process section."""
+    return MINE_TEMPLATE if request.htmx.target == MINE_ID else PAGE_SECTION_TEMPLATE
+
+
+def round_context(subject) -> dict:
+    """The open round of ``subject`` (a proposal, or any process on the shared
+    round machinery): speakers in order, whose turn, who answered (never what)."""
+    current_round = rounds.open_round_of(subject)
+    if current_round is None:
+        return {"round": None}
+    users = get_user_model().objects.in_bulk(current_round.speakers)
+    answered = rounds.answered_ids(current_round)
+    speakers = [
+        {
+            "user": users.get(uid),
+            "id": uid,
+            "answered": uid in answered,
+            "current": uid == current_round.current_speaker_id,
+        }
+        for uid in current_round.speakers
+    ]
+    return {
+        "round": current_round,
+        "speakers": speakers,
+        "answered": len([s for s in speakers if s["answered"]]),
+        "expected": len(speakers),
+    }

@@ -1,0 +1,240 @@
+"""The room knows a process only through its face (proposals/room.py,
+elections/room.py): what everyone sees, what each viewer sees of their own,
+and what may go on an agenda."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from circles import services as circle_services
+from circles.models import OrganizationMember
+from core.errors import Invalid
+from core.rooms import RoomFace
+from elections import room as elections_room
+from elections import services as election_services
+from proposals import room as proposals_room
+from proposals import services as proposal_services
+from proposals.models import Response
+from realtime import fragments, services, subjects
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_APPS = {"accounts", "circles", "config", "core", "decisions", "elections", "proposals"}
+SECRET = "Only I know why: the compost heap"
+# Ids of the processes' shared sections: the viewer's part never holds them.
+SHARED_IDS = (
+    "proposal-text",
+    "proposal-round",
+    "proposal-state",
+    "proposal-objections",
+    "proposal-revisions",
+    "proposal-history",
+    "proposal-process",
+    "election-grid",
+    "election-round",
+    "election-state",
+    "election-record",
+    'id="election"',
+)
+
+
+def _imports(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+class TestRealtimeKnowsProcessesOnlyThroughFaces:
+    def test_realtime_imports_no_view_and_no_private_name_of_another_app(self):
+        offending = []
+        for path in sorted((ROOT / "realtime").rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for name in _imports(path):
+                parts = name.split(".")
+                if parts[0] not in PROJECT_APPS:
+                    continue
+                if "views" in parts or any(p.startswith("_") for p in parts[1:]):
+                    offending.append((path.name, name))
+        assert offending == []
+
+    def test_the_faces_are_room_faces(self):
+        for face in (proposals_room, elections_room):
+            assert isinstance(face, RoomFace)
+        assert set(subjects.FACES) == {"proposal", "election"}
+
+    def test_no_process_id_in_the_rooms_css_js_or_templates(self):
+        process_id = re.compile(r"#(proposal|election)[-\w]*|id=\"(proposal|election)")
+        files = [ROOT / "static/css/realtime.css", ROOT / "static/js/realtime.js"]
+        files += sorted((ROOT / "templates/realtime").glob("*.html"))
+        found = [(f.name, m.group(0)) for f in files for m in process_id.finditer(f.read_text())]
+        assert found == []
+
+
+@pytest.fixture
+def running(people, meeting):
+    """The meeting is open with everyone present; a proposal is its current item."""
+    proposal = proposal_services.create_proposal(
+        circle=people["circle"], by=people["ana"], title="Compost", body="We compost."
+    )
+    services.add_item(meeting=meeting, kind="proposal", proposal=proposal, by=people["fac"])
+    services.open_meeting(meeting=meeting, by=people["fac"])
+    for who in ("sec", "ana", "bo"):
+        services.join(meeting=meeting, user=people[who])
+    return proposal
+
+
+@pytest.fixture
+def selection(people, meeting, running):
+    """A selection for a treasurer, made the meeting's current item, nominating."""
+    role = circle_services.create_role(
+        circle=people["circle"], name="Treasurer", by=people["admin"]
+    )
+    election = election_services.open_election(role=role, by=people["fac"])
+    item = services.add_item(meeting=meeting, kind="election", election=election, by=people["fac"])
+    services.set_current_item(meeting=meeting, item=item, by=people["fac"])
+    election_services.start_nominating(election=election, by=people["fac"])
+    return election
+
+
+def _to_consent(proposal, facilitator, mode="in_turn"):
+    proposal_services.present(proposal=proposal, by=facilitator)
+    proposal_services.open_reactions(proposal=proposal, by=facilitator)
+    proposal_services.close_round(proposal=proposal, by=facilitator)
+    proposal_services.open_consent_round(proposal=proposal, by=facilitator, mode=mode)
+
+
+def _mine(client, user, meeting) -> str:
+    client.force_login(user)
+    url = reverse("realtime:me", kwargs={"org": "coop", "meeting_id": meeting.pk})
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+class TestTheViewersPart:
+    def test_a_member_gets_only_their_own_part(self, client, people, meeting, running):
+        html = _mine(client, people["bo"], meeting)
+        assert 'id="proposal-mine"' in html
+        assert 'id="proposal-answer"' in html
+        for shared in SHARED_IDS:
+            assert shared not in html
+        assert "control-" not in html  # not one of the facilitator's buttons, hidden or not
+
+    def test_the_facilitator_gets_their_buttons(self, client, people, meeting, running):
+        html = _mine(client, people["fac"], meeting)
+        assert "control-present" in html
+        for shared in SHARED_IDS:
+            assert shared not in html
+
+    def test_a_guest_is_told_they_watch(self, client, people, meeting, running):
+        guest = get_user_model().objects.create_user(
+            email="guest@example.org", password="x", display_name="Guest"
+        )
+        OrganizationMember.objects.create(organization=people["org"], user=guest)
+        html = _mine(client, guest, meeting)
+        assert "proposal-mine" not in html
+        assert "You are watching" in html
+
+    def test_a_member_of_a_selection_gets_their_nomination_form_only(
+        self, client, people, meeting, selection
+    ):
+        html = _mine(client, people["bo"], meeting)
+        assert 'id="election-mine"' in html
+        assert "action-nominate" in html
+        assert "action-show_nominations" not in html
+        for shared in SHARED_IDS:
+            assert shared not in html
+        assert "action-show_nominations" in _mine(client, people["fac"], meeting)
+
+    def test_an_action_from_the_room_answers_with_the_viewers_part(
+        self, client, people, meeting, running
+    ):
+        _to_consent(running, people["fac"])
+        client.force_login(people["ana"])
+        url = reverse("proposals:answer", kwargs={"org": "coop", "pk": running.pk})
+        response = client.post(
+            url,
+            {"kind": "consent", "idempotency_key": "9d7c6e1a-0000-4000-8000-000000000001"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET=proposals_room.MINE_ID,
+        )
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert 'id="proposal-mine"' in html and "Your answer is recorded" in html
+        for shared in SHARED_IDS:
+            assert shared not in html
+        assert Response.objects.filter(member=people["ana"], kind="consent").count() == 1
+        # From the proposal's page, the same action answers with the page's section.
+        page = client.post(
+            url, {"kind": "consent"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="proposal-process"
+        )
+        assert 'id="proposal-process"' in page.content.decode()
+
+    def test_a_nomination_from_the_room_answers_with_the_viewers_part(
+        self, client, people, meeting, selection
+    ):
+        client.force_login(people["ana"])
+        url = reverse(
+            "elections:action", kwargs={"org": "coop", "pk": selection.pk, "step": "nominate"}
+        )
+        response = client.post(
+            url,
+            {"nominee": people["bo"].pk, "reason": "Bo counts well."},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET=elections_room.MINE_ID,
+        )
+        html = response.content.decode()
+        assert 'id="election-mine"' in html and "You nominated Bo" in html
+        for shared in SHARED_IDS:
+            assert shared not in html
+        assert selection.nominations.filter(nominator=people["ana"]).count() == 1
+
+
+class TestHiddenAnswersNeverReachTheRoom:
+    def test_an_objection_in_an_open_reveal_round(self, client, people, meeting, running):
+        _to_consent(running, people["fac"], mode="reveal")
+        proposal_services.answer(proposal=running, by=people["ana"], kind="object", text=SECRET)
+        meeting.refresh_from_db()
+        assert SECRET not in fragments.render_room(meeting)
+        for who in ("bo", "fac", "sec"):
+            assert SECRET not in _mine(client, people[who], meeting)
+        client.force_login(people["bo"])
+        room = client.get(
+            reverse("realtime:room", kwargs={"org": "coop", "meeting_id": meeting.pk})
+        )
+        assert SECRET not in room.content.decode()
+        assert SECRET in _mine(client, people["ana"], meeting)  # her own answer
+
+    def test_a_nomination_before_they_are_shown(self, client, people, meeting, selection):
+        election_services.nominate(
+            election=selection, by=people["ana"], nominee=people["bo"], reason=SECRET
+        )
+        meeting.refresh_from_db()
+        assert SECRET not in fragments.render_room(meeting)
+        for who in ("bo", "fac", "sec"):
+            assert SECRET not in _mine(client, people[who], meeting)
+        assert SECRET in _mine(client, people["ana"], meeting)
+
+
+class TestTheAgenda:
+    def test_it_offers_what_may_go_on_an_agenda(self, people, meeting, running):
+        withdrawn = proposal_services.create_proposal(
+            circle=people["circle"], by=people["ana"], title="Old", body="."
+        )
+        proposal_services.withdraw(proposal=withdrawn, by=people["fac"], reason="Gone.")
+        choices = dict(subjects.agenda_choices(people["circle"]))
+        assert choices == {f"proposal:{running.pk}": "Proposal: Compost"}
+        assert subjects.agenda_subject(people["circle"], f"proposal:{withdrawn.pk}") is None
+        with pytest.raises(Invalid):
+            services.add_item(
+                meeting=meeting, kind="proposal", proposal=withdrawn, by=people["fac"]
+            )
+        assert not meeting.items.filter(proposal=withdrawn).exists()
