@@ -50,6 +50,7 @@ def has_part(context) -> bool:
         viewer["is_member"]
         or viewer["is_facilitator"]
         or viewer["actions"]
+        or viewer["resolve"]
         or viewer["my_response"]
     )
 

@@ -19,6 +19,7 @@ from elections import services as election_services
 from proposals import room as proposals_room
 from proposals import services as proposal_services
 from proposals.models import Response
+from proposals.templatetags.proposals_tags import step_url
 from realtime import fragments, services, subjects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,7 +160,7 @@ class TestTheViewersPart:
     ):
         _to_consent(running, people["fac"])
         client.force_login(people["ana"])
-        url = reverse("proposals:answer", kwargs={"org": "coop", "pk": running.pk})
+        url = step_url(running, "answer")
         response = client.post(
             url,
             {"kind": "consent", "idempotency_key": "9d7c6e1a-0000-4000-8000-000000000001"},
