@@ -1,3 +1,468 @@
-from ninja import Router
+"""Meetings as JSON: the list, scheduling, the agenda, attendance, and every
+room action of the facilitator, the secretary and the members, behind the
+same services as the pages (``realtime.services``).
 
-router = Router(tags=["realtime"])
+Actions on a meeting take an ``Idempotency-Key`` header: a replay does
+nothing and answers with the meeting as it stands. A meeting of an organization the
+caller does not belong to answers 404. What a participant answers in a
+round is the proposals and elections API's (the current item names its
+proposal or selection).
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from accounts.records import person
+from circles import selectors as circle_selectors
+from core.errors import Invalid, NotFound
+from core.idempotency import first_time
+from realtime import selectors, services
+from realtime.models import AgendaItem, Meeting
+
+router = Router(tags=["meetings"])
+
+MeetingState = Literal["scheduled", "open", "closed"]
+AgendaKind = Literal["proposal", "election", "report", "other"]
+MeetingRole = Literal["facilitator", "secretary", "member"]
+
+
+# Schemas -------------------------------------------------------------------------
+
+
+class MeetingPersonOut(Schema):
+    id: int
+    name: str
+
+
+class AgendaItemOut(Schema):
+    id: int
+    position: int
+    kind: AgendaKind
+    title: str
+    proposal: int | None
+    election: int | None
+    outcome: str
+    notes: str
+    decision: int | None
+    done: datetime | None
+    current: bool
+
+
+class AttendanceOut(Schema):
+    member: MeetingPersonOut
+    joined: datetime
+    left: datetime | None
+    marked_by: MeetingPersonOut | None
+
+
+class MeetingSummaryOut(Schema):
+    id: int
+    organization: str
+    circle: str
+    title: str
+    state: MeetingState
+    scheduled_start: datetime
+    started: datetime | None
+    ended: datetime | None
+    facilitator: MeetingPersonOut
+    secretary: MeetingPersonOut | None
+    minutes: int | None
+
+
+class MeetingOut(MeetingSummaryOut):
+    current_item: int | None
+    timer_ends: datetime | None
+    notes: str
+    items: list[AgendaItemOut]
+    present: list[MeetingPersonOut]
+    attendance: list[AttendanceOut]
+    your_roles: list[MeetingRole]
+
+
+class ScheduleMeetingIn(Schema):
+    circle: str
+    title: str
+    scheduled_start: datetime
+    facilitator: int | None = None
+    secretary: int | None = None
+
+
+class AgendaItemIn(Schema):
+    kind: AgendaKind
+    title: str = ""
+    proposal: int | None = None
+    election: int | None = None
+
+
+class AgendaOrderIn(Schema):
+    order: list[int]
+
+
+class AgendaMoveIn(Schema):
+    direction: Literal["up", "down"]
+
+
+class ItemNotesIn(Schema):
+    notes: str = ""
+
+
+class AttendanceIn(Schema):
+    member: int
+    present: bool
+
+
+class CurrentItemIn(Schema):
+    item: int
+
+
+class TimerIn(Schema):
+    seconds: int
+
+
+class CloseMeetingIn(Schema):
+    notes: str = ""
+
+
+# Helpers ---------------------------------------------------------------------------
+
+
+def _organization(request, org):
+    organization = circle_selectors.readable_organization_or_none(request.user, org)
+    if organization is None:
+        raise NotFound(_("Not found."))
+    return organization
+
+
+def _meeting(request, org, meeting_id) -> Meeting:
+    meeting = (
+        Meeting.objects.select_related("circle", "circle__organization", "facilitator", "secretary")
+        .filter(pk=meeting_id, circle__organization__slug=org)
+        .first()
+    )
+    if meeting is None or not circle_selectors.can_read_organization(
+        request.user, meeting.circle.organization
+    ):
+        raise NotFound(_("Not found."))
+    return meeting
+
+
+def _item(meeting, item_id) -> AgendaItem:
+    item = AgendaItem.objects.filter(meeting=meeting, pk=item_id).select_related("meeting").first()
+    if item is None:
+        raise NotFound(_("This meeting has no such agenda item."))
+    return item
+
+
+def _key(request):
+    return request.headers.get("Idempotency-Key")
+
+
+def _once(request, action) -> None:
+    """Run ``action`` unless the request's Idempotency-Key was used before.
+
+    For the services that take no key themselves: the key is claimed in the
+    same transaction as the action, so a refused action frees it again.
+    """
+    with transaction.atomic():
+        if first_time(key=_key(request), user=request.user):
+            action()
+
+
+def _roles(user, meeting) -> list[str]:
+    roles = []
+    if services.can_lead(user, meeting):
+        roles.append("facilitator")
+    if services.can_keep_minutes(user, meeting):
+        roles.append("secretary")
+    if circle_selectors.is_circle_member(user, meeting.circle):
+        roles.append("member")
+    return roles
+
+
+def _summary(m: Meeting) -> dict:
+    return {
+        "id": m.pk,
+        "organization": m.circle.organization.slug,
+        "circle": m.circle.slug,
+        "title": m.title,
+        "state": m.state,
+        "scheduled_start": m.scheduled_start,
+        "started": m.started,
+        "ended": m.ended,
+        "facilitator": person(m.facilitator),
+        "secretary": person(m.secretary),
+        "minutes": m.minutes.sequence if m.minutes_id else None,
+    }
+
+
+def _full(request, meeting: Meeting) -> dict:
+    m = (
+        Meeting.objects.select_related(
+            "circle", "circle__organization", "facilitator", "secretary", "minutes"
+        )
+        .filter(pk=meeting.pk)
+        .get()
+    )
+    return {
+        **_summary(m),
+        "current_item": m.current_item_id,
+        "timer_ends": m.timer_ends,
+        "notes": m.notes,
+        "items": [
+            {
+                "id": i.pk,
+                "position": i.position,
+                "kind": i.kind,
+                "title": i.title,
+                "proposal": i.proposal_id,
+                "election": i.election_id,
+                "outcome": i.outcome,
+                "notes": i.notes,
+                "decision": i.decision.sequence if i.decision_id else None,
+                "done": i.done,
+                "current": i.pk == m.current_item_id,
+            }
+            for i in selectors.agenda(m).order_by("position")
+        ],
+        "present": [person(a.user) for a in selectors.present(m)],
+        "attendance": [
+            {
+                "member": person(a.user),
+                "joined": a.joined,
+                "left": a.left,
+                "marked_by": person(a.marked_by),
+            }
+            for a in m.attendance.select_related("user", "marked_by").order_by("joined", "pk")
+        ],
+        "your_roles": _roles(request.user, m),
+    }
+
+
+def _org_person(organization, user_id, field):
+    if user_id is None:
+        return None
+    user = circle_selectors.org_person_or_none(organization, user_id)
+    if user is None:
+        raise Invalid(_("Choose a person of the organization."), field=field)
+    return user
+
+
+# Reads -------------------------------------------------------------------------------
+
+
+@router.get("/orgs/{org}/meetings", response=list[MeetingSummaryOut], operation_id="list_meetings")
+def list_meetings(request, org: str, circle: str | None = None):
+    """The organization's (or a circle's) meetings, the latest start first."""
+    organization = _organization(request, org)
+    circle_obj = None
+    if circle:
+        circle_obj = circle_selectors.circle_or_none(organization, circle)
+        if circle_obj is None:
+            raise NotFound(_("This organization has no such circle."))
+    meetings = selectors.meetings_of(organization, circle=circle_obj).select_related(
+        "circle__organization", "facilitator", "secretary", "minutes"
+    )
+    return [_summary(m) for m in meetings]
+
+
+@router.get("/orgs/{org}/meetings/{meeting_id}", response=MeetingOut, operation_id="get_meeting")
+def get_meeting(request, org: str, meeting_id: int):
+    """The meeting, its agenda (the current item marked), who is present, the
+    attendance with corrections, and the caller's roles in it."""
+    return _full(request, _meeting(request, org, meeting_id))
+
+
+# Scheduling and the agenda -------------------------------------------------------------
+
+
+@router.post("/orgs/{org}/meetings", response={201: MeetingOut}, operation_id="schedule_meeting")
+def schedule_meeting(request, org: str, payload: ScheduleMeetingIn):
+    """The circle's facilitator or leader schedules a meeting (facilitator:
+    the caller unless another member is named; the secretary is optional)."""
+    organization = _organization(request, org)
+    circle = circle_selectors.circle_or_none(organization, payload.circle)
+    if circle is None:
+        raise NotFound(_("This organization has no such circle."))
+    facilitator = _org_person(organization, payload.facilitator, "facilitator") or request.user
+    secretary = _org_person(organization, payload.secretary, "secretary")
+    # No Idempotency-Key here: a meeting keeps no creation key to find on a replay.
+    meeting = services.schedule_meeting(
+        circle=circle,
+        title=payload.title,
+        scheduled_start=payload.scheduled_start,
+        facilitator=facilitator,
+        secretary=secretary,
+        by=request.user,
+    )
+    return Status(201, _full(request, meeting))
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/items",
+    response={201: MeetingOut},
+    operation_id="add_agenda_item",
+)
+def add_agenda_item(request, org: str, meeting_id: int, payload: AgendaItemIn):
+    """Facilitator: an item at the end of the agenda; a proposal or a selection
+    of the meeting's circle (its id), or a report or another item (a title)."""
+    meeting = _meeting(request, org, meeting_id)
+    proposal = election = None
+    if payload.kind == "proposal" and payload.proposal is not None:
+        from proposals.models import Proposal
+
+        proposal = Proposal.objects.filter(
+            pk=payload.proposal, circle__organization=meeting.circle.organization
+        ).first()
+        if proposal is None:
+            raise Invalid(_("This organization has no such proposal."), field="proposal")
+    if payload.kind == "election" and payload.election is not None:
+        from elections.models import Election
+
+        election = Election.objects.filter(
+            pk=payload.election, circle__organization=meeting.circle.organization
+        ).first()
+        if election is None:
+            raise Invalid(_("This organization has no such selection."), field="election")
+    _once(
+        request,
+        lambda: services.add_item(
+            meeting=meeting,
+            kind=payload.kind,
+            title=payload.title,
+            proposal=proposal,
+            election=election,
+            by=request.user,
+        ),
+    )
+    return Status(201, _full(request, meeting))
+
+
+@router.put(
+    "/orgs/{org}/meetings/{meeting_id}/items/order",
+    response=MeetingOut,
+    operation_id="reorder_agenda",
+)
+def reorder_agenda(request, org: str, meeting_id: int, payload: AgendaOrderIn):
+    """Facilitator: the whole agenda in a new order (every item id once)."""
+    meeting = _meeting(request, org, meeting_id)
+    _once(
+        request,
+        lambda: services.reorder_items(meeting=meeting, order=payload.order, by=request.user),
+    )
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/move",
+    response=MeetingOut,
+    operation_id="move_agenda_item",
+)
+def move_agenda_item(request, org: str, meeting_id: int, item_id: int, payload: AgendaMoveIn):
+    """Facilitator: one place up or down (the page's arrows); at either end,
+    nothing moves."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, item_id)
+    order = list(meeting.items.order_by("position").values_list("pk", flat=True))
+    i = order.index(item.pk)
+    j = i - 1 if payload.direction == "up" else i + 1
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+    _once(request, lambda: services.reorder_items(meeting=meeting, order=order, by=request.user))
+    return _full(request, meeting)
+
+
+@router.put(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/notes",
+    response=MeetingOut,
+    operation_id="save_item_notes",
+)
+def save_item_notes(request, org: str, meeting_id: int, item_id: int, payload: ItemNotesIn):
+    """Secretary or facilitator: the notes of an agenda item (they go into the minutes)."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, item_id)
+    _once(request, lambda: services.save_notes(item=item, notes=payload.notes, by=request.user))
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/attendance",
+    response=MeetingOut,
+    operation_id="mark_attendance",
+)
+def mark_attendance(request, org: str, meeting_id: int, payload: AttendanceIn):
+    """Secretary or facilitator: mark a member present or gone (someone in the
+    room without a device)."""
+    meeting = _meeting(request, org, meeting_id)
+    member = _org_person(meeting.circle.organization, payload.member, "member")
+    _once(
+        request,
+        lambda: services.mark_attendance(
+            meeting=meeting, user=member, present=payload.present, by=request.user
+        ),
+    )
+    return _full(request, meeting)
+
+
+# The room ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/join", response=MeetingOut, operation_id="join_meeting"
+)
+def join_meeting(request, org: str, meeting_id: int):
+    """Enter the room of an open meeting: a member of the circle is then
+    present (as on opening the room's page); anyone else only watches."""
+    meeting = _meeting(request, org, meeting_id)
+    services.join(meeting=meeting, user=request.user)
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/open", response=MeetingOut, operation_id="open_meeting"
+)
+def open_meeting(request, org: str, meeting_id: int):
+    """Facilitator: open the meeting (its first item becomes current)."""
+    meeting = _meeting(request, org, meeting_id)
+    services.open_meeting(meeting=meeting, by=request.user, key=_key(request))
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/current-item",
+    response=MeetingOut,
+    operation_id="set_current_item",
+)
+def set_current_item(request, org: str, meeting_id: int, payload: CurrentItemIn):
+    """Facilitator: move to an agenda item (the one left is marked done)."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, payload.item)
+    services.set_current_item(meeting=meeting, item=item, by=request.user, key=_key(request))
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/timer", response=MeetingOut, operation_id="set_timer"
+)
+def set_timer(request, org: str, meeting_id: int, payload: TimerIn):
+    """Facilitator: a timer everyone sees, 0 (none) to 10,800 seconds."""
+    meeting = _meeting(request, org, meeting_id)
+    _once(
+        request,
+        lambda: services.set_timer(meeting=meeting, seconds=payload.seconds, by=request.user),
+    )
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/close", response=MeetingOut, operation_id="close_meeting"
+)
+def close_meeting(request, org: str, meeting_id: int, payload: CloseMeetingIn):
+    """Facilitator: close the meeting; its minutes (attendance, each item's
+    outcome and notes, the general notes) become a decision in the log."""
+    meeting = _meeting(request, org, meeting_id)
+    services.close_meeting(meeting=meeting, by=request.user, notes=payload.notes, key=_key(request))
+    return _full(request, meeting)
