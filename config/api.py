@@ -7,8 +7,11 @@ Every error is ``{"detail": <message>, "code": <machine code>}`` with a 4xx
 status; the same services as the HTML views sit behind every operation.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -40,7 +43,10 @@ def _error(request, message, code, status):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return _error(request, exc.message, exc.code, exc.status)
+    body = {"detail": exc.message, "code": exc.code}
+    if exc.field:
+        body["field"] = exc.field  # the input the service refused
+    return api.create_response(request, body, status=exc.status)
 
 
 @api.exception_handler(AuthenticationError)
@@ -73,9 +79,60 @@ def permission_denied(request, exc):
     return _error(request, str(exc) or "Not allowed.", "forbidden", 403)
 
 
+# What django-ninja raises itself: an unreadable body (400), a failed CSRF
+# check of a session (403), a throttle (429); each gets a code of its own.
+_HTTP_CODES = {400: "malformed", 401: "unauthorized", 403: "csrf_failed", 429: "throttled"}
+
+
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return _error(request, str(exc), getattr(exc, "code", None) or "error", exc.status_code)
+    code = getattr(exc, "code", None) or _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return _error(request, str(exc), code, exc.status_code)
+
+
+# Outside the operations: a path under /api/v1/ that names none, or a method
+# the path does not take, answers the same JSON error as everything else.
+
+
+def unknown_path(request, *args, **kwargs):
+    return JsonResponse(
+        {"detail": "No API operation at this path.", "code": "not_found"}, status=404
+    )
+
+
+unknown_path.csrf_exempt = True
+
+
+def _json_method_not_allowed(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = JsonResponse(
+                {
+                    "detail": f"{request.method} is not allowed here; allowed: {allowed}.",
+                    "code": "method_not_allowed",
+                },
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    wrapped.csrf_exempt = True  # as every django-ninja view: auth checks CSRF itself
+    return wrapped
+
+
+def api_urls():
+    """``api.urls`` with JSON answers for a wrong method and an unknown path."""
+    patterns, app_name, namespace = api.urls
+    patterns = [
+        URLPattern(p.pattern, _json_method_not_allowed(p.callback), p.default_args, p.name)
+        if isinstance(p, URLPattern)
+        else p
+        for p in patterns
+    ]
+    return [*patterns, re_path(r"^", unknown_path)], app_name, namespace
 
 
 # Each app's router, in the order of the OpenAPI document.

@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from circles import views as circle_views
-from config.api import api
+from config.api import api_urls
 
 urlpatterns = [
     path("", circle_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
     # Each app's pages live under the organization: /o/<org>/…
     path("", include("circles.urls")),
