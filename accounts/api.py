@@ -15,7 +15,7 @@ class MeOut(Schema):
     language: str
 
 
-class TokenIn(Schema):
+class ApiTokenIn(Schema):
     name: str
 
 
@@ -43,7 +43,7 @@ def list_tokens(request):
 
 
 @router.post("/me/tokens", response={201: NewTokenOut}, operation_id="create_token")
-def create_token(request, payload: TokenIn):
+def create_token(request, payload: ApiTokenIn):
     """Create a token; its secret is in this answer only, never again."""
     token, raw = services.create_api_token(user=request.auth, name=payload.name)
     out = TokenOut.from_orm(token).dict()

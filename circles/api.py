@@ -12,19 +12,17 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from accounts.records import person
+from accounts.schemas import PersonOut
 from circles import chart, rules, selectors, services
 from circles.health import double_link_health
+from circles.models import Role
 from core.errors import Invalid, NotAllowed
+from core.schemas import one_of
 
 router = Router(tags=["circles"])
 
 
 # Schemas -------------------------------------------------------------------------
-
-
-class PersonOut(Schema):
-    id: int
-    name: str
 
 
 class OrganizationOut(Schema):
@@ -76,7 +74,7 @@ class AssignmentOut(Schema):
 class RoleOut(Schema):
     id: int
     circle: str
-    kind: str
+    kind: one_of(Role.Kind)
     name: str
     description: str
     default_term_months: int
@@ -595,12 +593,12 @@ def revoke_invitation(request, org: str, invitation_id: int):
     return _invitation_out(services.revoke_invitation(invitation=invitation, by=request.auth))
 
 
-class TokenIn(Schema):
+class InvitationTokenIn(Schema):
     token: str
 
 
 @router.post("/invitations/accept", response=OrganizationOut, operation_id="accept_invitation")
-def accept_invitation(request, payload: TokenIn):
+def accept_invitation(request, payload: InvitationTokenIn):
     """The caller (logged in with the invited address) accepts an invitation."""
     found = services.invitation_for_token(payload.token)
     services.accept_invitation(token=payload.token, user=request.auth)

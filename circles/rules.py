@@ -425,7 +425,7 @@ class MoveIn(Schema):
     parent: str
 
 
-class ReasonIn(Schema):
+class CircleReasonIn(Schema):
     reason: str = ""
 
 
@@ -571,7 +571,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:circle_dissolve",
             api="dissolve_circle",
-            input=ReasonIn,
+            input=CircleReasonIn,
             guard=_all(
                 _not_root(_l("The root circle cannot be dissolved.")), read_only, _no_open_children
             ),
@@ -592,7 +592,7 @@ RULES = StepTable(
             subject="circle",
             page="circles:remove_member",
             api="remove_member",
-            input=ReasonIn,
+            input=CircleReasonIn,
         ),
         _action(
             "leave_circle",
@@ -602,7 +602,7 @@ RULES = StepTable(
             service="remove_member",
             page="circles:remove_member",
             api="remove_member",
-            input=ReasonIn,
+            input=CircleReasonIn,
         ),
         _action(
             "create_role",
@@ -661,7 +661,7 @@ RULES = StepTable(
             subject="assignment",
             page="circles:assignment_end",
             api="end_assignment",
-            input=ReasonIn,
+            input=CircleReasonIn,
             guard=_all(read_only, _current),
         ),
         _action(

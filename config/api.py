@@ -12,7 +12,7 @@ import functools
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, re_path
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accounts.api import router as accounts_router
@@ -24,7 +24,49 @@ from logbook.api import router as logbook_router
 from proposals.api import router as proposals_router
 from realtime.api import router as realtime_router
 
-api = NinjaAPI(
+
+class ErrorOut(Schema):
+    """Every error of the API (4xx): a message for a person, a code for a program."""
+
+    detail: str
+    code: str = Field(
+        description=(
+            "invalid, malformed, unauthorized, forbidden, csrf_failed, not_found, "
+            "conflict, throttled, method_not_allowed, or a code of the operation's own "
+            "(such as unknown_filter)"
+        )
+    )
+    field: str | None = Field(None, description="The input a rule refused, when there is one.")
+    errors: list[dict] | None = Field(None, description="422: each field of the wrong shape.")
+
+
+ERROR_RESPONSES = {
+    400: "Input a rule refuses (`invalid`), or a body that is not JSON (`malformed`).",
+    401: "No valid token or session (`unauthorized`).",
+    403: "An action the caller may not take (`forbidden`, `csrf_failed`).",
+    404: "Nothing the caller may see there (`not_found`).",
+    409: "An action the current state refuses (`conflict`).",
+    422: "Input of the wrong shape (`invalid`; `errors` names each field).",
+    429: "Too many requests (`throttled`).",
+}
+
+
+class CercleApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The document, with the one error schema declared on every operation."""
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ErrorOut.model_json_schema()
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    responses.setdefault(str(status), {"description": description, "content": ref})
+        return schema
+
+
+api = CercleApi(
     title="Cercle API",
     version="1",
     description=(

@@ -10,17 +10,23 @@ An organization or selection the caller may not see answers 404.
 """
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from accounts.records import person
+from accounts.schemas import PersonOut
 from circles import selectors as circle_selectors
+from circles.models import Role
 from core.errors import Conflict, Invalid, NotFound
+from core.schemas import one_of
 from core.steps import parse_input, run
 from elections import records, selectors, services
+from elections.models import Election
 from elections.steps import OPEN, STEPS, OpenIn
+from proposals.models import Round
 
 router = Router(tags=["elections"])
 
@@ -28,14 +34,9 @@ router = Router(tags=["elections"])
 # Schemas -------------------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class SelectionRoleOut(Schema):
     id: int
-    name: str
-
-
-class RoleOut(Schema):
-    id: int
-    kind: str
+    kind: one_of(Role.Kind)
     name: str
     description: str
     default_term_months: int
@@ -45,8 +46,8 @@ class RoleOut(Schema):
 class ElectionOut(Schema):
     id: int
     circle: str
-    role: RoleOut
-    state: str
+    role: SelectionRoleOut
+    state: one_of(Election.State)
     term_start: date
     term_end: date
     facilitator: PersonOut
@@ -95,14 +96,14 @@ class SpeakerOut(Schema):
     member: PersonOut
     answered: bool
     current: bool
-    position: str | None
+    position: Literal["consent", "object"] | None
     text: str
     concern: str
 
 
-class RoundOut(Schema):
+class SelectionRoundOut(Schema):
     id: int
-    mode: str
+    mode: one_of(Round.Mode)
     open: bool
     current_speaker: PersonOut | None
     answered: int
@@ -110,7 +111,7 @@ class RoundOut(Schema):
     speakers: list[SpeakerOut]
 
 
-class EventOut(Schema):
+class SelectionEventOut(Schema):
     action: str
     from_state: str
     to_state: str
@@ -254,7 +255,7 @@ def _round_out(view) -> dict:
 
 @router.get(
     "/orgs/{org}/elections/{election_id}/role-change/round",
-    response=RoundOut,
+    response=SelectionRoundOut,
     operation_id="get_election_role_change_round",
     description="The consent round on the change of the role on the table; a reveal "
     "round shows only the caller's own answer until it closes.",
@@ -269,7 +270,7 @@ def get_role_change_round(request, org: str, election_id: int):
 
 @router.get(
     "/orgs/{org}/elections/{election_id}/round",
-    response=RoundOut,
+    response=SelectionRoundOut,
     operation_id="get_election_round",
     description="The open consent round, or else the last one.",
 )
@@ -284,7 +285,7 @@ def get_round(request, org: str, election_id: int):
 
 @router.get(
     "/orgs/{org}/elections/{election_id}/events",
-    response=list[EventOut],
+    response=list[SelectionEventOut],
     operation_id="list_election_events",
 )
 def list_events(request, org: str, election_id: int):

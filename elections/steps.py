@@ -39,6 +39,7 @@ from circles import selectors as circle_selectors
 from circles.models import Role
 from core.errors import Conflict
 from core.participation import is_session_facilitator
+from core.schemas import choice_field
 from core.steps import Step, StepTable, Who
 from elections import selectors
 from elections.models import Election
@@ -189,13 +190,13 @@ class ReviewRoleIn(Schema):
     mode: Literal["reveal", "in_turn"] = "reveal"
 
 
-class AnswerIn(Schema):
-    position: str = ""
+class SelectionAnswerIn(Schema):
+    position: str = choice_field(["consent", "object"], "")
     reason: str = ""
     concern: str = ""
 
 
-class ReasonIn(Schema):
+class SelectionReasonIn(Schema):
     reason: str = ""
 
 
@@ -257,7 +258,7 @@ STEPS = SelectionSteps(
         ),
         _step(
             "answer_role_change", gettext_lazy("Give my position on the change"), {S.SETUP},
-            None, PARTICIPANT, input=AnswerIn, guard=role_round_open, form="AnswerForm",
+            None, PARTICIPANT, input=SelectionAnswerIn, guard=role_round_open, form="AnswerForm",
             op="answer_election_role_change", path="role-change/answer",
             summary="Consent or object (with a reason) to the change of the role",
         ),
@@ -276,7 +277,7 @@ STEPS = SelectionSteps(
         ),
         _step(
             "drop_role_change", gettext_lazy("Drop the change"), {S.SETUP}, None, FACILITATOR,
-            input=ReasonIn, guard=role_change_pending, form="ReasonForm",
+            input=SelectionReasonIn, guard=role_change_pending, form="ReasonForm",
             op="drop_election_role_change", path="role-change/drop",
             summary="Drop the change of the role on the table",
         ),
@@ -323,7 +324,7 @@ STEPS = SelectionSteps(
         ),
         _step(
             "answer", gettext_lazy("Give my position"), {S.CONSENT}, None, PARTICIPANT,
-            input=AnswerIn, form="AnswerForm", op="answer_consent_round",
+            input=SelectionAnswerIn, form="AnswerForm", op="answer_consent_round",
             summary="Consent or object (with a reason)",
         ),
         _step(
@@ -343,7 +344,7 @@ STEPS = SelectionSteps(
         ),
         _step(
             "cancel", gettext_lazy("Cancel the selection"), OPEN_STATES, S.CANCELLED,
-            FACILITATOR, input=ReasonIn, form="ReasonForm", op="cancel_election",
+            FACILITATOR, input=SelectionReasonIn, form="ReasonForm", op="cancel_election",
             summary="Cancel the selection, with a reason",
         ),
     ],

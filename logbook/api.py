@@ -13,9 +13,11 @@ from ninja import Body, Router, Schema
 
 from accounts.api_auth import token_or_session
 from core.errors import Invalid
+from core.schemas import one_of
 from decisions.copies import check_copy
 from decisions.models import Decision
 from logbook import exports, search, selectors
+from logbook.models import DecisionPerson
 
 
 def _anyone(request):
@@ -27,7 +29,7 @@ router = Router(tags=["decisions"], auth=[*token_or_session, _anyone])
 
 class DecisionOut(Schema):
     sequence: int
-    kind: str
+    kind: one_of(Decision.Kind)
     title: str
     body: str
     circle: str | None
@@ -96,11 +98,56 @@ def _out(organization, d: Decision) -> dict:
     }
 
 
+def _filters(keys) -> dict:
+    """The log's filters as documented query parameters (read by ``parse_filters``)."""
+    string = {"type": "string"}
+    specs = {
+        "q": (string, "The words to find."),
+        "circle": (string, "A circle's slug: its decisions (and its sub-circles')."),
+        "subcircles": ({"type": "string", "enum": ["0", "1"]}, "0: the circle alone."),
+        "kind": ({"type": "string", "enum": Decision.Kind.values}, "The kind of decision."),
+        "from": ({"type": "string", "format": "date"}, "Decided on or after (YYYY-MM-DD)."),
+        "to": ({"type": "string", "format": "date"}, "Decided on or before (YYYY-MM-DD)."),
+        "person": ({"type": "integer"}, "A person's user id (see role)."),
+        "role": (
+            {"type": "string", "enum": DecisionPerson.Role.values},
+            "How the person is named: took part, objected, was selected, acted.",
+        ),
+        "status": (
+            {"type": "string", "enum": [v for v, _label in selectors.Status.choices]},
+            "In force, superseded, due for review within 30 days, review overdue.",
+        ),
+        "before": ({"type": "integer"}, "Paging: entries numbered below this (next_before)."),
+        "limit": ({"type": "integer"}, "Entries per page (at most 100)."),
+    }
+    return {
+        "parameters": [
+            {"in": "query", "name": k, "required": False, "schema": specs[k][0],
+             "description": specs[k][1]}
+            for k in keys
+        ]
+    }  # fmt: skip
+
+
 @router.get(
     "/orgs/{org}/decisions",
     response=PageOut,
     operation_id="list_decisions",
     summary="The log, newest first, filtered; page on with ?before=<next_before>",
+    openapi_extra=_filters(
+        [
+            "circle",
+            "subcircles",
+            "kind",
+            "from",
+            "to",
+            "person",
+            "role",
+            "status",
+            "before",
+            "limit",
+        ]
+    ),
 )
 def list_decisions(request, org: str):
     """Filters: circle (slug), subcircles (0/1), kind, from, to (YYYY-MM-DD),
@@ -120,6 +167,7 @@ def list_decisions(request, org: str):
     response=list[HitOut],
     operation_id="search_decisions",
     summary="Full-text search of the log (best matches first)",
+    openapi_extra=_filters(["circle", "subcircles", "kind"]),
 )
 def search_decisions(request, org: str, q: str = ""):
     organization = _organization(request, org)

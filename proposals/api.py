@@ -8,29 +8,27 @@ the caller's own."""
 
 import inspect
 from datetime import date, datetime
+from typing import Literal
 
 from ninja import Header, Router, Schema, Status
 
 from accounts.records import person
+from accounts.schemas import PersonOut
 from circles import selectors as circle_selectors
 from core.errors import NotFound
+from core.schemas import one_of
 from core.steps import Step
 from decisions.models import Decision
 from proposals import rounds, selectors, services, steps
-from proposals.models import Proposal
+from proposals.models import Objection, Proposal, Response, Round
 
 router = Router(tags=["proposals"])
-
-
-class PersonOut(Schema):
-    id: int
-    name: str
 
 
 class ResponseOut(Schema):
     id: int
     member: PersonOut
-    kind: str
+    kind: one_of(Response.Kind)
     text: str
     concern: str
     reply: str
@@ -38,10 +36,10 @@ class ResponseOut(Schema):
     created: datetime
 
 
-class RoundOut(Schema):
+class ProposalRoundOut(Schema):
     id: int
-    kind: str
-    mode: str
+    kind: one_of(Round.Kind)
+    mode: one_of(Round.Mode)
     revision: int | None
     speakers: list[PersonOut]
     current_speaker: int | None
@@ -63,12 +61,12 @@ class ObjectionOut(Schema):
     id: int
     member: PersonOut
     reason: str
-    state: str
+    state: one_of(Objection.State)
     resolution: str
     integrated_in: int | None
 
 
-class EventOut(Schema):
+class ProposalEventOut(Schema):
     action: str
     from_state: str
     to_state: str
@@ -82,7 +80,7 @@ class ProposalSummaryOut(Schema):
     organization: str
     circle: str
     title: str
-    state: str
+    state: one_of(Proposal.State)
     author: PersonOut
     created: datetime
     consent_deadline: datetime | None
@@ -98,14 +96,14 @@ class ProposalOut(ProposalSummaryOut):
     allowed_actions: list[str]
     your_actions: list[str]
     revisions: list[RevisionOut]
-    round: RoundOut | None
-    rounds: list[RoundOut]
+    round: ProposalRoundOut | None
+    rounds: list[ProposalRoundOut]
     objections: list[ObjectionOut]
-    events: list[EventOut]
+    events: list[ProposalEventOut]
 
 
 class DiffPiece(Schema):
-    op: str
+    op: Literal["equal", "delete", "insert"]
     text: str
 
 
@@ -275,7 +273,22 @@ def diff_revisions(request, proposal_id: int, a: int, b: int):
 # Actions -------------------------------------------------------------------------------
 
 
-@router.post("/proposals", response={201: ProposalOut}, operation_id="create_proposal")
+@router.post(
+    "/proposals",
+    response={201: ProposalOut},
+    operation_id="create_proposal",
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "A unique key (a UUID): a retried call creates one proposal.",
+            }
+        ]
+    },
+)
 def create_proposal(request, payload: CreateIn):
     """Draft a proposal in a circle you are a member of."""
     org = circle_selectors.readable_organization_or_none(request.user, payload.organization)

@@ -49,9 +49,10 @@ from ninja import Schema
 from circles import selectors as circle_selectors
 from core.errors import Conflict, NotAllowed
 from core.participation import is_session_facilitator
+from core.schemas import choice_field
 from core.steps import ALLOWED, Step, StepTable, Verdict, Who
 from proposals import rounds
-from proposals.models import Objection, Proposal, Round
+from proposals.models import Objection, Proposal, Response, Round
 
 S = Proposal.State
 O = Objection.State  # noqa: E741
@@ -87,7 +88,7 @@ ROUND_KIND_OF_STATE = {
 
 
 class RoundIn(Schema):
-    mode: str = Round.Mode.IN_TURN.value
+    mode: str = choice_field(Round.Mode, Round.Mode.IN_TURN.value)
     start_with: int | None = None
 
 
@@ -100,13 +101,13 @@ class AsyncConsentIn(Schema):
     revision: int | None = None
 
 
-class AnswerIn(Schema):
-    kind: str
+class ProposalAnswerIn(Schema):
+    kind: str = choice_field(Response.Kind)
     text: str = ""
     concern: str = ""
 
 
-class AnswerForIn(AnswerIn):
+class AnswerForIn(ProposalAnswerIn):
     member: int
 
 
@@ -123,12 +124,12 @@ class ReviewIn(Schema):
     review_date: date | None = None
 
 
-class ReasonIn(Schema):
+class ProposalReasonIn(Schema):
     reason: str = ""
 
 
 class ResolveIn(Schema):
-    resolution: str
+    resolution: str = choice_field(["integrated", "dropped", "withdrawn"])
     revision: int | None = None
     reason: str = ""
 
@@ -428,7 +429,7 @@ STEPS = StepTable(
             OPEN,
             S.WITHDRAWN,
             ["facilitator", "author"],
-            input=ReasonIn,
+            input=ProposalReasonIn,
             path="withdraw",
             summary="Facilitator or author: withdraw, with a reason.",
             extra={"operation_id": "withdraw"},
@@ -439,7 +440,7 @@ STEPS = StepTable(
             OPEN,
             S.DEFERRED,
             ["facilitator"],
-            input=ReasonIn,
+            input=ProposalReasonIn,
             path="defer",
             summary="Facilitator: defer, with a reason.",
             extra={"operation_id": "defer"},
@@ -450,7 +451,7 @@ STEPS = StepTable(
             set(BACK),
             None,
             ["facilitator"],
-            input=ReasonIn,
+            input=ProposalReasonIn,
             outcomes=tuple(dict.fromkeys(BACK.values())),
             path="step-back",
             summary="Facilitator: go back one step, with a recorded reason.",
@@ -463,7 +464,7 @@ STEPS = StepTable(
             _ROUND_STATES,
             None,
             ["participant"],
-            input=AnswerIn,
+            input=ProposalAnswerIn,
             guard=_answerable,
             path="answers",
             summary="A participant answers the open round for themself (consent, object with a "

@@ -1,0 +1,22 @@
+"""Closed sets in the JSON API's document: every kind, mode, position, state
+and resolution is published as an enum of its values, taken from the model's
+``TextChoices`` so the document cannot drift from the database."""
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+
+def one_of(choices) -> Any:
+    """The type of an answer field holding one value of ``choices`` (inline enum)."""
+    return Literal[tuple(choices.values)]
+
+
+def choice_field(choices, default: Any = ...) -> Any:
+    """An input field documented as an enum of ``choices`` (TextChoices or values).
+
+    The value is still checked by the service, which gives its own message
+    (and a 400) for one outside the set, on the page and in the API alike.
+    """
+    values = list(getattr(choices, "values", choices))
+    return Field(default, json_schema_extra={"enum": values})
