@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from accounts.records import person
+from accounts.schemas import PersonOut
 from circles import selectors as circle_selectors
 from core.errors import Invalid, NotFound
 from core.idempotency import first_time
@@ -31,11 +32,6 @@ MeetingRole = Literal["facilitator", "secretary", "member"]
 
 
 # Schemas -------------------------------------------------------------------------
-
-
-class MeetingPersonOut(Schema):
-    id: int
-    name: str
 
 
 class AgendaItemOut(Schema):
@@ -53,10 +49,10 @@ class AgendaItemOut(Schema):
 
 
 class AttendanceOut(Schema):
-    member: MeetingPersonOut
+    member: PersonOut
     joined: datetime
     left: datetime | None
-    marked_by: MeetingPersonOut | None
+    marked_by: PersonOut | None
 
 
 class MeetingSummaryOut(Schema):
@@ -68,8 +64,8 @@ class MeetingSummaryOut(Schema):
     scheduled_start: datetime
     started: datetime | None
     ended: datetime | None
-    facilitator: MeetingPersonOut
-    secretary: MeetingPersonOut | None
+    facilitator: PersonOut
+    secretary: PersonOut | None
     minutes: int | None
 
 
@@ -78,7 +74,7 @@ class MeetingOut(MeetingSummaryOut):
     timer_ends: datetime | None
     notes: str
     items: list[AgendaItemOut]
-    present: list[MeetingPersonOut]
+    present: list[PersonOut]
     attendance: list[AttendanceOut]
     your_roles: list[MeetingRole]
 
@@ -125,6 +121,20 @@ class TimerIn(Schema):
 
 class CloseMeetingIn(Schema):
     notes: str = ""
+
+
+# The header every action on a meeting takes, declared in the document.
+_KEY_HEADER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "format": "uuid"},
+            "description": "A unique key (a UUID) per action: a retried call does it once.",
+        }
+    ]
+}
 
 
 # Helpers ---------------------------------------------------------------------------
@@ -305,6 +315,7 @@ def schedule_meeting(request, org: str, payload: ScheduleMeetingIn):
     "/orgs/{org}/meetings/{meeting_id}/items",
     response={201: MeetingOut},
     operation_id="add_agenda_item",
+    openapi_extra=_KEY_HEADER,
 )
 def add_agenda_item(request, org: str, meeting_id: int, payload: AgendaItemIn):
     """Facilitator: an item at the end of the agenda; a proposal or a selection
@@ -345,6 +356,7 @@ def add_agenda_item(request, org: str, meeting_id: int, payload: AgendaItemIn):
     "/orgs/{org}/meetings/{meeting_id}/items/order",
     response=MeetingOut,
     operation_id="reorder_agenda",
+    openapi_extra=_KEY_HEADER,
 )
 def reorder_agenda(request, org: str, meeting_id: int, payload: AgendaOrderIn):
     """Facilitator: the whole agenda in a new order (every item id once)."""
@@ -360,6 +372,7 @@ def reorder_agenda(request, org: str, meeting_id: int, payload: AgendaOrderIn):
     "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/move",
     response=MeetingOut,
     operation_id="move_agenda_item",
+    openapi_extra=_KEY_HEADER,
 )
 def move_agenda_item(request, org: str, meeting_id: int, item_id: int, payload: AgendaMoveIn):
     """Facilitator: one place up or down (the page's arrows); at either end,
@@ -379,6 +392,7 @@ def move_agenda_item(request, org: str, meeting_id: int, item_id: int, payload: 
     "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/notes",
     response=MeetingOut,
     operation_id="save_item_notes",
+    openapi_extra=_KEY_HEADER,
 )
 def save_item_notes(request, org: str, meeting_id: int, item_id: int, payload: ItemNotesIn):
     """Secretary or facilitator: the notes of an agenda item (they go into the minutes)."""
@@ -392,6 +406,7 @@ def save_item_notes(request, org: str, meeting_id: int, item_id: int, payload: I
     "/orgs/{org}/meetings/{meeting_id}/attendance",
     response=MeetingOut,
     operation_id="mark_attendance",
+    openapi_extra=_KEY_HEADER,
 )
 def mark_attendance(request, org: str, meeting_id: int, payload: AttendanceIn):
     """Secretary or facilitator: mark a member present or gone (someone in the
@@ -422,7 +437,10 @@ def join_meeting(request, org: str, meeting_id: int):
 
 
 @router.post(
-    "/orgs/{org}/meetings/{meeting_id}/open", response=MeetingOut, operation_id="open_meeting"
+    "/orgs/{org}/meetings/{meeting_id}/open",
+    response=MeetingOut,
+    operation_id="open_meeting",
+    openapi_extra=_KEY_HEADER,
 )
 def open_meeting(request, org: str, meeting_id: int):
     """Facilitator: open the meeting (its first item becomes current)."""
@@ -435,6 +453,7 @@ def open_meeting(request, org: str, meeting_id: int):
     "/orgs/{org}/meetings/{meeting_id}/current-item",
     response=MeetingOut,
     operation_id="set_current_item",
+    openapi_extra=_KEY_HEADER,
 )
 def set_current_item(request, org: str, meeting_id: int, payload: CurrentItemIn):
     """Facilitator: move to an agenda item (the one left is marked done)."""
@@ -445,7 +464,10 @@ def set_current_item(request, org: str, meeting_id: int, payload: CurrentItemIn)
 
 
 @router.post(
-    "/orgs/{org}/meetings/{meeting_id}/timer", response=MeetingOut, operation_id="set_timer"
+    "/orgs/{org}/meetings/{meeting_id}/timer",
+    response=MeetingOut,
+    operation_id="set_timer",
+    openapi_extra=_KEY_HEADER,
 )
 def set_timer(request, org: str, meeting_id: int, payload: TimerIn):
     """Facilitator: a timer everyone sees, 0 (none) to 10,800 seconds."""
@@ -458,7 +480,10 @@ def set_timer(request, org: str, meeting_id: int, payload: TimerIn):
 
 
 @router.post(
-    "/orgs/{org}/meetings/{meeting_id}/close", response=MeetingOut, operation_id="close_meeting"
+    "/orgs/{org}/meetings/{meeting_id}/close",
+    response=MeetingOut,
+    operation_id="close_meeting",
+    openapi_extra=_KEY_HEADER,
 )
 def close_meeting(request, org: str, meeting_id: int, payload: CloseMeetingIn):
     """Facilitator: close the meeting; its minutes (attendance, each item's
