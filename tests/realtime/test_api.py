@@ -6,40 +6,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
 from accounts.services import create_api_token
-from circles import services as circle_services
-from circles.models import Circle, OrganizationMember, Role
+from circles.models import Circle
 from decisions.models import Decision
 from decisions.services import verify_log
 from proposals.models import Proposal
 from realtime.models import AgendaItem, Attendance, Meeting
 
 BASE = "/api/v1/orgs/coop/meetings"
-
-
-@pytest.fixture
-def people(db):
-    User = get_user_model()
-    names = ["admin", "fac", "sec", "ana", "bo", "outsider"]
-    users = {
-        n: User.objects.create_user(email=f"{n}@example.org", password="x", display_name=n.title())
-        for n in names
-    }
-    org = circle_services.create_organization(name="Coop", slug="coop", by=users["admin"])
-    root = Circle.objects.get(organization=org, parent__isnull=True)
-    for n in ("fac", "sec", "ana", "bo"):
-        OrganizationMember.objects.create(organization=org, user=users[n])
-        circle_services.add_member(circle=root, user=users[n], by=users["admin"])
-    circle_services.assign_role(
-        role=Role.objects.get(circle=root, kind="facilitator"), user=users["fac"], by=users["admin"]
-    )
-    circle_services.create_organization(name="Other", slug="other", by=users["outsider"])
-    users.update(org=org, circle=root)
-    return users
 
 
 class Api:
