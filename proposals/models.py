@@ -254,12 +254,6 @@ class ProposalEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.proposal}: {self.action}"
 
-    @property
-    def action_label(self) -> str:
-        from proposals.steps import EVENT_LABELS
-
-        return str(EVENT_LABELS.get(self.action, self.action))
-
 
 class ConsentReminder(models.Model):
     """An asynchronous consent reminder sent to one member, so it is sent once."""

@@ -80,8 +80,12 @@ def open_round(proposal) -> Round | None:
     return rounds.open_round_of(proposal)
 
 
-def events(proposal):
-    return ProposalEvent.objects.filter(proposal=proposal).select_related("by")
+def events(proposal) -> list[ProposalEvent]:
+    """The proposal's history, each step named by the step table."""
+    history = list(ProposalEvent.objects.filter(proposal=proposal).select_related("by"))
+    for event in history:
+        event.action_label = steps.event_label(event.action)
+    return history
 
 
 def objections(proposal):

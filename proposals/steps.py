@@ -632,6 +632,11 @@ EVENT_LABELS = {
 }
 
 
+def event_label(action: str) -> str:
+    """How the history names a recorded step (never its code)."""
+    return str(EVENT_LABELS.get(action, action))
+
+
 _PATTERNS = [
     (step, re.compile(re.sub(r"{(\w+)}", r"(?P<\1>[0-9]+)", step.url)))
     for step in STEPS
