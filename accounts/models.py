@@ -28,13 +28,22 @@ class UserManager(BaseUserManager):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
 
+def default_language() -> str:
+    """A new person's language: the site's (``LANGUAGE_CODE``) when they join.
+
+    A callable, so the migrations do not depend on a setting: a site set to
+    English and a site set to French run the same migrations.
+    """
+    return settings.LANGUAGE_CODE
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person; logs in with an email address."""
 
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=120, blank=True)
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
