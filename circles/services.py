@@ -28,6 +28,7 @@ from circles.models import (
     Role,
     RoleAssignment,
 )
+from core import events
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.links import absolute
 from decisions.models import Decision
@@ -537,6 +538,8 @@ def remove_member(*, circle, user, by, reason: str = "") -> Membership:
         raise NotFound(_("%(name)s is not a member of this circle.") % {"name": user.name})
     membership.left = timezone.now()
     membership.save(update_fields=["left"])
+    # After commit, listeners (the live rooms) hear that this membership ended.
+    events.changed(membership, part="left")
     _structure(
         circle.organization,
         by=by,

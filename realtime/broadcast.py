@@ -10,7 +10,6 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
 
 from realtime import fragments, selectors
 from realtime.models import Connection, Meeting
@@ -59,6 +58,9 @@ def broadcast_meeting(meeting: Meeting, *, part: str = "") -> str:
 
 
 def on_subject_changed(sender, subject, part="", **kwargs) -> None:
+    if part == "left":  # a membership that ended (circles.services.remove_member)
+        on_membership_ended(subject)
+        return
     for meeting in meetings_for(subject):
         broadcast_meeting(meeting, part=part_for(subject, part))
 
@@ -88,23 +90,11 @@ def close_sockets(*, user_id: int, meetings) -> int:
     return len(channels)
 
 
-def on_membership_saved(sender, instance, **kwargs) -> None:
-    """A circle membership or an organization membership that ended."""
-    if getattr(instance, "left", None) is None:
-        return
-    update_fields = kwargs.get("update_fields")
-    if update_fields is not None and "left" not in update_fields:
-        return
-    if hasattr(instance, "circle_id"):
-        meetings = Meeting.objects.filter(circle_id=instance.circle_id)
-    else:
-        meetings = Meeting.objects.filter(circle__organization_id=instance.organization_id)
-    user_id = instance.user_id
-
-    def close() -> None:
-        try:
-            close_sockets(user_id=user_id, meetings=meetings)
-        except Exception:  # Redis down: the next action is refused all the same
-            log.exception("closing the sockets of user %s failed", user_id)
-
-    transaction.on_commit(close)
+def on_membership_ended(membership) -> None:
+    """A circle membership ended and committed: close the person's sockets in
+    that circle's open meetings."""
+    meetings = Meeting.objects.filter(circle_id=membership.circle_id)
+    try:
+        close_sockets(user_id=membership.user_id, meetings=meetings)
+    except Exception:  # Redis down: the next action is refused all the same
+        log.exception("closing the sockets of user %s failed", membership.user_id)
