@@ -99,7 +99,8 @@ def _out(organization, d: Decision) -> dict:
 
 
 def _filters(keys) -> dict:
-    """The log's filters as documented query parameters (read by ``parse_filters``)."""
+    """The log's filters as documented query parameters: the keys that
+    ``selectors.parse_filters`` accepts (``keys``), in the order below."""
     string = {"type": "string"}
     specs = {
         "q": (string, "The words to find."),
@@ -124,7 +125,7 @@ def _filters(keys) -> dict:
         "parameters": [
             {"in": "query", "name": k, "required": False, "schema": specs[k][0],
              "description": specs[k][1]}
-            for k in keys
+            for k in specs if k in keys
         ]
     }  # fmt: skip
 
@@ -134,20 +135,7 @@ def _filters(keys) -> dict:
     response=PageOut,
     operation_id="list_decisions",
     summary="The log, newest first, filtered; page on with ?before=<next_before>",
-    openapi_extra=_filters(
-        [
-            "circle",
-            "subcircles",
-            "kind",
-            "from",
-            "to",
-            "person",
-            "role",
-            "status",
-            "before",
-            "limit",
-        ]
-    ),
+    openapi_extra=_filters(selectors.FILTER_KEYS | selectors.PAGING_KEYS),
 )
 def list_decisions(request, org: str):
     """Filters: circle (slug), subcircles (0/1), kind, from, to (YYYY-MM-DD),
@@ -167,7 +155,7 @@ def list_decisions(request, org: str):
     response=list[HitOut],
     operation_id="search_decisions",
     summary="Full-text search of the log (best matches first)",
-    openapi_extra=_filters(["circle", "subcircles", "kind"]),
+    openapi_extra=_filters(selectors.SEARCH_KEYS - {"q"}),
 )
 def search_decisions(request, org: str, q: str = ""):
     organization = _organization(request, org)
