@@ -77,6 +77,9 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 # The public address: absolute links in emails and feeds (core.links), the one
 # origin a live room's socket opens from (config.origins).
 CERCLE_SITE_URL = env_url("SITE_URL", default="http://127.0.0.1:8000")
+# Where the running version's source code is offered (AGPL section 13). Empty:
+# the server offers its own files (core.source), modifications included.
+SOURCE_URL = env.str("SOURCE_URL", default="").strip()
 
 INSTALLED_APPS = [
     "daphne",
@@ -135,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "core.source.source_links",
             ],
             "builtins": ["django.templatetags.i18n", "template_partials.templatetags.partials"],
         },

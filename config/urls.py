@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from circles import views as circle_views
 from config.api import api_urls
+from core import source
 
 urlpatterns = [
     path("", circle_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
+    # The running version's source code (AGPL-3.0-or-later, section 13).
+    path("source/cercle-source.tar.gz", source.download, name="source"),
     # Each app's pages live under the organization: /o/<org>/…
     path("", include("circles.urls")),
     path("o/<slug:org>/log/", include("logbook.urls")),
