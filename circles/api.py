@@ -15,7 +15,7 @@ from accounts.records import person
 from accounts.schemas import PersonOut
 from circles import chart, rules, selectors, services
 from circles.health import double_link_health
-from circles.models import Role
+from circles.models import DataLicence, Role
 from core.errors import Invalid, NotAllowed
 from core.schemas import one_of
 
@@ -31,6 +31,7 @@ class OrganizationOut(Schema):
     slug: str
     language: str
     public_log: bool
+    data_licence: one_of(DataLicence)
     created: datetime
 
 
@@ -247,6 +248,7 @@ def update_organization(request, org: str, payload: _input("update_organization"
         name=data.get("name", organization.name),
         language=data.get("language", organization.language),
         public_log=data.get("public_log", organization.public_log),
+        data_licence=data.get("data_licence", ""),
     )
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from circles.models import DataLicence
+
 
 def _people_choices(users) -> list[tuple[str, str]]:
     return [("", _("Choose a person"))] + [(str(u.pk), f"{u.name} ({u.email})") for u in users]
@@ -30,6 +32,15 @@ class OrganizationSettingsForm(forms.Form):
     public_log = forms.BooleanField(
         label=_("Public log: anyone can read and verify the decisions and the chart"),
         required=False,
+    )
+    data_licence = forms.ChoiceField(
+        label=_("Licence of the open data"),
+        choices=DataLicence.choices,
+        required=False,  # not sent: the licence stays as it is
+        help_text=_(
+            "A public organization publishes its structure and decisions as open data "
+            "under this licence."
+        ),
     )
 
 

@@ -13,6 +13,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class DataLicence(models.TextChoices):
+    """Licences an organization may publish its open data under (SPDX ids)."""
+
+    CC_BY_SA_4 = "CC-BY-SA-4.0", "Creative Commons Attribution-ShareAlike 4.0"
+    CC_BY_4 = "CC-BY-4.0", "Creative Commons Attribution 4.0"
+    CC0 = "CC0-1.0", "Creative Commons Zero 1.0 (public domain)"
+    ODBL = "ODbL-1.0", "Open Data Commons Open Database License 1.0"
+
+    @property
+    def url(self) -> str:
+        return LICENCE_URLS[self.value]
+
+
+LICENCE_URLS = {
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
@@ -23,6 +44,13 @@ class Organization(models.Model):
         _("public log"),
         default=False,
         help_text=_("Anyone, even without an account, can read and verify the decision log."),
+    )
+    data_licence = models.CharField(
+        _("open data licence"),
+        max_length=16,
+        choices=DataLicence.choices,
+        default=DataLicence.CC_BY_SA_4,
+        help_text=_("The licence of the structure and decisions a public organization publishes."),
     )
     created = models.DateTimeField(default=timezone.now)
 

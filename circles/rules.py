@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _l
 from ninja import Schema
 
 from circles import selectors
-from circles.models import Circle, Invitation, Organization, Role, RoleAssignment
+from circles.models import Circle, DataLicence, Invitation, Organization, Role, RoleAssignment
 from core.errors import Conflict, DomainError, Invalid
+from core.schemas import choice_field
 from core.steps import Step, StepTable, Verdict, Who
 
 # Role limits -----------------------------------------------------------------
@@ -395,6 +396,7 @@ class OrganizationUpdate(Schema):
     name: str | None = None
     language: str | None = None
     public_log: bool | None = None
+    data_licence: str | None = choice_field(DataLicence, None)
 
 
 class AdminIn(Schema):

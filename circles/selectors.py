@@ -388,3 +388,34 @@ def org_users(organization) -> QuerySet:
 def can_manage_link(user, circle) -> bool:
     """Appoint the leader / accept the delegate of ``circle``: its parent's managers."""
     return circle.parent is not None and can_manage_children(user, circle.parent)
+
+
+def structure_history(organization) -> dict:
+    """Everything the structure ever was: circles (dissolved ones too), roles,
+    memberships and role assignments with their dates (the open data, the
+    chart as of a date). Four queries."""
+    return {
+        "circles": list(circles_of(organization, include_dissolved=True)),
+        "roles": list(Role.objects.filter(circle__organization=organization).order_by("pk")),
+        "memberships": list(
+            Membership.objects.filter(circle__organization=organization)
+            .select_related("user")
+            .order_by("pk")
+        ),
+        "assignments": list(
+            RoleAssignment.objects.filter(role__circle__organization=organization)
+            .select_related("user")
+            .order_by("pk")
+        ),
+    }
+
+
+def data_licence(organization) -> dict:
+    """The licence of a public organization's open data: SPDX id, name, URL."""
+    from circles.models import LICENCE_URLS, DataLicence
+
+    return {
+        "id": organization.data_licence,
+        "name": str(DataLicence(organization.data_licence).label),
+        "url": LICENCE_URLS[organization.data_licence],
+    }

@@ -21,6 +21,7 @@ from accounts.records import person
 from circles import rules, selectors
 from circles.models import (
     Circle,
+    DataLicence,
     Invitation,
     Membership,
     Organization,
@@ -133,27 +134,33 @@ def create_organization(
 
 @transaction.atomic
 def update_organization(
-    *, organization, by, name: str, language: str, public_log: bool
+    *, organization, by, name: str, language: str, public_log: bool, data_licence: str = ""
 ) -> Organization:
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     rules.check("update_organization", organization, by)
     name = rules.clean_name(name)
     if language not in dict(settings.LANGUAGES):
         raise Invalid(_("Unknown language."), field="language")
+    data_licence = data_licence or organization.data_licence
+    if data_licence not in DataLicence.values:
+        raise Invalid(_("Unknown licence."), field="data_licence")
     before = {
         "name": organization.name,
         "language": organization.language,
         "public_log": organization.public_log,
+        "data_licence": organization.data_licence,
     }
-    after = {"name": name, "language": language, "public_log": bool(public_log)}
+    after = {
+        "name": name,
+        "language": language,
+        "public_log": bool(public_log),
+        "data_licence": data_licence,
+    }
     if before == after:
         return organization
-    organization.name, organization.language, organization.public_log = (
-        name,
-        language,
-        bool(public_log),
-    )
-    organization.save(update_fields=["name", "language", "public_log"])
+    for field, value in after.items():
+        setattr(organization, field, value)
+    organization.save(update_fields=list(after))
     _structure(
         organization,
         by=by,

@@ -121,6 +121,7 @@ def organization_settings(request, org):
             "name": organization.name,
             "language": organization.language,
             "public_log": organization.public_log,
+            "data_licence": organization.data_licence,
         },
     )
     verdict = rules.may("update_organization", organization, request.user)

@@ -15,6 +15,7 @@ urlpatterns = [
     # Each app's pages live under the organization: /o/<org>/…
     path("", include("circles.urls")),
     path("o/<slug:org>/log/", include("logbook.urls")),
+    path("o/<slug:org>/open-data/", include("logbook.opendata")),
     path("o/<slug:org>/proposals/", include("proposals.urls")),
     path("o/<slug:org>/elections/", include("elections.urls")),
     path("o/<slug:org>/meetings/", include("realtime.urls")),

@@ -1,8 +1,12 @@
 """Links into the log pages, which another part of the app serves: until
 their URL names exist, fall back to the fixed paths of config/urls.py."""
 
+import json
+
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -41,3 +45,39 @@ def may(context, action, subject):
 
     request = context.get("request")
     return request is not None and bool(rules.may(action, subject, request.user))
+
+
+@register.simple_tag(takes_context=True)
+def organization_json_ld(context, organization):
+    """schema.org markup of a public organization's page (search engines,
+    link previews): the organization, its circles and its data licence.
+    Nothing for a private organization."""
+    from circles import selectors
+    from circles.models import LICENCE_URLS
+    from core.links import absolute
+
+    if not organization.public_log:
+        return ""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": organization.name,
+        "url": absolute(organization.get_absolute_url()),
+        "license": LICENCE_URLS[organization.data_licence],
+        "subOrganization": [
+            {"@type": "Organization", "name": circle.name, "description": circle.aim}
+            for circle in selectors.circles_of(organization)
+            if circle.parent_id is not None
+        ],
+    }
+    # As Django's json_script: <, > and & as JSON escapes, so the text can
+    # never close the <script> element early (HTML entities would break the JSON).
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    return format_html(
+        '<script type="application/ld+json" nonce="{}">{}</script>',
+        context.get("csp_nonce", ""),
+        mark_safe(text),  # noqa: S308 - escaped for a script element just above
+    )
+
+
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
