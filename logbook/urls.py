@@ -17,6 +17,7 @@ urlpatterns = [
     path("links/", views.create_link, name="create_link"),
     path("links/<int:token_id>/revoke/", views.revoke_link, name="revoke_link"),
     path("<int:seq>/", views.detail, name="detail"),
+    path("<int:seq>.pdf", views.entry_pdf, name="pdf"),
     path("<int:seq>/supersede/", views.supersede, name="supersede"),
     path("c/<slug:circle>/", views.log, name="circle_log"),
     path("c/<slug:circle>/due/", views.due, name="circle_due"),

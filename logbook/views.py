@@ -15,13 +15,14 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from circles import selectors as circle_selectors
 from core.errors import DomainError
+from core.links import absolute
 from decisions.copies import check_copy
 from decisions.models import Decision
-from logbook import corrections, exports, feeds, search, selectors
+from logbook import corrections, exports, feeds, pdf, search, selectors
 from logbook.models import DecisionPerson
 
 
@@ -121,13 +122,13 @@ def log(request, org: str, circle: str | None = None):
     return render(request, "logbook/log.html", context)
 
 
-def detail(request, org: str, seq: int):
+def _entry_context(request, org: str, seq: int) -> dict:
     organization = _readable(request, org)
     decision = selectors.decision_or_none(organization, seq)
     if decision is None:
         raise Http404(_("No such decision."))
     replaced = selectors.replaced_text(decision)
-    context = {
+    return {
         "organization": organization,
         "d": decision,
         # Fields by name (logbook.records): a dict would answer ``record.items``
@@ -143,7 +144,22 @@ def detail(request, org: str, seq: int):
         if _is_member(request, organization)
         else None,
     }
-    return render(request, "logbook/detail.html", context)
+
+
+def detail(request, org: str, seq: int):
+    return render(request, "logbook/detail.html", _entry_context(request, org, seq))
+
+
+@require_safe
+def entry_pdf(request, org: str, seq: int):
+    """The entry (the minutes of a meeting above all) as a PDF to hand out."""
+    context = _entry_context(request, org, seq)
+    decision = context["d"]
+    context["entry_url"] = absolute(decision.get_absolute_url())
+    response = HttpResponse(pdf.entry_pdf(context), content_type="application/pdf")
+    name = f"{context['organization'].slug}-{decision.sequence}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def search_view(request, org: str):
