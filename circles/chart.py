@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from circles import selectors
+from circles import health, selectors
 from circles.health import Health
 
 BOX_W = 220
@@ -113,7 +113,7 @@ def _nodes(tree: list[dict]) -> list[Node]:
 
 def layout(organization) -> dict:
     """Positions, links and the size of the picture for ``organization``."""
-    roots = _nodes(selectors.circle_tree(organization))
+    roots = _nodes(health.circle_tree(organization))
     nodes: list[Node] = []
     next_row = [0]
 
@@ -187,7 +187,7 @@ def tree_json(organization) -> list[dict]:
             "children": [item(child) for child in node["children"]],
         }
 
-    return [item(node) for node in selectors.circle_tree(organization)]
+    return [item(node) for node in health.circle_tree(organization)]
 
 
 def _holder(circle, kind: str) -> dict | None:

@@ -281,33 +281,6 @@ def children_of(circle) -> QuerySet[Circle]:
     return circle.children.order_by("dissolved", "name")
 
 
-def circle_tree(organization, *, include_dissolved: bool = False) -> list[dict]:
-    """The circle tree as nested ``{"circle", "health", "children"}`` dicts, from
-    the root, children by name; two queries for circles plus three for health."""
-    from circles.health import health_by_circle
-
-    health = health_by_circle(organization)
-    circles = list(circles_of(organization, include_dissolved=include_dissolved))
-    by_parent: dict[int | None, list[Circle]] = {}
-    for c in circles:
-        by_parent.setdefault(c.parent_id, []).append(c)
-    ids = {c.pk for c in circles}
-
-    def build(c: Circle, depth: int) -> dict:
-        return {
-            "circle": c,
-            "health": health.get(c.pk),
-            "depth": depth,
-            "children": [build(child, depth + 1) for child in by_parent.get(c.pk, [])],
-        }
-
-    # Roots: the organization's root circle, and (defensively) any circle whose
-    # parent is not shown, so nothing disappears from the picture.
-    roots = [c for c in circles if c.parent_id is None or c.parent_id not in ids]
-    roots.sort(key=lambda c: (c.parent_id is not None, c.name))
-    return [build(c, 0) for c in roots]
-
-
 def latest_decisions(organization, *, circle=None, limit: int = 10):
     from decisions.models import Decision
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circles import chart, rules, selectors, services
+from circles import chart, health, rules, selectors, services
 from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
@@ -105,7 +105,7 @@ def organization(request, org):
         {
             "organization": organization,
             "public_view": public,
-            "tree": selectors.circle_tree(organization),
+            "tree": health.circle_tree(organization),
             "root": selectors.root_circle(organization),
             "decisions": selectors.latest_decisions(organization),
             "terms": [] if public else selectors.terms_ending(organization),
@@ -295,7 +295,7 @@ def org_chart(request, org):
         {
             "organization": organization,
             "chart": chart.layout(organization),
-            "tree": selectors.circle_tree(organization),
+            "tree": health.circle_tree(organization),
             "can_read": selectors.can_read_organization(request.user, organization),
         },
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.idempotency import new_key
 from elections import selectors
+from elections.steps import STEPS
 from proposals.models import Response, Round
 
 
@@ -212,8 +213,6 @@ def step_forms(election, user, failed=None) -> dict:
     """A fresh form (new idempotency key) per step the viewer may take; the
     failed one, bound with its errors, in its place. The page, its htmx
     answers and the meeting room's viewer part (``elections.room``) use it."""
-    from elections.steps import STEPS
-
     people = selectors.participants_for(election)
     result = {}
     for name in STEPS.allowed(election, user):

@@ -182,17 +182,6 @@ class ElectionEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
-    @property
-    def action_label(self) -> str:
-        """The step's label (``elections.steps``) for the page, never its code."""
-        from elections.steps import OPEN, STEPS
-
-        if self.action == OPEN.name:
-            return str(OPEN.label)
-        if self.action in STEPS:
-            return str(STEPS[self.action].label)
-        return self.action.replace("_", " ")
-
 
 class TermReminder(models.Model):
     """The one reminder sent for a role assignment whose term ends soon."""

@@ -12,7 +12,7 @@ selection's views answer an action taken from the room with the viewer's part
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from elections import selectors
+from elections import page, selectors
 from elections.models import Election
 from proposals import room as proposals_room
 
@@ -71,7 +71,7 @@ def has_part(context) -> bool:
 
 
 def mine_html(request, election) -> str:
-    context = selectors.page_context(request.user, election)
+    context = page.page_context(request.user, election)
     if not has_part(context):
         return ""
     return render_to_string(MINE_TEMPLATE, context, request)

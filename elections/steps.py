@@ -362,3 +362,12 @@ OPEN = Step(
     service="elections.services.open_election",
     input=OpenIn,
 )
+
+
+def event_label(action: str) -> str:
+    """How the history names a recorded step (its label, never its code)."""
+    if action == OPEN.name:
+        return str(OPEN.label)
+    if action in STEPS:
+        return str(STEPS[action].label)
+    return action.replace("_", " ")

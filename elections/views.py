@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from circles import selectors as circle_selectors
 from core.errors import DomainError, Invalid
 from core.steps import parse_input, run
-from elections import forms, room, selectors, services
+from elections import forms, page, room, selectors, services
 from elections.steps import OPEN, STEPS
 
 
@@ -41,9 +41,7 @@ def _key(data):
 
 def election(request, org, pk):
     election = _election(request, org, pk)
-    return render(
-        request, "elections/election.html", selectors.page_context(request.user, election)
-    )
+    return render(request, "elections/election.html", page.page_context(request.user, election))
 
 
 @login_required
@@ -74,7 +72,7 @@ def election_action(request, org, pk, step):
         return render(
             request,
             room.answer_template(request),
-            selectors.page_context(request.user, election, failed),
+            page.page_context(request.user, election, failed),
         )
     if failed is None:
         return HttpResponseRedirect(election.get_absolute_url())
@@ -83,7 +81,7 @@ def election_action(request, org, pk, step):
     return render(
         request,
         "elections/election.html",
-        selectors.page_context(request.user, election, failed),
+        page.page_context(request.user, election, failed),
         status=error.status,
     )
 

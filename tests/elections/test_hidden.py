@@ -43,7 +43,7 @@ class TestHiddenNominations:
     def test_every_fragment_hides_them(self, rf, world, nominating):
         from django.template.loader import render_to_string
 
-        from elections.selectors import page_context
+        from elections.page import page_context
 
         nominate_all(world, nominating, {"bo": ("cy", SECRET)})
         request = rf.get("/")

@@ -1,0 +1,51 @@
+"""The selection's section as the page shows it, and its htmx answers and
+the meeting room's viewer part (``elections.room``): the selectors' reads,
+the forms of the steps the viewer may take, and the history named by the step
+table. It sits above the selectors, the forms and the steps, which never read it.
+"""
+
+from circles import selectors as circle_selectors
+from elections import selectors, steps
+from elections.forms import step_forms
+
+
+def events(election) -> list:
+    """The selection's history, each step named by the step table."""
+    history = selectors.events_of(election)
+    for event in history:
+        event.action_label = steps.event_label(event.action)
+    return history
+
+
+def page_context(user, election, failed=None) -> dict:
+    """The context of the selection's section: the same for its page, its
+    htmx answers and the meeting room's viewer part (``elections.room``).
+    ``failed`` is the (step, bound form) of an action that was refused."""
+    round_ = selectors.current_round(election)
+    last_rounds = selectors.consent_rounds(election)
+    shown_round = round_ or (last_rounds[-1] if last_rounds else None)
+    return {
+        "election": election,
+        "organization": election.circle.organization,
+        "circle": election.circle,
+        "role": election.role,
+        "forms": step_forms(election, user, failed),
+        "states": [
+            (value, label)
+            for value, label in election.State.choices
+            if value != election.State.CANCELLED
+        ],
+        "facilitating": steps.facilitates(user, election),
+        "taking_part": circle_selectors.can_take_part(user, election.circle),
+        "nominations": selectors.visible_nominations(election, user),
+        "my_first": selectors.my_nomination(election, user, 1),
+        "my_second": selectors.my_nomination(election, user, 2),
+        "nomination_progress": selectors.nomination_progress(election),
+        "change_progress": selectors.change_progress(election),
+        "grid": selectors.grid(election, user),
+        "round": selectors.round_view(shown_round, user),
+        "role_change": selectors.role_change_view(election, user),
+        "proposals": selectors.proposal_history(election),
+        "events": events(election),
+        "participants": selectors.participants_for(election),
+    }
