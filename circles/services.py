@@ -29,6 +29,7 @@ from circles.models import (
     Role,
     RoleAssignment,
 )
+from circles.records import role_snapshot
 from core import events
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.links import absolute
@@ -591,21 +592,9 @@ def create_role(
         title=_("Role “%(role)s” created in %(circle)s")
         % {"role": role.name, "circle": circle.name},
         action="role_created",
-        role=_role_snapshot(role),
+        role=role_snapshot(role),
     )
     return role
-
-
-def _role_snapshot(role) -> dict:
-    return {
-        "id": role.pk,
-        "kind": role.kind,
-        "name": role.name,
-        "description": role.description,
-        "default_term_months": role.default_term_months,
-        "qualifications": list(role.qualifications),
-        "shared": role.shared,
-    }
 
 
 @transaction.atomic
@@ -638,7 +627,7 @@ def update_role(
             raise Conflict(rules.read_only(role))
     else:
         rules.check("update_role", role, by)
-    before = _role_snapshot(role)
+    before = role_snapshot(role)
     if name is not None:
         role.name = rules.clean_name(name)
     if description is not None:
@@ -647,7 +636,7 @@ def update_role(
         role.default_term_months = rules.clean_term_months(default_term_months)
     if qualifications is not None:
         role.qualifications = rules.clean_qualifications(qualifications)
-    after = _role_snapshot(role)
+    after = role_snapshot(role)
     if before == after:
         return role
     role.save(update_fields=["name", "description", "default_term_months", "qualifications"])
@@ -777,7 +766,7 @@ def assign_role(
             "action": "role_assigned",
             "by": person(by),
             "person": person(user),
-            "role": _role_snapshot(role),
+            "role": role_snapshot(role),
             "circle": {"id": circle.pk, "name": circle.name},
             "term_start": term_start,
             "term_end": term_end,
@@ -855,7 +844,7 @@ def end_assignment(*, assignment, by, reason: str) -> RoleAssignment:
         % {"name": assignment.user.name, "role": role.name, "circle": circle.name},
         action="role_ended",
         person=person(assignment.user),
-        role=_role_snapshot(role),
+        role=role_snapshot(role),
         reason=reason,
     )
     return assignment

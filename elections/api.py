@@ -20,10 +20,11 @@ from accounts.records import person
 from accounts.schemas import PersonOut
 from circles import selectors as circle_selectors
 from circles.models import Role
+from circles.records import role_snapshot
 from core.errors import Conflict, Invalid, NotFound
 from core.schemas import one_of
 from core.steps import parse_input, run
-from elections import records, selectors, services
+from elections import selectors, services
 from elections.models import Election
 from elections.steps import OPEN, STEPS, OpenIn
 from proposals.models import Round
@@ -148,7 +149,7 @@ def _out(election, user) -> dict:
     return {
         "id": election.pk,
         "circle": election.circle.slug,
-        "role": records.role_snapshot(role),
+        "role": role_snapshot(role),
         "state": election.state,
         "term_start": election.term_start,
         "term_end": election.term_end,

@@ -6,21 +6,11 @@ Every person is ``accounts.records.person`` (id and name at the time); the
 """
 
 from accounts.records import person
+from circles.records import role_snapshot
 from core.participation import meeting_record
 from elections import selectors
 from proposals import rounds
 from proposals.models import Response, Round
-
-
-def role_snapshot(role) -> dict:
-    return {
-        "id": role.pk,
-        "kind": role.kind,
-        "name": role.name,
-        "description": role.description,
-        "default_term_months": role.default_term_months,
-        "qualifications": list(role.qualifications),
-    }
 
 
 def positions(round_: Round, people: dict) -> list[dict]:

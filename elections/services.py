@@ -21,6 +21,7 @@ from circles import rules
 from circles import selectors as circle_selectors
 from circles import services as circle_services
 from circles.models import Role
+from circles.records import role_snapshot
 from core import events
 from core.errors import Conflict, Invalid, NotAllowed
 from core.idempotency import first_time
@@ -404,7 +405,7 @@ def close_role_change(*, election, by, key=None) -> Election:
             "changes": change,
             "positions": positions,
             "decision": decision_sequence,
-            "role": records.role_snapshot(election.role),
+            "role": role_snapshot(election.role),
         },
     )
     return election
