@@ -15,8 +15,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 
 from circles import selectors
@@ -49,16 +49,16 @@ MAX_NAME = ROLE_LIMITS.name
 def clean_name(name, field: str = "name") -> str:
     name = (name or "").strip()
     if not name:
-        raise Invalid(_("A name is required."), field=field)
+        raise Invalid(_g("A name is required."), field=field)
     if len(name) > MAX_NAME:
-        raise Invalid(_("A name has at most %(n)d characters.") % {"n": MAX_NAME}, field=field)
+        raise Invalid(_g("A name has at most %(n)d characters.") % {"n": MAX_NAME}, field=field)
     return name
 
 
 def clean_text(text, field: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise Invalid(_("This text has at most %(n)d characters.") % {"n": MAX_TEXT}, field=field)
+        raise Invalid(_g("This text has at most %(n)d characters.") % {"n": MAX_TEXT}, field=field)
     return text
 
 
@@ -72,7 +72,7 @@ def clean_qualifications(qualifications) -> list[str]:
         len(q) > limits.qualification_length for q in items
     ):
         raise Invalid(
-            _("At most %(n)d qualifications of %(length)d characters each.")
+            _g("At most %(n)d qualifications of %(length)d characters each.")
             % {"n": limits.qualifications, "length": limits.qualification_length},
             field="qualifications",
         )
@@ -84,12 +84,12 @@ def clean_term_months(months) -> int:
         months = int(months)
     except (TypeError, ValueError):
         raise Invalid(
-            _("A term is a whole number of months."), field="default_term_months"
+            _g("A term is a whole number of months."), field="default_term_months"
         ) from None
     low, high = ROLE_LIMITS.term_months_min, ROLE_LIMITS.term_months_max
     if not low <= months <= high:
         raise Invalid(
-            _("A term is between %(low)d and %(high)d months.") % {"low": low, "high": high},
+            _g("A term is between %(low)d and %(high)d months.") % {"low": low, "high": high},
             field="default_term_months",
         )
     return months
@@ -141,7 +141,7 @@ def link_conflict(circle, role_kind, user) -> str | None:
     other = selectors.current_holder(circle, other_kind)
     if other is None or not same_person(other.pk, user.pk):
         return None
-    return _(
+    return _g(
         "Double-link rule: the leader and the delegate of a circle are two different "
         "people, and %(name)s is already its %(other)s."
     ) % {"name": user.name, "other": Role.Kind(other_kind).label.lower()}
@@ -174,11 +174,11 @@ def acceptance_refusal(assignment) -> DomainError | None:
     (not a delegate of a child circle, ended, already accepted), or None."""
     role = assignment.role
     if role.kind != Role.Kind.DELEGATE or role.circle.parent_id is None:
-        return Invalid(_("Only a delegate is accepted by the parent circle."))
+        return Invalid(_g("Only a delegate is accepted by the parent circle."))
     if assignment.ended is not None:
-        return Conflict(_("This assignment has ended."))
+        return Conflict(_g("This assignment has ended."))
     if assignment.parent_acceptance_id is not None:
-        return Conflict(_("The parent circle has already accepted this delegate."))
+        return Conflict(_g("The parent circle has already accepted this delegate."))
     return None
 
 
@@ -261,42 +261,75 @@ def _holder(user, subject) -> bool:
     return isinstance(subject, RoleAssignment) and subject.user_id == user.pk
 
 
+# Who each role lets through, named once (a step several roles may take is
+# refused naming them all: core.steps.refusal).
+LEADER = _("the circle's leader")
+ADMIN = _("an administrator")
+PARENT_LEADER = _("the parent circle's leader")
+FACILITATOR = _("the circle's facilitator")
+HOLDER = _("the holder of the role")
+MEMBER = _("a member of the circle")
+MANAGERS = (LEADER, ADMIN)
+PARENT_MANAGERS = (PARENT_LEADER, ADMIN)
+
 ROLES = {
-    "signed_in": Who(lambda user, subject: True, _l("Log in to take part.")),
-    "admin": Who(_admin, _l("Only an administrator may do this.")),
-    "mover": Who(_admin, _l("Only an administrator may move a circle.")),
-    "manager": Who(_manages, _l("Only the circle's leader or an administrator may do this.")),
-    "inviter": Who(_manages, _l("Only the circle's leader or an administrator may invite.")),
+    "signed_in": Who(lambda user, subject: True, _("Log in to take part.")),
+    "admin": Who(_admin, _("Only an administrator may do this."), actors=(ADMIN,)),
+    "mover": Who(_admin, _("Only an administrator may move a circle."), actors=(ADMIN,)),
+    "manager": Who(
+        _manages, _("Only the circle's leader or an administrator may do this."), actors=MANAGERS
+    ),
+    "inviter": Who(
+        _manages, _("Only the circle's leader or an administrator may invite."), actors=MANAGERS
+    ),
     "member_adder": Who(
-        _manages, _l("Only the circle's leader or an administrator may add members.")
+        _manages,
+        _("Only the circle's leader or an administrator may add members."),
+        actors=MANAGERS,
     ),
     "member_remover": Who(
-        _manages, _l("Only the circle's leader or an administrator may remove members.")
+        _manages,
+        _("Only the circle's leader or an administrator may remove members."),
+        actors=MANAGERS,
     ),
-    "member": Who(_member, _l("Only a member of the circle may leave it.")),
-    "facilitator": Who(_facilitates, _l("Only the circle's facilitator or leader may do this.")),
-    "holder": Who(_holder, _l("Only the holder of the role may do this.")),
+    "member": Who(_member, _("Only a member of the circle may leave it."), actors=(MEMBER,)),
+    "facilitator": Who(
+        _facilitates,
+        _("Only the circle's facilitator or leader may do this."),
+        actors=(FACILITATOR, LEADER),
+    ),
+    "holder": Who(_holder, _("Only the holder of the role may do this."), actors=(HOLDER,)),
     "parent_manager": Who(
-        _manages_parent, _l("Only the parent circle's leader or an administrator may do this.")
+        _manages_parent,
+        _("Only the parent circle's leader or an administrator may do this."),
+        actors=PARENT_MANAGERS,
     ),
     "creator": Who(
         lambda user, parent: selectors.can_manage_children(user, parent),
-        _l("Only the parent circle's leader or an administrator may create a sub-circle."),
+        _("Only the parent circle's leader or an administrator may create a sub-circle."),
+        actors=PARENT_MANAGERS,
     ),
     "dissolver": Who(
         _manages_parent,
-        _l("Only the parent circle's leader or an administrator may dissolve a circle."),
+        _("Only the parent circle's leader or an administrator may dissolve a circle."),
+        actors=PARENT_MANAGERS,
     ),
     "leader_appointer": Who(
         _appoints_leader,
-        _l("The leader is appointed by the parent circle: its leader or an administrator."),
+        _("The leader is appointed by the parent circle: its leader or an administrator."),
+        actors=PARENT_MANAGERS,
     ),
-    "delegate_chooser": Who(_chooses_delegate, _l("The delegate is chosen by the circle itself.")),
+    "delegate_chooser": Who(
+        _chooses_delegate,
+        _("The delegate is chosen by the circle itself."),
+        actors=(LEADER, ADMIN, FACILITATOR),
+    ),
     "delegate_acceptor": Who(
         lambda user, subject: (
             circle_of(subject).parent_id is not None and _manages_parent(user, subject)
         ),
-        _l("The parent circle's leader or an administrator records its acceptance."),
+        _("The parent circle's leader or an administrator records its acceptance."),
+        actors=PARENT_MANAGERS,
     ),
 }
 
@@ -308,7 +341,7 @@ def read_only(subject) -> str | None:
     """Why nothing may change in the subject's circle (it is dissolved), or None."""
     circle = circle_of(subject)
     if circle is not None and circle.dissolved is not None:
-        return _("This circle is dissolved; it is kept read-only.")
+        return _g("This circle is dissolved; it is kept read-only.")
     return None
 
 
@@ -332,19 +365,19 @@ def _not_root(message):
 
 def _no_open_children(circle) -> str | None:
     if circle.children.filter(dissolved__isnull=True).exists():
-        return _("Dissolve or move its sub-circles first.")
+        return _g("Dissolve or move its sub-circles first.")
     return None
 
 
 def _pending(invitation) -> str | None:
     if invitation.accepted is not None:
-        return _("This invitation was already used.")
+        return _g("This invitation was already used.")
     return None
 
 
 def _current(assignment) -> str | None:
     if assignment.ended is not None:
-        return _("This assignment has already ended.")
+        return _g("This assignment has already ended.")
     return None
 
 
@@ -367,7 +400,7 @@ def assign_action(role) -> str:
 def _assigned_by(name):
     def guard(role) -> str | None:
         if assign_action(role) != name:
-            return _("This role is assigned another way: %(how)s.") % {
+            return _g("This role is assigned another way: %(how)s.") % {
                 "how": RULES[assign_action(role)].label
             }
         return None
@@ -492,7 +525,7 @@ RULES = StepTable(
     steps=[
         _action(
             "create_organization",
-            _l("Create an organization"),
+            _("Create an organization"),
             ["signed_in"],
             subject=None,
             page="circles:organization_new",
@@ -502,7 +535,7 @@ RULES = StepTable(
         ),
         _action(
             "update_organization",
-            _l("Change the organization's settings"),
+            _("Change the organization's settings"),
             ["admin"],
             subject="organization",
             page="circles:settings",
@@ -512,7 +545,7 @@ RULES = StepTable(
         ),
         _action(
             "set_org_admin",
-            _l("Grant or remove administrator rights"),
+            _("Grant or remove administrator rights"),
             ["admin"],
             subject="organization",
             page="circles:set_admin",
@@ -522,7 +555,7 @@ RULES = StepTable(
         ),
         _action(
             "invite",
-            _l("Invite someone"),
+            _("Invite someone"),
             ["inviter"],
             subject="circle",
             page="circles:invite",
@@ -531,7 +564,7 @@ RULES = StepTable(
         ),
         _action(
             "revoke_invitation",
-            _l("Revoke an invitation"),
+            _("Revoke an invitation"),
             ["manager"],
             subject="invitation",
             page="circles:revoke_invitation",
@@ -540,7 +573,7 @@ RULES = StepTable(
         ),
         _action(
             "create_circle",
-            _l("Create a sub-circle"),
+            _("Create a sub-circle"),
             ["creator"],
             subject="parent",
             page="circles:circle_new",
@@ -549,7 +582,7 @@ RULES = StepTable(
         ),
         _action(
             "update_circle",
-            _l("Rename or edit the circle"),
+            _("Rename or edit the circle"),
             ["manager", "parent_manager"],
             subject="circle",
             page="circles:circle_edit",
@@ -558,29 +591,29 @@ RULES = StepTable(
         ),
         _action(
             "move_circle",
-            _l("Move the circle"),
+            _("Move the circle"),
             ["mover"],
             subject="circle",
             page="circles:circle_move",
             api="move_circle",
             input=MoveIn,
-            guard=_all(_not_root(_l("The root circle cannot be moved.")), read_only),
+            guard=_all(_not_root(_("The root circle cannot be moved.")), read_only),
         ),
         _action(
             "dissolve_circle",
-            _l("Dissolve the circle"),
+            _("Dissolve the circle"),
             ["dissolver"],
             subject="circle",
             page="circles:circle_dissolve",
             api="dissolve_circle",
             input=CircleReasonIn,
             guard=_all(
-                _not_root(_l("The root circle cannot be dissolved.")), read_only, _no_open_children
+                _not_root(_("The root circle cannot be dissolved.")), read_only, _no_open_children
             ),
         ),
         _action(
             "add_member",
-            _l("Add a member"),
+            _("Add a member"),
             ["member_adder"],
             subject="circle",
             page="circles:add_member",
@@ -589,7 +622,7 @@ RULES = StepTable(
         ),
         _action(
             "remove_member",
-            _l("Remove a member"),
+            _("Remove a member"),
             ["member_remover"],
             subject="circle",
             page="circles:remove_member",
@@ -598,7 +631,7 @@ RULES = StepTable(
         ),
         _action(
             "leave_circle",
-            _l("Leave the circle"),
+            _("Leave the circle"),
             ["member"],
             subject="circle",
             service="remove_member",
@@ -608,7 +641,7 @@ RULES = StepTable(
         ),
         _action(
             "create_role",
-            _l("Create a role"),
+            _("Create a role"),
             ["manager"],
             subject="circle",
             page="circles:role_new",
@@ -617,7 +650,7 @@ RULES = StepTable(
         ),
         _action(
             "update_role",
-            _l("Edit the role"),
+            _("Edit the role"),
             ["manager", "facilitator"],
             subject="role",
             page="circles:role_edit",
@@ -626,7 +659,7 @@ RULES = StepTable(
         ),
         _action(
             "assign_role",
-            _l("Assign the role"),
+            _("Assign the role"),
             ["manager"],
             subject="role",
             page="circles:role_assign",
@@ -636,7 +669,7 @@ RULES = StepTable(
         ),
         _action(
             "appoint_leader",
-            _l("Appoint the leader (decision of the parent circle)"),
+            _("Appoint the leader (decision of the parent circle)"),
             ["leader_appointer"],
             subject="role",
             service="assign_role",
@@ -647,7 +680,7 @@ RULES = StepTable(
         ),
         _action(
             "assign_delegate",
-            _l("Assign the delegate"),
+            _("Assign the delegate"),
             ["delegate_chooser"],
             subject="role",
             service="assign_role",
@@ -658,7 +691,7 @@ RULES = StepTable(
         ),
         _action(
             "end_assignment",
-            _l("End the term"),
+            _("End the term"),
             ["manager", "holder", "leader_appointer"],
             subject="assignment",
             page="circles:assignment_end",
@@ -668,7 +701,7 @@ RULES = StepTable(
         ),
         _action(
             "accept_delegate",
-            _l("Record the parent circle's acceptance"),
+            _("Record the parent circle's acceptance"),
             ["delegate_acceptor"],
             subject="assignment",
             page="circles:assignment_accept",

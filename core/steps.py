@@ -14,7 +14,8 @@ its label. Everything else asks the table:
   so a step cannot exist in one and not in the other, nor take other input.
 
 ``core`` knows no app: the engine gives the table its roles (``who``: a
-predicate and its refusal message), how to read a subject's state and label,
+predicate, its refusal message and the people it names, so that a step
+several roles may take is refused naming all of them), how to read a subject's state and label,
 and any guard a step needs beyond its states.
 """
 
@@ -64,6 +65,34 @@ class Who:
     test: Callable[[Any, Any], bool]
     message: str | Promise
     error: type[DomainError] = NotAllowed
+    #: Who the test lets through, one phrase per kind of person ("the circle's
+    #: leader", "an administrator"): a step several roles may take is refused
+    #: naming every one of them (:func:`refusal`).
+    actors: tuple[str | Promise, ...] = ()
+
+
+def either(phrases: Iterable[str | Promise]) -> str:
+    """``a``, ``a or b``, ``a, b or c`` (translated)."""
+    words = [str(p) for p in phrases]
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def refusal(step: "Step", roles: list[Who]) -> DomainError:
+    """The refusal of an actor who is none of ``roles``: a role's own message
+    when one role may take the step, else one naming everyone who may."""
+    if len(roles) == 1:
+        return roles[0].error(str(roles[0].message))
+    actors: list[str] = []
+    for role in roles:
+        for actor in role.actors:
+            if str(actor) not in actors:
+                actors.append(str(actor))
+    return roles[0].error(
+        _("“%(step)s”: only %(actors)s may take this step.")
+        % {"step": step.label, "actors": either(actors)}
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,9 @@ class StepTable:
             unknown = set(step.who) - set(self.roles)
             if unknown:
                 raise ValueError(f"step {step.name!r} names unknown roles {sorted(unknown)}")
+            silent = [k for k in step.who if len(step.who) > 1 and not self.roles[k].actors]
+            if silent:
+                raise ValueError(f"step {step.name!r}: roles {silent} name no actors")
 
     def __iter__(self):
         return iter(self.steps.values())
@@ -152,8 +184,7 @@ class StepTable:
             return Verdict(NotAllowed(_("Log in to take part.")))
         roles = [self.roles[key] for key in step.who]
         if not any(role.test(user, subject) for role in roles):
-            role = roles[0]
-            return Verdict(role.error(str(role.message)))
+            return Verdict(refusal(step, roles))
         if self.before is not None:
             error = self.before(subject, user)
             if error is not None:

@@ -218,11 +218,31 @@ def _is_objector(user, proposal) -> bool:
 
 
 ROLES = {
-    "facilitator": Who(is_facilitator, _("Only the facilitator may take this step.")),
-    "author": Who(is_author, _("Only the author of the proposal may take this step.")),
-    "participant": Who(is_participant, _("Only a participant of the round answers it.")),
-    "speaker": Who(_is_speaker, _("Only the facilitator or the current speaker moves it on.")),
-    "objector": Who(_is_objector, _("Only the facilitator or the objector resolves it.")),
+    "facilitator": Who(
+        is_facilitator,
+        _("Only the facilitator may take this step."),
+        actors=(_("the facilitator"),),
+    ),
+    "author": Who(
+        is_author,
+        _("Only the author of the proposal may take this step."),
+        actors=(_("the author of the proposal"),),
+    ),
+    "participant": Who(
+        is_participant,
+        _("Only a participant of the round answers it."),
+        actors=(_("a participant of the round"),),
+    ),
+    "speaker": Who(
+        _is_speaker,
+        _("Only the facilitator or the current speaker moves it on."),
+        actors=(_("the current speaker"),),
+    ),
+    "objector": Who(
+        _is_objector,
+        _("Only the facilitator or the objector resolves it."),
+        actors=(_("the objector"),),
+    ),
 }
 
 

@@ -141,6 +141,17 @@ class TestARefusalIsTheSameEverywhere:
         assert not STEPS.may(name, proposal, team.org_member)
 
     @pytest.mark.parametrize(
+        ("name", "actors"),
+        [
+            ("amend", "the facilitator or the author of the proposal"),
+            ("resolve_objection", "the facilitator or the objector"),
+        ],
+    )
+    def test_a_step_of_several_roles_names_them_all(self, client, team, proposal, name, actors):
+        error = _refused_everywhere(client, team, proposal, name, team.org_member)
+        assert error.message == f"“{STEPS[name].label}”: only {actors} may take this step."
+
+    @pytest.mark.parametrize(
         "name", ["present", "open_clarifying", "open_reactions", "acknowledge", "close_round"]
     )
     def test_the_wrong_state(self, client, team, proposal, name):
