@@ -245,11 +245,13 @@ PROBES = [
     ("service, with its commit and broadcast: answer", "proposals.services", "answer"),
     ("service, with its commit and broadcast: nominate", "elections.services", "nominate"),
     ("  commit", "django.db.backends.base.base", "BaseDatabaseWrapper.commit"),
-    ("  meetings showing the subject", "realtime.selectors", "meetings_showing"),
+    ("  meetings showing the subject", "realtime.selectors", "meeting_ids_showing"),
+    ("  room version bump (in the transaction)", "realtime.models", "RoomVersion.bump"),
     ("  broadcast (re-read, render, send)", "realtime.broadcast", "broadcast_meeting"),
     ("    render: timer / item fragments", "realtime.fragments", "render_part"),
     ("    render: the whole room", "realtime.fragments", "render_room"),
     ("      of which the item's shared process", "realtime.fragments", "subject_context"),
+    ("    hand-over to the publisher", "realtime.broadcast", "Publisher.submit"),
     ("    group_send (async_to_sync, this thread)", "realtime.broadcast", "async_to_sync"),
     ("room answer (_after_action)", "realtime.views", "_after_action"),
     ("proposal answer (_done: the process section)", "proposals.views", "_done"),
@@ -488,7 +490,9 @@ class Bench:
 
         self.app = get_asgi_application()
         self.layer = get_channel_layer()
-        self.sockets = Sockets(self.layer, self.world.meeting.group_name)
+        # The members' sockets are in the group of their language (every
+        # member has the site's default, so one render per change).
+        self.sockets = Sockets(self.layer, self.world.meeting.group_for(self.world.fac.language))
         await self.sockets.open()
         print(HEADER)
         try:
@@ -568,7 +572,7 @@ class Bench:
     async def floor_run(self, size: int) -> Stats:
         filler = "x" * max(0, size - 80)
         stats = Stats()
-        group = self.world.meeting.group_name
+        group = self.world.meeting.group_for(self.world.fac.language)
         for seq in range(min(20, self.n) + max(self.n, 200)):
             html = f'<div id="floor" hx-swap-oob="true" data-seq="{seq}"><p>{filler}</p></div>'
             before = self.sockets.mark()

@@ -100,7 +100,12 @@ def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
         }
     else:
         config.setdefault("OPTIONS", {})
-        config["OPTIONS"].setdefault("connect_timeout", 5)
+        # Fail fast with the database unreachable: a request waits at most
+        # DB_CONNECT_TIMEOUT for a new connection and DB_POOL_TIMEOUT for one
+        # of the pool, then answers an error, instead of holding a worker.
+        config["OPTIONS"].setdefault(
+            "connect_timeout", env_int("DB_CONNECT_TIMEOUT", default=2, minimum=1)
+        )
         pool_max = env_int("DB_POOL_MAX", default=20, minimum=0)
         if pool_max > 0:
             # A connection pool (psycopg_pool), not CONN_MAX_AGE: under ASGI each
@@ -117,7 +122,7 @@ def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
             config["OPTIONS"]["pool"] = {
                 "min_size": pool_min,
                 "max_size": pool_max,
-                "timeout": 10,
+                "timeout": env_int("DB_POOL_TIMEOUT", default=3, minimum=1),
             }
         else:
             config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0, minimum=0)

@@ -2,26 +2,38 @@
 
 Actions go over HTTP (htmx POSTs through the services); the socket sends the
 whole room on every connect and reconnect, then every fragment broadcast to
-the meeting's group. Anything a client sends closes the socket: there is no
-message a client needs to send, so none is accepted.
+the group of the meeting in its user's language. Anything a client sends
+closes the socket: there is no message a client needs to send, so none is
+accepted.
+
+Every socket knows the room version it shows (``RoomVersion``). A broadcast
+one version ahead is applied; an older or repeated one is skipped; one that
+skips a version, or a socket found behind the database by this process's
+``watch`` (every ``CHECK_INTERVAL`` s), gets the whole room read from the
+database. So every socket converges without a reload after a lost broadcast:
+a channel-layer outage, a hung Redis, a process killed between commit and
+publish. The same watch refreshes the sockets' presence rows (heartbeat) and
+sweeps the rows of dead processes.
 """
 
 import asyncio
 import logging
-from collections import Counter
+import time
+from collections import defaultdict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
+from core.events import log_throttled
 from realtime import fragments, selectors
+from realtime.models import group_for
 
 log = logging.getLogger(__name__)
 
-# Sockets of each meeting open in this process. While it is above zero the
-# process receives every broadcast of the meeting, so the latest room HTML it
-# holds (fragments.latest) is current and a new socket needs no render.
-_sockets_here: Counter = Counter()
+#: A channel-layer call from the consumer (join, leave, presence) waits at
+#: most this long: a hung Redis never holds a socket's open or close.
+LAYER_TIMEOUT = 2.0
 
 # Presence changes (sockets opening and closing) are sent at most once per
 # PRESENCE_DELAY per meeting and process: 500 people joining cost a few
@@ -39,24 +51,109 @@ def _schedule_presence(meeting_id: int) -> None:
 
 
 async def _send_presence(meeting_id: int) -> None:
+    """Who is connected, rendered once per language connected, to each
+    language's group (unversioned: it is not a change of the room's record)."""
     _presence_pending.discard(meeting_id)
     try:
-        html = await database_sync_to_async(_render_presence)(meeting_id)
-        if html is not None:
-            await get_channel_layer().group_send(
-                f"meeting.{meeting_id}", {"type": "room.presence", "html": html}
+        htmls = await database_sync_to_async(_render_presence)(meeting_id)
+        layer = get_channel_layer()
+        for language, html in htmls.items():
+            await asyncio.wait_for(
+                layer.group_send(
+                    group_for(meeting_id, language), {"type": "room.presence", "html": html}
+                ),
+                LAYER_TIMEOUT,
             )
-    except Exception:  # a lost presence update heals at the next one; never crash the loop
-        log.exception("presence update failed for meeting %s", meeting_id)
+    except Exception as exc:  # a lost presence update heals at the next one; never crash the loop
+        log_throttled(log, "presence", "presence update not sent (%r)", exc)
 
 
-def _render_presence(meeting_id: int) -> str | None:
+def _render_presence(meeting_id: int) -> dict[str, str]:
     from realtime.models import Meeting
 
     meeting = (
         Meeting.objects.select_related("facilitator", "secretary").filter(pk=meeting_id).first()
     )
-    return fragments.render_presence(meeting) if meeting is not None else None
+    if meeting is None:
+        return {}
+    context = fragments.presence_context(meeting)
+    languages = context["connected_languages"] | {
+        c.language for c in _here.get(meeting_id, ()) if c.language
+    }
+    return {
+        language: fragments.render_presence(meeting, language=language, context=context)
+        for language in sorted(languages)
+    }
+
+
+# This process's sockets and its watch ----------------------------------------
+
+#: How often the watch compares each socket's version with the database.
+CHECK_INTERVAL = 2.0
+#: How often the watch refreshes the presence rows of this process's sockets.
+HEARTBEAT = 20.0
+#: How often the watch deletes the presence rows of dead processes.
+SWEEP_INTERVAL = 30.0
+
+_here: dict[int, set] = defaultdict(set)  # meeting id -> consumers open in this process
+_watch_task: asyncio.Task | None = None
+
+
+def _register(consumer) -> None:
+    global _watch_task
+    _here[consumer.meeting_id].add(consumer)
+    loop = asyncio.get_running_loop()
+    if _watch_task is None or _watch_task.done() or _watch_task.get_loop() is not loop:
+        _watch_task = loop.create_task(watch())
+
+
+def _unregister(consumer) -> None:
+    sockets = _here.get(consumer.meeting_id)
+    if sockets is not None:
+        sockets.discard(consumer)
+        if not sockets:
+            del _here[consumer.meeting_id]
+
+
+async def watch() -> None:
+    """While this process has sockets: every CHECK_INTERVAL, read the
+    versions of its meetings (one query) and resync each socket behind a
+    version that was already committed at the previous check (one interval
+    is ample for a broadcast on its way, so a healthy room costs nothing);
+    retry a socket's join of its group if the layer refused it; every
+    HEARTBEAT, refresh its sockets' presence rows; every SWEEP_INTERVAL,
+    delete rows no process refreshes and push those rooms' presence."""
+    previous: dict[int, int] = {}
+    last_beat = last_sweep = time.monotonic()
+    while _here:
+        await asyncio.sleep(CHECK_INTERVAL)
+        try:
+            versions = await database_sync_to_async(_versions)(list(_here))
+            for meeting_id, sockets in list(_here.items()):
+                committed = previous.get(meeting_id, 0)
+                for consumer in list(sockets):
+                    if not consumer.joined:
+                        await consumer.join_group()
+                    if consumer.version < committed:
+                        await consumer.resync()
+            previous = versions
+            now = time.monotonic()
+            if now - last_beat >= HEARTBEAT:
+                last_beat = now
+                channels = [c.channel_name for sockets in _here.values() for c in sockets]
+                await database_sync_to_async(selectors.touch_connections)(channels)
+            if now - last_sweep >= SWEEP_INTERVAL:
+                last_sweep = now
+                for meeting_id in await database_sync_to_async(selectors.sweep_connections)():
+                    _schedule_presence(meeting_id)
+        except Exception as exc:  # the database down: try again at the next check
+            log_throttled(log, "watch", "room check failed (%r); retrying", exc)
+
+
+def _versions(meeting_ids) -> dict[int, int]:
+    from realtime.models import RoomVersion
+
+    return RoomVersion.current(meeting_ids)
 
 
 # Close codes (4000-4999 are the application's own).
@@ -71,6 +168,10 @@ CLOSE_UNSUPPORTED_DATA = 1003
 class MeetingRoomConsumer(AsyncWebsocketConsumer):
     meeting_id: int | None = None
     group: str | None = None
+    language: str = ""
+    #: The room version this socket shows.
+    version: int = -1
+    joined = False
 
     async def connect(self):
         user = self.scope.get("user")
@@ -88,67 +189,111 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
             return
         self.meeting_id = meeting.pk
-        self.group = meeting.group_name
+        self.language = fragments.language_of(user)
+        self.group = group_for(meeting.pk, self.language)
+        self.lock = asyncio.Lock()
         # Join the group before reading the state, so nothing committed in
-        # between is missed: at worst a fragment arrives twice.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        first_here = _sockets_here[self.meeting_id] == 0
-        _sockets_here[self.meeting_id] += 1
-        if first_here:
-            fragments.forget(self.meeting_id)  # unseen broadcasts may have passed
+        # between is missed: at worst a fragment arrives twice (and, being
+        # of a version the socket has, is skipped). A layer that refuses or
+        # hangs does not stop the socket: the watch retries the join and
+        # keeps the socket current from the database meanwhile.
+        await self.join_group()
         await self.accept()
-        html = await database_sync_to_async(self._connect_and_render)(user)
-        await self.send(text_data=html)
+        async with self.lock:
+            self.version, html = await database_sync_to_async(self._connect_and_render)(user)
+            await self.send(text_data=html)
+        _register(self)
         _schedule_presence(self.meeting_id)
 
-    def _connect_and_render(self, user) -> str:
-        """Record the connection; the whole room, rendered only if this
-        process does not hold it already."""
-        selectors.add_connection(
-            meeting_id=self.meeting_id, user=user, channel_name=self.channel_name
-        )
-        html = fragments.latest(self.meeting_id)
-        if html is None:
-            from realtime.models import Meeting
+    async def join_group(self) -> None:
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_add(self.group, self.channel_name), LAYER_TIMEOUT
+            )
+            self.joined = True
+        except Exception as exc:
+            log_throttled(log, "group_add", "a room socket could not join its group (%r)", exc)
 
-            meeting = Meeting.objects.select_related(
-                "circle", "circle__organization", "facilitator", "secretary"
-            ).get(pk=self.meeting_id)
-            html = fragments.render_room(meeting)
-            fragments.remember(self.meeting_id, html)
-        return html
+    def _connect_and_render(self, user) -> tuple[int, str]:
+        """Record the connection; the room's version and the whole room."""
+        selectors.add_connection(
+            meeting_id=self.meeting_id,
+            user=user,
+            channel_name=self.channel_name,
+            language=self.language,
+        )
+        return fragments.whole_room(self.meeting_id, self.language)
+
+    async def resync(self) -> None:
+        """The whole room from the database, if this socket is behind it."""
+        async with self.lock:
+            try:
+                version, html = await database_sync_to_async(fragments.whole_room)(
+                    self.meeting_id, self.language
+                )
+            except Exception as exc:  # the database down: the watch tries again
+                log_throttled(log, "resync", "room resync failed (%r)", exc)
+                return
+            if version > self.version:
+                self.version = version
+                await self.send(text_data=html)
 
     async def disconnect(self, code):
         if self.group is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        _sockets_here[self.meeting_id] -= 1
-        if _sockets_here[self.meeting_id] <= 0:
-            del _sockets_here[self.meeting_id]
-            fragments.forget(self.meeting_id)
-        await database_sync_to_async(selectors.remove_connection)(channel_name=self.channel_name)
+        group, self.group = self.group, None
+        _unregister(self)
+        # The presence row first, whatever the layer does: a socket closing
+        # while Redis is down or hung must not stay "connected".
+        try:
+            await database_sync_to_async(selectors.remove_connection)(
+                channel_name=self.channel_name
+            )
+        except Exception as exc:  # the row expires by heartbeat instead
+            log_throttled(log, "remove_connection", "presence row not removed (%r)", exc)
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_discard(group, self.channel_name), LAYER_TIMEOUT
+            )
+        except Exception as exc:
+            log_throttled(log, "group_discard", "a room socket could not leave its group (%r)", exc)
         _schedule_presence(self.meeting_id)
-        self.group = None
 
     async def receive(self, text_data=None, bytes_data=None):
         # The socket only pushes: a client message is a misuse (or an attack).
         code = CLOSE_UNSUPPORTED_DATA if bytes_data is not None else CLOSE_UNEXPECTED_MESSAGE
         await self.close(code=code)
 
+    async def _versioned(self, event, *, whole: bool) -> None:
+        """Apply a broadcast of version v: the next one (or a whole room
+        newer than ours) is sent; an old or repeated one is skipped; one past
+        a gap means a broadcast was lost: the whole room from the database."""
+        version = event.get("version")
+        if version is None:
+            await self.send(text_data=event["html"])
+            return
+        if version <= self.version:
+            return
+        if whole or version == self.version + 1:
+            async with self.lock:
+                if version > self.version:
+                    self.version = version
+                    await self.send(text_data=event["html"])
+            return
+        await self.resync()
+
     async def room_fragment(self, event):
-        """The whole room, rendered once per change for everyone in it."""
-        fragments.remember(self.meeting_id, event["html"])
-        await self.send(text_data=event["html"])
+        """The whole room, rendered once per change and language."""
+        await self._versioned(event, whole=True)
 
     async def room_partial(self, event):
-        """Only what a change touched; the whole room held here is stale now."""
-        fragments.forget(self.meeting_id)
-        await self.send(text_data=event["html"])
+        """Only what a change touched."""
+        await self._versioned(event, whole=False)
+
+    async def room_presence(self, event):
+        """Who is present (a versioned change) or connected (coalesced)."""
+        await self._versioned(event, whole=False)
 
     async def room_close(self, event):
         """Its user left the circle or the organization (broadcast.close_sockets)."""
         await self.close(code=event.get("code", CLOSE_FORBIDDEN))
-
-    async def room_presence(self, event):
-        """Who is present and connected (coalesced)."""
-        await self.send(text_data=event["html"])

@@ -1,15 +1,21 @@
-"""Rendering the room, once per change, for everyone in it.
+"""Rendering the room, once per language per change, for everyone in it.
 
 What every participant sees is rendered here, without a viewer: the same
-HTML goes to every socket of the meeting. What differs per viewer (is it my
-turn? am I the facilitator?) is resolved in the page from ``data-`` attributes
+HTML goes to every socket of the meeting that reads its language (one group
+per language, ``Meeting.group_for``). What differs per viewer (is it my turn?
+am I the facilitator?) is resolved in the page from ``data-`` attributes
 (see static/js/realtime.js); the server checks every action anyway.
+
+A render is done under ``translation.override(language)``: words, dates and
+numbers are the viewer's language's. The database is read once per change,
+whatever the number of languages; only the templates run once per language.
 """
 
 import threading
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from realtime import selectors
 from realtime.subjects import subject_context
@@ -17,25 +23,45 @@ from realtime.subjects import subject_context
 TEMPLATE = "realtime/fragments.html"
 
 
+def languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def language_of(user) -> str:
+    """The language a person's room is rendered in (their profile's, else the site's)."""
+    code = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    return code if code in languages() else settings.LANGUAGE_CODE
+
+
 def room_context(meeting) -> dict:
     items = list(selectors.agenda(meeting))
     current = next((i for i in items if i.pk == meeting.current_item_id), None)
     present = list(selectors.present(meeting))
-    connected = selectors.connected_user_ids(meeting)
+    connected = selectors.connected(meeting)
     return {
         "meeting": meeting,
         "items": items,
         "current": current,
         "present": present,
-        "connected": connected,
+        "connected": set(connected),
+        "connected_languages": set(connected.values()),
         "server_now": timezone.now(),
         "subject": subject_context(current),
     }
 
 
-def render_room(meeting) -> str:
-    """Every shared fragment of the room, each swapped by id (hx-swap-oob)."""
-    return render_to_string(TEMPLATE, {**room_context(meeting), "oob": True})
+def _render(template: str, context: dict, language: str | None) -> str:
+    if language is None:
+        return render_to_string(template, context)
+    with translation.override(language):
+        return render_to_string(template, context)
+
+
+def render_room(meeting, *, language: str | None = None, context: dict | None = None) -> str:
+    """Every shared fragment of the room, each swapped by id (hx-swap-oob),
+    in ``language`` (the active language when None)."""
+    context = context if context is not None else room_context(meeting)
+    return _render(TEMPLATE, {**context, "oob": True}, language)
 
 
 # What each kind of change re-renders: the partials of fragments.html.
@@ -45,49 +71,86 @@ PARTS = {
 }
 
 
-def render_part(meeting, part: str) -> str:
+def part_context(meeting, part: str) -> dict:
+    if part == "timer":  # the timer needs nothing but the meeting row itself
+        return {"meeting": meeting, "server_now": timezone.now()}
+    return room_context(meeting)
+
+
+def render_part(
+    meeting, part: str, *, language: str | None = None, context: dict | None = None
+) -> str:
     """Only the fragments a change touched (a timer set, an answer given)."""
-    if part == "timer":
-        context = {"meeting": meeting, "server_now": timezone.now()}
-    else:
-        context = room_context(meeting)
-    context["oob"] = True
-    return "".join(render_to_string(f"{TEMPLATE}#{name}", context) for name in PARTS[part])
+    context = {**(context if context is not None else part_context(meeting, part)), "oob": True}
+    return "".join(_render(f"{TEMPLATE}#{name}", context, language) for name in PARTS[part])
 
 
-def render_presence(meeting) -> str:
-    """Only who is present and connected: what a socket opening or closing,
-    or a member entering, changes. Far cheaper than the whole room."""
-    context = {
+def presence_context(meeting) -> dict:
+    connected = selectors.connected(meeting)
+    return {
         "meeting": meeting,
         "present": list(selectors.present(meeting)),
-        "connected": selectors.connected_user_ids(meeting),
-        "oob": True,
+        "connected": set(connected),
+        "connected_languages": set(connected.values()),
     }
-    return render_to_string("realtime/presence.html", context)
 
 
-# The latest whole-room HTML this process rendered or received, per meeting.
-# A socket that connects gets it without a render, when this process has had
-# a socket in the room all along (so it has seen every broadcast since); see
-# consumers.MeetingRoomConsumer. The view that made a change answers with it.
-_latest: dict[int, str] = {}
+def render_presence(meeting, *, language: str | None = None, context: dict | None = None) -> str:
+    """Only who is present and connected: what a socket opening or closing,
+    or a member entering, changes. Far cheaper than the whole room."""
+    context = {**(context if context is not None else presence_context(meeting)), "oob": True}
+    return _render("realtime/presence.html", context, language)
 
 
-def remember(meeting_id: int, html: str) -> None:
-    _latest[meeting_id] = html
+# The whole room, by version -------------------------------------------------
+# The latest whole-room HTML this process rendered or received, per meeting
+# and language, with the room version it shows (``RoomVersion``). HTML kept
+# under version v shows the room as of v or later (the version is read before
+# the render, or is the one the broadcast's transaction wrote), so a socket
+# that reads version v from the database and gets this HTML is never behind:
+# the cache cannot serve a stale room.
+_latest: dict[tuple[int, str], tuple[int, str]] = {}
+_latest_lock = threading.Lock()
 
 
-def latest(meeting_id: int) -> str | None:
-    return _latest.get(meeting_id)
+def remember(meeting_id: int, language: str, version: int, html: str) -> None:
+    with _latest_lock:
+        held = _latest.get((meeting_id, language))
+        if held is None or held[0] <= version:
+            _latest[(meeting_id, language)] = (version, html)
+
+
+def cached(meeting_id: int, language: str, version: int) -> str | None:
+    held = _latest.get((meeting_id, language))
+    return held[1] if held is not None and held[0] == version else None
 
 
 def forget(meeting_id: int) -> None:
-    _latest.pop(meeting_id, None)
+    with _latest_lock:
+        for key in [k for k in _latest if k[0] == meeting_id]:
+            del _latest[key]
 
 
-# The HTML a broadcast rendered in this thread, handed to the view whose
-# action caused it (the broadcast runs on commit, in the view's own thread).
+def whole_room(meeting_id: int, language: str) -> tuple[int, str]:
+    """(version, the whole room in ``language``) from the database: the
+    version first, then the HTML of that version, rendered only if this
+    process holds no HTML of exactly that version."""
+    from realtime.models import Meeting, RoomVersion
+
+    version = RoomVersion.current([meeting_id])[meeting_id]
+    html = cached(meeting_id, language, version)
+    if html is None:
+        meeting = Meeting.objects.select_related(
+            "circle", "circle__organization", "facilitator", "secretary"
+        ).get(pk=meeting_id)
+        html = render_room(meeting, language=language)
+        remember(meeting_id, language, version, html)
+    return version, html
+
+
+# The HTML a broadcast rendered in this thread, in the language of the
+# request (the actor's), handed to the view whose action caused it (the
+# broadcast's render runs on commit, in the view's own thread).
 _handoff = threading.local()
 
 

@@ -1,7 +1,9 @@
 """Meetings: an agenda, attendance, minutes, and the live room's connections."""
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +67,17 @@ class Meeting(models.Model):
 
     @property
     def group_name(self) -> str:
+        """The stem of the meeting's groups: one per language (``group_for``)."""
         return f"meeting.{self.pk}"
+
+    def group_for(self, language: str) -> str:
+        return group_for(self.pk, language)
+
+
+def group_for(meeting_id: int, language: str) -> str:
+    """The channel group of a meeting's sockets in one language: each change
+    is rendered once per language and sent to that language's group."""
+    return f"meeting.{meeting_id}.{language}"
 
 
 class AgendaItem(models.Model):
@@ -145,12 +157,73 @@ class Attendance(models.Model):
 
 class Connection(models.Model):
     """One open WebSocket of the room: who is connected right now, across
-    every server process (a row per socket, deleted when it closes)."""
+    every server process (a row per socket, deleted when it closes).
+
+    The consumer's process refreshes ``last_seen`` every
+    ``consumers.HEARTBEAT`` seconds; a row older than ``STALE_AFTER`` is a
+    socket of a process that died: readers ignore it and a sweep deletes it.
+    ``language`` is its user's, so a change is rendered only in the
+    languages someone is connected in."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="connections")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     channel_name = models.CharField(max_length=200, unique=True)
     connected = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=8, blank=True)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    #: A row not refreshed for this long belongs to a dead process.
+    STALE_AFTER = timedelta(seconds=60)
 
     def __str__(self) -> str:
         return f"{self.user} → {self.meeting}"
+
+    @classmethod
+    def live(cls):
+        return cls.objects.filter(last_seen__gte=timezone.now() - cls.STALE_AFTER)
+
+
+class RoomVersion(models.Model):
+    """The room's version: bumped in the transaction of every change that
+    the room shows (``core.events.changed`` -> ``realtime.broadcast``).
+
+    Each broadcast carries the version it shows; a socket knows the version
+    it has, and one that is behind (a lost or late broadcast, a process that
+    died between commit and publish, a channel-layer outage) gets the whole
+    room from the database. A table of its own rather than a column of the
+    meeting: a change of a proposal bumps it last in its transaction, after
+    the locks the proposal's service takes, so no lock order can cycle with
+    a meeting service (which locks the meeting first), and no ``save()`` of
+    a meeting read earlier can write an old version back.
+    """
+
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.CASCADE, primary_key=True, related_name="room_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} v{self.version}"
+
+    @classmethod
+    def bump(cls, meeting_id: int, *, using: str | None = None) -> int:
+        """Add one to the meeting's version; the new version. One statement
+        (an upsert with RETURNING, on PostgreSQL and SQLite >= 3.35); the
+        row stays locked until the transaction ends."""
+        table = connections[using or "default"].ops.quote_name(cls._meta.db_table)
+        # The table name is the model's, quoted; the id is a parameter.
+        sql = (
+            f"INSERT INTO {table} (meeting_id, version) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (meeting_id) DO UPDATE SET version = {table}.version + 1 "
+            "RETURNING version"
+        )
+        with connections[using or "default"].cursor() as cursor:
+            cursor.execute(sql, [meeting_id])
+            return cursor.fetchone()[0]
+
+    @classmethod
+    def current(cls, meeting_ids) -> dict[int, int]:
+        """{meeting id: version} (0 for a meeting never changed)."""
+        ids = list(meeting_ids)
+        found = dict(cls.objects.filter(meeting_id__in=ids).values_list("meeting_id", "version"))
+        return {pk: found.get(pk, 0) for pk in ids}

@@ -43,10 +43,23 @@ def meetings_showing(subject) -> list[Meeting]:
     )
 
 
-def add_connection(*, meeting_id, user, channel_name) -> None:
+def meeting_ids_showing(subject) -> list[int]:
+    """The ids of ``meetings_showing(subject)``, one query."""
+    kind = subjects.kind_of(subject)
+    if kind is None:
+        return []
+    return list(
+        Meeting.objects.filter(state=Meeting.State.OPEN, **{f"items__{kind}": subject})
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def add_connection(*, meeting_id, user, channel_name, language: str = "") -> None:
     """Note an open socket (the consumer sends the presence update, coalesced)."""
     Connection.objects.get_or_create(
-        channel_name=channel_name, defaults={"meeting_id": meeting_id, "user": user}
+        channel_name=channel_name,
+        defaults={"meeting_id": meeting_id, "user": user, "language": language},
     )
 
 
@@ -54,8 +67,35 @@ def remove_connection(*, channel_name) -> None:
     Connection.objects.filter(channel_name=channel_name).delete()
 
 
+def connected(meeting) -> dict[int, str]:
+    """{user id: language} of the people with a live socket in the room
+    (rows whose process stopped refreshing them are ignored)."""
+    return dict(Connection.live().filter(meeting=meeting).values_list("user_id", "language"))
+
+
 def connected_user_ids(meeting) -> set[int]:
-    return set(Connection.objects.filter(meeting=meeting).values_list("user_id", flat=True))
+    return set(connected(meeting))
+
+
+def touch_connections(channel_names) -> int:
+    """The heartbeat: these sockets are still open."""
+    from django.utils import timezone
+
+    return Connection.objects.filter(channel_name__in=list(channel_names)).update(
+        last_seen=timezone.now()
+    )
+
+
+def sweep_connections() -> list[int]:
+    """Delete the rows of sockets whose process stopped refreshing them;
+    the meetings whose presence changed."""
+    from django.utils import timezone
+
+    stale = Connection.objects.filter(last_seen__lt=timezone.now() - Connection.STALE_AFTER)
+    meeting_ids = sorted(set(stale.values_list("meeting_id", flat=True)))
+    if meeting_ids:
+        stale.delete()
+    return meeting_ids
 
 
 def present(meeting):

@@ -12,6 +12,19 @@
   var timerHandle = null;
   var skew = 0;
 
+  // Reconnect soon after a restart or an outage: about 0.2 s, 0.4 s, 0.8 s,
+  // 1.5 s, 3 s, then every 2-4 s, each with jitter so that a restarted
+  // server is not met by every browser at the same instant (the ws
+  // extension's default backoff waits up to a minute). On reconnect the
+  // server sends the whole room, so nothing missed meanwhile is lost.
+  var RECONNECT_CAP_MS = 4000;
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = function (retryCount) {
+      var ceiling = Math.min(RECONNECT_CAP_MS, 250 * Math.pow(2, retryCount));
+      return ceiling / 2 + Math.random() * ceiling / 2;
+    };
+  }
+
   function announce(text) {
     var region = document.getElementById("room-status");
     if (!region || !text) return;
