@@ -1,5 +1,7 @@
 """Forms only parse input; every rule is checked by ``circles.services``."""
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,49 @@ class OrganizationForm(forms.Form):
         label=_("Public log: anyone can read and verify the decisions and the chart"),
         required=False,
     )
+    template = forms.ChoiceField(
+        label=_("Start from"),
+        widget=forms.RadioSelect,
+        initial="first_circle",
+        required=False,  # not sent: a first circle
+        help_text=_("You can add, rename and remove circles and roles afterwards."),
+    )
+    structure_file = forms.FileField(
+        label=_("Structure file"),
+        required=False,
+        help_text=_(
+            "With “the structure of another organization”: the file its administrators "
+            "exported (Settings, “Export the structure”). Its circles and roles are "
+            "copied; no person and no decision."
+        ),
+    )
+
+    MAX_STRUCTURE_BYTES = 2 * 1024 * 1024
+
+    def __init__(self, *args, **kwargs):
+        from circles.blueprints import template_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = template_choices()
+
+    def clean(self):
+        """The structure file read as JSON (the service checks its content)."""
+        data = super().clean()
+        data["template"] = data.get("template") or "first_circle"
+        upload = data.pop("structure_file", None)
+        data["structure"] = None
+        if data.get("template") != "import":
+            return data
+        if upload is None:
+            self.add_error("structure_file", _("Choose the structure file to start from."))
+        elif upload.size > self.MAX_STRUCTURE_BYTES:
+            self.add_error("structure_file", _("This file is too large (2 MB at most)."))
+        else:
+            try:
+                data["structure"] = json.loads(upload.read().decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                self.add_error("structure_file", _("This file is not a Cercle structure export."))
+        return data
 
 
 class OrganizationSettingsForm(forms.Form):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 
 from circles import selectors
+from circles.blueprints import TEMPLATE_NAMES
 from circles.models import Circle, DataLicence, Invitation, Organization, Role, RoleAssignment
 from core.errors import Conflict, DomainError, Invalid
 from core.schemas import choice_field
@@ -423,6 +424,10 @@ class OrganizationIn(Schema):
     slug: str = ""
     language: str = "fr"
     public_log: bool = False
+    # What it starts from (circles.blueprints): a template, or "import" with
+    # ``structure``, another organization's exported structure document.
+    template: str = choice_field(TEMPLATE_NAMES, "first_circle")
+    structure: dict | None = None
 
 
 class OrganizationUpdate(Schema):

@@ -100,9 +100,29 @@ def _create_process_roles(circle) -> None:
 
 @transaction.atomic
 def create_organization(
-    *, name: str, slug: str = "", by, language: str = "fr", public_log: bool = False
+    *,
+    name: str,
+    slug: str = "",
+    by,
+    language: str = "fr",
+    public_log: bool = False,
+    template: str = "first_circle",
+    structure: dict | None = None,
 ) -> Organization:
-    """Create an organization with its root circle; ``by`` becomes its admin."""
+    """Create an organization with its root circle; ``by`` becomes its admin.
+
+    ``template`` names what it starts from (``circles.blueprints``): a built-in
+    template, or ``"import"`` with ``structure``, another organization's
+    exported structure. All of it is created in this transaction, or nothing.
+    """
+    from circles import blueprints
+
+    if template == "import":
+        if structure is None:
+            raise Invalid(_("Choose the structure file to start from."), field="structure")
+        blueprints.validate(structure)
+    elif template not in blueprints.TEMPLATES:
+        raise Invalid(_("Unknown template."), field="template")
     rules.check("create_organization", None, by)
     name = rules.clean_name(name)
     slug = _clean_slug(slug, name)
@@ -129,7 +149,12 @@ def create_organization(
         action="organization_created",
         created={"name": name, "slug": slug, "language": language},
         admin=person(by),
+        template=template,
     )
+    document = (
+        structure if template == "import" else blueprints.template_document(template, language)
+    )
+    blueprints.apply(organization, root, document, by=by)
     return organization
 
 

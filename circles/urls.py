@@ -19,6 +19,7 @@ urlpatterns = [
         name="revoke_invitation",
     ),
     path("o/<slug:org>/chart/", views.org_chart, name="chart"),
+    path("o/<slug:org>/structure.json", views.structure_export, name="structure_export"),
     path("o/<slug:org>/chart.svg", views.org_chart_svg, name="chart_svg"),
     path("o/<slug:org>/terms/", views.terms, name="terms"),
     path("o/<slug:org>/people/<int:user_id>/", views.person, name="person"),

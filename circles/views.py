@@ -6,13 +6,13 @@ a form error, never a traceback."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circles import chart, health, rules, selectors, services
+from circles import blueprints, chart, health, rules, selectors, services
 from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
@@ -79,7 +79,9 @@ def _user_from(organization, raw) -> object:
 
 @login_required
 def organization_new(request):
-    form = OrganizationForm(request.POST or None, initial={"language": request.user.language})
+    form = OrganizationForm(
+        request.POST or None, request.FILES or None, initial={"language": request.user.language}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.create_organization(by=request.user, **form.cleaned_data)
@@ -285,6 +287,16 @@ def _chart_org(request, slug: str) -> Organization:
     if organization is None or not selectors.can_read_log(request.user, organization):
         raise Http404
     return organization
+
+
+def structure_export(request, org):
+    """The circles and roles without people or decisions, for another
+    organization to start from (``circles.blueprints``)."""
+    organization = _chart_org(request, org)
+    document = blueprints.structure_of(organization)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{organization.slug}-structure.json"'
+    return response
 
 
 def org_chart(request, org):
