@@ -15,7 +15,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 
@@ -50,16 +50,20 @@ MAX_NAME = ROLE_LIMITS.name
 def clean_name(name, field: str = "name") -> str:
     name = (name or "").strip()
     if not name:
-        raise Invalid(_g("A name is required."), field=field)
+        raise Invalid(gettext("A name is required."), field=field)
     if len(name) > MAX_NAME:
-        raise Invalid(_g("A name has at most %(n)d characters.") % {"n": MAX_NAME}, field=field)
+        raise Invalid(
+            gettext("A name has at most %(n)d characters.") % {"n": MAX_NAME}, field=field
+        )
     return name
 
 
 def clean_text(text, field: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise Invalid(_g("This text has at most %(n)d characters.") % {"n": MAX_TEXT}, field=field)
+        raise Invalid(
+            gettext("This text has at most %(n)d characters.") % {"n": MAX_TEXT}, field=field
+        )
     return text
 
 
@@ -73,7 +77,7 @@ def clean_qualifications(qualifications) -> list[str]:
         len(q) > limits.qualification_length for q in items
     ):
         raise Invalid(
-            _g("At most %(n)d qualifications of %(length)d characters each.")
+            gettext("At most %(n)d qualifications of %(length)d characters each.")
             % {"n": limits.qualifications, "length": limits.qualification_length},
             field="qualifications",
         )
@@ -85,12 +89,12 @@ def clean_term_months(months) -> int:
         months = int(months)
     except (TypeError, ValueError):
         raise Invalid(
-            _g("A term is a whole number of months."), field="default_term_months"
+            gettext("A term is a whole number of months."), field="default_term_months"
         ) from None
     low, high = ROLE_LIMITS.term_months_min, ROLE_LIMITS.term_months_max
     if not low <= months <= high:
         raise Invalid(
-            _g("A term is between %(low)d and %(high)d months.") % {"low": low, "high": high},
+            gettext("A term is between %(low)d and %(high)d months.") % {"low": low, "high": high},
             field="default_term_months",
         )
     return months
@@ -142,7 +146,7 @@ def link_conflict(circle, role_kind, user) -> str | None:
     other = selectors.current_holder(circle, other_kind)
     if other is None or not same_person(other.pk, user.pk):
         return None
-    return _g(
+    return gettext(
         "Double-link rule: the leader and the delegate of a circle are two different "
         "people, and %(name)s is already its %(other)s."
     ) % {"name": user.name, "other": Role.Kind(other_kind).label.lower()}
@@ -175,11 +179,11 @@ def acceptance_refusal(assignment) -> DomainError | None:
     (not a delegate of a child circle, ended, already accepted), or None."""
     role = assignment.role
     if role.kind != Role.Kind.DELEGATE or role.circle.parent_id is None:
-        return Invalid(_g("Only a delegate is accepted by the parent circle."))
+        return Invalid(gettext("Only a delegate is accepted by the parent circle."))
     if assignment.ended is not None:
-        return Conflict(_g("This assignment has ended."))
+        return Conflict(gettext("This assignment has ended."))
     if assignment.parent_acceptance_id is not None:
-        return Conflict(_g("The parent circle has already accepted this delegate."))
+        return Conflict(gettext("The parent circle has already accepted this delegate."))
     return None
 
 
@@ -342,7 +346,7 @@ def read_only(subject) -> str | None:
     """Why nothing may change in the subject's circle (it is dissolved), or None."""
     circle = circle_of(subject)
     if circle is not None and circle.dissolved is not None:
-        return _g("This circle is dissolved; it is kept read-only.")
+        return gettext("This circle is dissolved; it is kept read-only.")
     return None
 
 
@@ -366,19 +370,19 @@ def _not_root(message):
 
 def _no_open_children(circle) -> str | None:
     if circle.children.filter(dissolved__isnull=True).exists():
-        return _g("Dissolve or move its sub-circles first.")
+        return gettext("Dissolve or move its sub-circles first.")
     return None
 
 
 def _pending(invitation) -> str | None:
     if invitation.accepted is not None:
-        return _g("This invitation was already used.")
+        return gettext("This invitation was already used.")
     return None
 
 
 def _current(assignment) -> str | None:
     if assignment.ended is not None:
-        return _g("This assignment has already ended.")
+        return gettext("This assignment has already ended.")
     return None
 
 
@@ -401,7 +405,7 @@ def assign_action(role) -> str:
 def _assigned_by(name):
     def guard(role) -> str | None:
         if assign_action(role) != name:
-            return _g("This role is assigned another way: %(how)s.") % {
+            return gettext("This role is assigned another way: %(how)s.") % {
                 "how": RULES[assign_action(role)].label
             }
         return None

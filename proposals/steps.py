@@ -42,7 +42,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 
@@ -251,32 +251,32 @@ ROLES = {
 
 def _a_round_is_open(proposal) -> str | None:
     if _open_round(proposal) is None:
-        return _g("No round is open.")
+        return gettext("No round is open.")
     return None
 
 
 def _an_in_turn_round_goes_on(proposal) -> str | None:
     round_ = _open_round(proposal)
     if round_ is None:
-        return _g("No round is open.")
+        return gettext("No round is open.")
     if round_.mode != Round.Mode.IN_TURN:
-        return _g("Only an in-turn round has a current speaker.")
+        return gettext("Only an in-turn round has a current speaker.")
     if round_.current >= len(round_.speakers):
-        return _g("Everyone has had their turn.")
+        return gettext("Everyone has had their turn.")
     return None
 
 
 def _no_round_is_open(proposal) -> str | None:
     if _open_round(proposal) is not None:
-        return _g("Close the round before amending the text.")
+        return gettext("Close the round before amending the text.")
     return None
 
 
 def _answerable(proposal) -> str | None:
     if _open_round(proposal) is None:
-        return _g("No round is open; the round may have closed.")
+        return gettext("No round is open; the round may have closed.")
     if proposal.consent_deadline is not None and timezone.now() >= proposal.consent_deadline:
-        return _g("The deadline has passed; the facilitator takes it from here.")
+        return gettext("The deadline has passed; the facilitator takes it from here.")
     return None
 
 
@@ -628,18 +628,22 @@ def may_resolve(proposal, objection, user, resolution: str) -> Verdict:
         return verdict
     if resolution == O.WITHDRAWN:
         if user.pk != objection.member_id:
-            return Verdict(NotAllowed(_g("Only the objector withdraws an objection.")))
+            return Verdict(NotAllowed(gettext("Only the objector withdraws an objection.")))
     elif resolution in (O.INTEGRATED, O.DROPPED):
         if not is_facilitator(user, proposal):
-            return Verdict(NotAllowed(_g("Only the facilitator integrates or drops an objection.")))
+            return Verdict(
+                NotAllowed(gettext("Only the facilitator integrates or drops an objection."))
+            )
         if proposal.state != S.OBJECTIONS:
             return Verdict(
-                Conflict(_g("An objection is integrated or dropped while integrating objections."))
+                Conflict(
+                    gettext("An objection is integrated or dropped while integrating objections.")
+                )
             )
     else:
         return ALLOWED  # the service says the resolution is unknown (Invalid)
     if objection.state != O.OPEN:
-        return Verdict(Conflict(_g("This objection is already resolved.")))
+        return Verdict(Conflict(gettext("This objection is already resolved.")))
     return ALLOWED
 
 
