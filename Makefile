@@ -46,7 +46,11 @@ run: $(STAMP) .env
 	@# No reloader: one process, a quick start. (daphne's runserver always runs the
 	@# system checks; they take well under a second.) RUN_HOST lets the
 	@# development server answer to the host it was given (see config/settings.py).
-	@RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	@# The job worker (emails, notifications, reminders, digests) runs beside the
+	@# server and stops with it (Ctrl+C, or the server exiting).
+	@$(PY) manage.py run_worker --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Two test processes by default (the machines have two cores); TEST_WORKERS=0
 # runs them in this process.

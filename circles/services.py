@@ -9,10 +9,9 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from circles.models import (
     RoleAssignment,
 )
 from circles.records import role_snapshot
-from core import events
+from core import events, jobs, notify
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.links import absolute
 from decisions.models import Decision
@@ -268,18 +267,37 @@ def invite(*, circle, email: str, by, days: int = INVITATION_DAYS) -> tuple[Invi
         expires=timezone.now() + timedelta(days=days),
     )
     link = absolute(reverse("circles:invitation", kwargs={"token": raw}))
-    subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
-    body = _(
-        "%(who)s invites you to join the circle “%(circle)s” of %(org)s on Cercle.\n\n"
-        "Accept the invitation (the link works once, until %(expires)s):\n%(link)s\n"
-    ) % {
-        "who": by.name,
-        "circle": circle.name,
-        "org": organization.name,
-        "expires": timezone.localtime(invitation.expires).strftime("%Y-%m-%d %H:%M"),
-        "link": link,
-    }
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    # In the invitee's language when they have an account; else the inviter's.
+    with translation.override(existing.language if existing else translation.get_language()):
+        subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
+        body = _(
+            "%(who)s invites you to join the circle “%(circle)s” of %(org)s on Cercle.\n\n"
+            "Accept the invitation (the link works once, until %(expires)s):\n%(link)s\n"
+        ) % {
+            "who": by.name,
+            "circle": circle.name,
+            "org": organization.name,
+            "expires": timezone.localtime(invitation.expires).strftime("%Y-%m-%d %H:%M"),
+            "link": link,
+        }
+    # Sent by a job, once (its key), after the invitation commits.
+    jobs.enqueue(
+        jobs.send_email,
+        key=f"invitation:{invitation.pk}",
+        to=[email],
+        subject=str(subject),
+        body=str(body),
+    )
+    if existing is not None:
+        notify.told(
+            "invitation",
+            subject=invitation,
+            recipient_ids=[existing.pk],
+            key=f"invitation:{invitation.pk}",
+            circle=circle.name,
+            org=organization.name,
+            by=by.name,
+        )
     return invitation, raw
 
 

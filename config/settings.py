@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "elections",
     "realtime",
     "logbook",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "core.source.source_links",
+                "notifications.context_processors.bell",
             ],
             "builtins": ["django.templatetags.i18n", "template_partials.templatetags.partials"],
         },
@@ -366,6 +370,27 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cercle <cercle@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background jobs (core.jobs) -------------------------------------------------
+# django-tasks with its database backend (django-tasks-db): jobs are rows of
+# the site's own database, run by `manage.py run_worker` (one or many). The
+# test configuration runs them at once (the immediate backend).
+_TASK_BACKENDS = {
+    "django_tasks_db.DatabaseBackend",
+    "django_tasks.backends.immediate.ImmediateBackend",
+    "django_tasks.backends.dummy.DummyBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ConfigError(
+        f"TASKS_BACKEND: expected one of {', '.join(sorted(_TASK_BACKENDS))}; "
+        f"got {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+# A failed job is tried again this many times in all, after 30 s, 2 min, 8 min…
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=5, minimum=1)
+# The local hour (TIME_ZONE) from which the daily and weekly digests go out.
+DIGEST_HOUR = env_int("DIGEST_HOUR", default=7, minimum=0, maximum=23)
 
 # Security --------------------------------------------------------------------
 HTTPS = env_bool("HTTPS", default=False)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
     # The running version's source code (AGPL-3.0-or-later, section 13).
     path("source/cercle-source.tar.gz", source.download, name="source"),
     # Each app's pages live under the organization: /o/<org>/…

@@ -16,3 +16,31 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return str(self.key)
+
+
+class SentEmail(models.Model):
+    """An email a job sent, by its idempotency key (``core.jobs.send_once``).
+
+    Written in the transaction that sends it: a job tried again finds the key
+    and does not send a second time; a send that failed left no key.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    sent = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ScheduledRun(models.Model):
+    """One period of a periodic job, enqueued once (``core.jobs.schedule_due``).
+
+    ``key`` is the job's name and its period (``reminders:2026-12-02T07``):
+    two schedulers at once insert the same key, and only one enqueues.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    enqueued = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -26,6 +26,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core import notify
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,6 +48,16 @@ class Reminder:
     body: str
     context: dict
     record: Callable[[list], None] = field(repr=False)
+    #: The in-app notification it also is (``core.notify.told``): the kind,
+    #: the subject instance, and the text's plain values.
+    notice: "Notice | None" = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    subject: object
+    params: dict = field(default_factory=dict)
 
 
 Source = Callable[[datetime], Iterable[Reminder]]
@@ -87,6 +99,15 @@ def send_due(*, now: datetime | None = None, only: Iterable[str] | None = None) 
                 # records nothing, and a concurrent run waits on the row.
                 with transaction.atomic():
                     reminder.record([user.pk for user in people])
+                    if reminder.notice is not None:
+                        notice = reminder.notice
+                        notify.told(
+                            notice.kind,
+                            subject=notice.subject,
+                            recipient_ids=[user.pk for user in people],
+                            key=reminder.key,
+                            **notice.params,
+                        )
                     for user in people:
                         send_mail(*render(reminder, user), None, [user.email])
             except IntegrityError:

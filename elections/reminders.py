@@ -11,7 +11,7 @@ from django.urls import reverse
 from circles import selectors as circle_selectors
 from circles.models import Organization, Role
 from core.links import absolute
-from core.reminders import Reminder
+from core.reminders import Notice, Reminder
 
 REMIND_DAYS = 60
 
@@ -42,6 +42,16 @@ def due_terms(now):
                     "role_id": assignment.role_id,
                 },
                 record=_recorder(assignment, TermReminder),
+                notice=Notice(
+                    "term_ending",
+                    assignment,
+                    {
+                        "holder": assignment.user.name,
+                        "role": assignment.role.name,
+                        "circle": circle.name,
+                        "term_end": assignment.term_end.isoformat(),
+                    },
+                ),
             )
 
 

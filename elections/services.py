@@ -22,7 +22,7 @@ from circles import selectors as circle_selectors
 from circles import services as circle_services
 from circles.models import Role
 from circles.records import role_snapshot
-from core import events
+from core import events, notify
 from core.errors import Conflict, Invalid, NotAllowed
 from core.idempotency import first_time
 from decisions.models import Decision
@@ -488,6 +488,15 @@ def show_nominations(*, election, by, key=None) -> Election:
     election.nominations_shown = timezone.now()
     election.save(update_fields=["nominations_shown"])
     _move(election, "show_nominations", by)
+    # Told when the nominations are shown, not before: until then they are
+    # hidden from everyone but their authors.
+    notify.announce(
+        "nominated",
+        subject=election,
+        key=f"nominated:{election.pk}",
+        role=election.role.name,
+        circle=election.circle.name,
+    )
     return election
 
 
@@ -605,6 +614,15 @@ def propose(
             "term_end": term_end.isoformat(),
         },
     )
+    notify.announce(
+        "proposed",
+        subject=election,
+        key=f"proposed:{new_round.pk}",
+        role=election.role.name,
+        circle=election.circle.name,
+        nominee=nominee.pk,
+        by=by.pk,
+    )
     return election
 
 
@@ -679,6 +697,15 @@ def elect(*, election, by, key=None) -> Election:
     election.assignment = assignment
     election.save(update_fields=["decision", "assignment"])
     _move(election, "elect", by, data={"decision": decision.sequence})
+    notify.announce(
+        "selected",
+        subject=election,
+        key=f"selected:{election.pk}",
+        role=election.role.name,
+        circle=circle.name,
+        nominee=nominee.pk,
+        by=by.pk,
+    )
     return election
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from circles import selectors as circle_selectors
 from core.links import absolute
-from core.reminders import Reminder
+from core.reminders import Notice, Reminder
 from decisions.models import Decision
 from logbook.models import ReviewReminder
 from logbook.selectors import permalink
@@ -50,6 +50,15 @@ def due_reviews(now):
                 "url": absolute(permalink(decision.organization, decision.sequence)),
             },
             record=_recorder(decision),
+            notice=Notice(
+                "review_due",
+                decision,
+                {
+                    "title": decision.title,
+                    "circle": decision.circle.name,
+                    "review_date": decision.review_date.isoformat(),
+                },
+            ),
         )
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from core.links import absolute
-from core.reminders import Reminder
+from core.reminders import Notice, Reminder
 from proposals import rounds
 from proposals.models import ConsentReminder, Proposal
 
@@ -46,6 +46,15 @@ def due_consents(now):
                     "url": url,
                 },
                 record=_recorder(proposal, round_, user, now),
+                notice=Notice(
+                    "consent_deadline",
+                    proposal,
+                    {
+                        "title": proposal.title,
+                        "circle": proposal.circle.name,
+                        "deadline": proposal.consent_deadline.isoformat(),
+                    },
+                ),
             )
 
 

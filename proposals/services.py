@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circles import selectors as circle_selectors
-from core import events
+from core import events, notify
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import first_time, parse_key
 from decisions.models import Decision
@@ -407,6 +407,14 @@ def amend(*, proposal, by, body: str, change_note: str, key=None) -> Revision:
         proposal=proposal, number=number, body=body, change_note=change_note, author=by
     )
     _move(proposal, action="amend", to_state=proposal.state, by=by, reason=change_note)
+    notify.announce(
+        "proposal_amended",
+        subject=proposal,
+        key=f"proposal_amended:{revision.pk}",
+        title=proposal.title,
+        revision=revision.number,
+        by=by.pk,
+    )
     return revision
 
 
@@ -419,7 +427,7 @@ def _open_consent(proposal, *, by, mode, revision, participants, start_with) -> 
             field="revision",
         )
     _close_open_round(proposal)
-    _open(
+    round_ = _open(
         proposal,
         kind=Round.Kind.CONSENT,
         by=by,
@@ -427,6 +435,15 @@ def _open_consent(proposal, *, by, mode, revision, participants, start_with) -> 
         participants=participants,
         start_with=start_with,
         revision=revision,
+    )
+    notify.announce(
+        "consent_asked",
+        subject=proposal,
+        key=f"consent_asked:{round_.pk}",
+        title=proposal.title,
+        circle=proposal.circle.name,
+        round=round_.pk,
+        by=getattr(by, "pk", None),
     )
 
 
@@ -662,6 +679,16 @@ def resolve_objection(
         by=by,
         reason=f"{objection.get_state_display()}: {reason}".strip(": "),
     )
+    if integrated_in is not None:
+        notify.announce(
+            "objection_integrated",
+            subject=proposal,
+            key=f"objection_integrated:{objection.pk}",
+            title=proposal.title,
+            revision=integrated_in.number,
+            objector=objection.member_id,
+            by=by.pk,
+        )
     events.changed(proposal)
     return objection
 
@@ -803,8 +830,16 @@ def _take_answer(
         before.resolved_by = by
         before.save()
     if response.kind == Response.Kind.OBJECT:
-        Objection.objects.create(
+        objection = Objection.objects.create(
             proposal=proposal, response=response, member=member, reason=response.text
+        )
+        notify.announce(
+            "objection_raised",
+            subject=proposal,
+            key=f"objection_raised:{objection.pk}",
+            title=proposal.title,
+            objector=member.name,
+            by=member.pk,
         )
         if proposal.consent_deadline is not None:
             proposal.flagged_for_meeting = True

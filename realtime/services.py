@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.records import person
 from circles import selectors as circle_selectors
+from core import notify
 from core.errors import Conflict, Invalid, NotAllowed
 from core.events import changed
 from core.idempotency import first_time
@@ -108,6 +109,15 @@ def schedule_meeting(
         scheduled_start=scheduled_start,
         facilitator=facilitator,
         secretary=secretary,
+    )
+    notify.announce(
+        "meeting_scheduled",
+        subject=meeting,
+        key=f"meeting_scheduled:{meeting.pk}",
+        title=meeting.title,
+        circle=circle.name,
+        start=meeting.scheduled_start.isoformat(),
+        by=by.pk,
     )
     changed(meeting)
     return meeting

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ["config", "core", "accounts", "circles", "decisions", "proposals", "elections"]
-PROJECT += ["realtime", "logbook"]
+PROJECT += ["realtime", "logbook", "notifications"]
 
 
 def _imports(app: str) -> dict[str, set[str]]:
@@ -63,3 +63,14 @@ def test_no_app_imports_config():
             continue
         for path, names in _imports(app).items():
             assert not {n for n in names if _top(n) == "config"}, path
+
+
+def test_nothing_imports_the_notifications_app_but_the_url_and_api_assembly():
+    """The engines announce through ``core.notify``; they never import the app."""
+    for app in PROJECT:
+        if app == "notifications":
+            continue
+        for path, names in _imports(app).items():
+            if path in ("config/urls.py", "config/api.py", "config/settings.py"):
+                continue
+            assert not {n for n in names if _top(n) == "notifications"}, path

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("Notifications")
+
+    def ready(self):
+        from django.conf import settings
+
+        from core import jobs, notify
+        from notifications import services
+
+        notify.register(services.HANDLER)
+        hour = settings.DIGEST_HOUR
+        jobs.periodic(
+            "digest-daily",
+            period="daily",
+            at_hour=hour,
+            job_path="notifications.tasks.daily_digests",
+        )
+        jobs.periodic(
+            "digest-weekly",
+            period="weekly",
+            at_hour=hour,
+            job_path="notifications.tasks.weekly_digests",
+        )

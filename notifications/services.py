@@ -1,0 +1,395 @@
+"""Notifications: the fan-out job, emails, digests, preferences, reading.
+
+The request that changes something only enqueues one job (``core.notify``);
+:func:`fan_out` (the job) writes one notification per concerned person, once
+per event (a unique constraint, so a job tried again adds nothing), and emails
+those who want it immediately. Each email claims its notifications
+(``emailed_at``) in the transaction that sends it, so an email goes once, in
+a digest or alone, never both.
+"""
+
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core import jobs
+from core.errors import Invalid, NotFound
+from core.links import absolute
+from core.notify import Event
+from notifications.kinds import KINDS, kind_of, render
+from notifications.models import Digest, Frequency, Notification, Preference
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+# The port's handler ---------------------------------------------------------
+
+
+class _Handler:
+    def announce(self, event: Event) -> None:
+        from notifications import tasks
+
+        jobs.enqueue(
+            tasks.fan_out,
+            kind=event.kind,
+            subject=event.subject,
+            subject_id=event.subject_id,
+            params=event.params,
+            key=event.key,
+        )
+
+    def told(self, event: Event, recipient_ids: list[int]) -> None:
+        subject = _subject(event.subject, event.subject_id)
+        kind = kind_of(event.kind)
+        if subject is None or kind is None:
+            return
+        now = timezone.now()
+        _write(kind, subject, event.params, event.key, recipient_ids, emailed_at=now)
+
+
+HANDLER = _Handler()
+
+
+def _subject(label: str, pk: int):
+    try:
+        model = ContentType.objects.get_by_natural_key(*label.split(".")).model_class()
+    except (ContentType.DoesNotExist, ValueError):
+        return None
+    return model._default_manager.filter(pk=pk).first() if model else None
+
+
+def _concerned(kind, subject, params, ids) -> list[int]:
+    """``ids`` less the actor, kept to members of the subject's organization."""
+    from circles.models import OrganizationMember
+
+    by = params.get("by")
+    wanted = {int(i) for i in ids if i is not None and i != by}
+    organization_id = kind.organization(subject)
+    if not wanted or organization_id is None:
+        return sorted(wanted) if organization_id is None else []
+    members = OrganizationMember.objects.filter(
+        organization_id=organization_id, user_id__in=wanted, left__isnull=True
+    ).values_list("user_id", flat=True)
+    return sorted(set(members))
+
+
+def _write(kind, subject, params, key, recipient_ids, *, emailed_at=None) -> list[int]:
+    subject_type = ContentType.objects.get_for_model(subject)
+    url = kind.url(subject)
+    organization_id = kind.organization(subject)
+    created = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=user_id,
+                kind=kind.name,
+                organization_id=organization_id,
+                subject_type=subject_type,
+                subject_id=subject.pk,
+                params=params,
+                url=url,
+                event_key=key[:200],
+                created=created,
+                emailed_at=emailed_at,
+            )
+            for user_id in recipient_ids
+        ],
+        ignore_conflicts=True,  # a job tried again: the first try's rows stay
+    )
+    return recipient_ids
+
+
+def fan_out(*, kind: str, subject: str, subject_id: int, params: dict, key: str) -> int:
+    """The job's work: one notification per concerned person, emailed to those who
+    want it immediately. Returns the number of emails sent now."""
+    found = kind_of(kind)
+    target = _subject(subject, subject_id)
+    if found is None or target is None or found.audience is None:
+        return 0
+    recipients = _concerned(found, target, params, found.audience(target, params))
+    if not recipients:
+        return 0
+    with transaction.atomic():
+        _write(found, target, params, key, recipients)
+    immediate = [
+        user_id
+        for user_id, frequency in frequencies(recipients, kind).items()
+        if frequency == Frequency.IMMEDIATELY
+    ]
+    pending = Notification.objects.filter(
+        event_key=key[:200], recipient_id__in=immediate, emailed_at__isnull=True
+    ).select_related("recipient")
+    sent = 0
+    for notification in pending:
+        sent += email_one(notification)
+    return sent
+
+
+# Preferences ----------------------------------------------------------------
+
+
+def frequencies(user_ids, kind: str) -> dict[int, str]:
+    """Each person's frequency for ``kind`` (their choice, else the kind's default)."""
+    default = KINDS[kind].default
+    chosen = dict(
+        Preference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "frequency"
+        )
+    )
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
+
+
+def preferences_of(user) -> dict[str, str]:
+    """Every kind's frequency for ``user``."""
+    chosen = dict(Preference.objects.filter(user=user).values_list("kind", "frequency"))
+    return {name: chosen.get(name, kind.default) for name, kind in KINDS.items()}
+
+
+@transaction.atomic
+def set_preferences(*, user, choices: dict[str, str]) -> dict[str, str]:
+    """Set ``user``'s frequency for each kind named. Nothing is lost by a switch: a
+    notification not emailed yet goes in the next digest it belongs to (the daily
+    one for a kind now set to immediately)."""
+    valid = set(Frequency.values)
+    for name, frequency in choices.items():
+        if name not in KINDS:
+            raise Invalid(_("Unknown kind of notification: %(kind)s.") % {"kind": name}, field=name)
+        if frequency not in valid:
+            raise Invalid(
+                _("Choose immediately, daily, weekly or never for %(kind)s.") % {"kind": name},
+                field=name,
+            )
+    for name, frequency in choices.items():
+        Preference.objects.update_or_create(user=user, kind=name, defaults={"frequency": frequency})
+    return preferences_of(user)
+
+
+# Reading ----------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+@transaction.atomic
+def mark_read(*, user, notification_id) -> Notification:
+    notification = (
+        Notification.objects.select_for_update()
+        .filter(pk=_pk(notification_id), recipient=user)
+        .first()
+    )
+    if notification is None:
+        raise NotFound(_("This notification does not exist."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def _pk(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# Unsubscribing ------------------------------------------------------------------
+
+
+def unsubscribe_token(user, what: str) -> str:
+    """A signed token that sets ``what`` (a kind, or ``daily``/``weekly``) to never."""
+    return signing.dumps({"u": user.pk, "w": what}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(user, what: str) -> str:
+    return absolute(
+        reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user, what)})
+    )
+
+
+def read_token(token: str):
+    """The (user, what) a token names, or None for a bad or forged one."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user = get_user_model().objects.filter(pk=data["u"], is_active=True).first()
+        what = str(data["w"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if user is None or (what not in KINDS and what not in (Frequency.DAILY, Frequency.WEEKLY)):
+        return None
+    return user, what
+
+
+@transaction.atomic
+def unsubscribe(*, user, what: str) -> list[str]:
+    """Stop the emails ``what`` names (a kind, or every kind of one digest); the kinds set
+    to never. In-app notifications go on."""
+    current = preferences_of(user)
+    kinds = [what] if what in KINDS else [k for k, f in current.items() if f == what]
+    for name in kinds:
+        Preference.objects.update_or_create(
+            user=user, kind=name, defaults={"frequency": Frequency.NEVER}
+        )
+    return kinds
+
+
+# Emails -------------------------------------------------------------------------
+
+
+def _language(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def _message(user, *, subject, template, context, unsubscribe_what) -> EmailMultiAlternatives:
+    with translation.override(_language(user)), timezone.override(settings.TIME_ZONE):
+        unsubscribe_link = unsubscribe_url(user, unsubscribe_what)
+        context = {
+            **context,
+            "recipient": user,
+            "unsubscribe_url": unsubscribe_link,
+            "preferences_url": absolute(reverse("notifications:preferences")),
+        }
+        subject_text = " ".join(str(subject).split())[:200]
+        body = render_to_string(f"notifications/email/{template}.txt", context)
+        html = render_to_string(f"notifications/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject_text,
+        body,
+        None,
+        [user.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _item(notification) -> dict:
+    return {
+        "text": render(notification.kind, notification.params),
+        "url": absolute(notification.url) if notification.url else "",
+        "created": notification.created,
+    }
+
+
+def email_one(notification) -> int:
+    """Email one notification alone, once; 1 if sent now."""
+    user = notification.recipient
+    if not user.email or not user.is_active:
+        return 0
+    with transaction.atomic():
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed:
+            return 0  # a digest took it
+        with translation.override(_language(user)):
+            item = _item(notification)
+            subject = item["text"]
+        message = _message(
+            user,
+            subject=subject,
+            template="notification",
+            context={"item": item},
+            unsubscribe_what=notification.kind,
+        )
+        return int(jobs.send_once(key=f"notification:{notification.pk}", message=message))
+
+
+def digest_kinds(user_prefs: dict[str, str], frequency: str) -> set[str]:
+    """The kinds a ``frequency`` digest carries: its own, and for the daily one the
+    kinds set to immediately (a notification left from before a switch)."""
+    wanted = {frequency} | ({Frequency.IMMEDIATELY} if frequency == Frequency.DAILY else set())
+    return {kind for kind, chosen in user_prefs.items() if chosen in wanted}
+
+
+def send_digests(*, frequency: str, period: str, now=None) -> int:
+    """One digest per person with notifications not emailed yet that it carries;
+    the number of digests sent now. Each person's digest is its own transaction."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(emailed_at__isnull=True, created__lte=now)
+    people = list(pending.values_list("recipient_id", flat=True).distinct().order_by())
+    chosen: dict[int, dict[str, str]] = defaultdict(dict)
+    for user_id, kind, value in Preference.objects.filter(user_id__in=people).values_list(
+        "user_id", "kind", "frequency"
+    ):
+        chosen[user_id][kind] = value
+    defaults = {name: kind.default for name, kind in KINDS.items()}
+    users = get_user_model().objects.in_bulk(people)
+    sent = 0
+    for user_id in sorted(people):
+        user = users.get(user_id)
+        if user is None or not user.email or not user.is_active:
+            continue
+        kinds = digest_kinds({**defaults, **chosen[user_id]}, frequency)
+        if kinds:
+            sent += _send_digest(user, frequency, period, kinds, now)
+    return sent
+
+
+def _send_digest(user, frequency, period, kinds, now) -> int:
+    period_key = f"{frequency}:{period}"
+    with transaction.atomic():
+        items = list(
+            Notification.objects.select_for_update()
+            .filter(recipient=user, emailed_at__isnull=True, created__lte=now, kind__in=kinds)
+            .order_by("created", "pk")
+        )
+        if not items:
+            return 0
+        try:
+            with transaction.atomic():
+                Digest.objects.create(recipient=user, period=period_key, count=len(items))
+        except IntegrityError:
+            return 0  # this period's digest went already
+        Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+        with translation.override(_language(user)), timezone.override(settings.TIME_ZONE):
+            entries = [_item(n) for n in items]
+            subject = (
+                ngettext("%(n)d notification today", "%(n)d notifications today", len(items))
+                if frequency == Frequency.DAILY
+                else ngettext(
+                    "%(n)d notification this week", "%(n)d notifications this week", len(items)
+                )
+            ) % {"n": len(items)}
+            subject = _("Cercle: %(what)s") % {"what": subject}
+        message = _message(
+            user,
+            subject=subject,
+            template="digest",
+            context={"items": entries, "frequency": frequency},
+            unsubscribe_what=frequency,
+        )
+        jobs.send_once(key=f"digest:{user.pk}:{period_key}", message=message)
+    return 1
+
+
+def render_text(notification) -> str:
+    """A notification's text in the active language."""
+    return render(notification.kind, notification.params)
