@@ -129,13 +129,12 @@ async def watch() -> None:
         await asyncio.sleep(CHECK_INTERVAL)
         try:
             versions = await database_sync_to_async(_versions)(list(_here))
+            await _rejoin([c for sockets in _here.values() for c in sockets if not c.joined])
             for meeting_id, sockets in list(_here.items()):
                 committed = previous.get(meeting_id, 0)
                 for consumer in list(sockets):
-                    if not consumer.joined:
-                        await consumer.join_group()
                     if consumer.version < committed:
-                        await consumer.resync()
+                        await consumer.resync(versions.get(meeting_id))
             previous = versions
             now = time.monotonic()
             if now - last_beat >= HEARTBEAT:
@@ -148,6 +147,17 @@ async def watch() -> None:
                     _schedule_presence(meeting_id)
         except Exception as exc:  # the database down: try again at the next check
             log_throttled(log, "watch", "room check failed (%r); retrying", exc)
+
+
+async def _rejoin(waiting) -> None:
+    """Join the groups a layer outage kept sockets out of: one first, and
+    the others together only if the layer took it (a hung layer costs one
+    LAYER_TIMEOUT per check, not one per socket)."""
+    if not waiting:
+        return
+    await waiting[0].join_group()
+    if waiting[0].joined and len(waiting) > 1:
+        await asyncio.gather(*(c.join_group() for c in waiting[1:]))
 
 
 def _versions(meeting_ids) -> dict[int, int]:
@@ -224,12 +234,13 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         )
         return fragments.whole_room(self.meeting_id, self.language)
 
-    async def resync(self) -> None:
-        """The whole room from the database, if this socket is behind it."""
+    async def resync(self, version: int | None = None) -> None:
+        """The whole room from the database, if this socket is behind it
+        (``version``: the room's, if the caller has just read it)."""
         async with self.lock:
             try:
                 version, html = await database_sync_to_async(fragments.whole_room)(
-                    self.meeting_id, self.language
+                    self.meeting_id, self.language, version
                 )
             except Exception as exc:  # the database down: the watch tries again
                 log_throttled(log, "resync", "room resync failed (%r)", exc)

@@ -131,13 +131,15 @@ def forget(meeting_id: int) -> None:
             del _latest[key]
 
 
-def whole_room(meeting_id: int, language: str) -> tuple[int, str]:
+def whole_room(meeting_id: int, language: str, version: int | None = None) -> tuple[int, str]:
     """(version, the whole room in ``language``) from the database: the
-    version first, then the HTML of that version, rendered only if this
-    process holds no HTML of exactly that version."""
+    version first (unless the caller has just read it), then the HTML of
+    that version, rendered only if this process holds no HTML of exactly
+    that version."""
     from realtime.models import Meeting, RoomVersion
 
-    version = RoomVersion.current([meeting_id])[meeting_id]
+    if version is None:
+        version = RoomVersion.current([meeting_id])[meeting_id]
     html = cached(meeting_id, language, version)
     if html is None:
         meeting = Meeting.objects.select_related(

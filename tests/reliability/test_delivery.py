@@ -175,17 +175,23 @@ class TestVersions:
         meeting, fac = bilingual["meeting"], bilingual["fac"]
         ana = await connect(bilingual, cookie_for, "ana")
         bo = await connect(bilingual, cookie_for, "bo")
-        await drain(ana)
-        await drain(bo)
+        fac_ws = await connect(bilingual, cookie_for, "fac")
+        for ws in (ana, bo, fac_ws):
+            await drain(ws)
         with mock.patch.object(broadcast, "broadcast_meeting") as never_published:
             await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
         assert never_published.called
         # Nobody pushed it: the process's watch finds the sockets behind the
-        # database and sends each the whole room, in its language.
-        healed_ana = await until(ana, 'data-state="open"')
-        healed_bo = await until(bo, 'data-state="open"')
+        # database and sends each the whole room, in its language, rendered
+        # once per language for all the sockets behind.
+        with mock.patch.object(fragments, "render_room", wraps=fragments.render_room) as render:
+            healed_ana = await until(ana, 'data-state="open"')
+            healed_bo = await until(bo, 'data-state="open"')
+            healed_fac = await until(fac_ws, 'data-state="open"')
         assert "Ordre du jour" in healed_ana and ">Agenda<" in healed_bo
-        for ws in (ana, bo):
+        assert healed_fac == healed_ana
+        assert sorted(c.kwargs["language"] for c in render.call_args_list) == ["en", "fr"]
+        for ws in (ana, bo, fac_ws):
             await ws.disconnect()
 
     async def test_a_broadcast_after_a_lost_one_brings_the_whole_room(self, room_setup, cookie_for):
@@ -307,7 +313,7 @@ class TestHungLayer:
                 assert 'id="room-timer"' in response.content.decode()
                 timings.append(elapsed)
             assert broadcast.publisher.flush(timeout=30)
-        assert max(timings) < 1.0, timings
+        assert max(timings) < 1.5, timings  # held, each would take SEND_TIMEOUT or more
         ends = Meeting.objects.get(pk=meeting.pk).timer_ends
         assert timedelta(minutes=9) < ends - timezone.now() <= timedelta(minutes=10)
         assert HungLayer.calls >= 10  # every language of every change was tried
@@ -325,7 +331,7 @@ class TestHungLayer:
         with layer("tests.reliability.layers.HungLayer"):
             timings = [self.post_timer(client, meeting, m)[1] for m in range(1, 7)]
             assert broadcast.publisher.flush(timeout=30)
-        assert max(timings) < 1.0, timings
+        assert max(timings) < 1.5, timings  # held, each would take SEND_TIMEOUT or more
         assert broadcast.publisher.dropped > dropped
 
 
