@@ -111,9 +111,10 @@ def _nodes(tree: list[dict]) -> list[Node]:
     return [make(item) for item in tree]
 
 
-def layout(organization) -> dict:
-    """Positions, links and the size of the picture for ``organization``."""
-    roots = _nodes(health.circle_tree(organization))
+def layout(organization, at=None) -> dict:
+    """Positions, links and the size of the picture for ``organization``
+    (as it was on the day ``at``, when given)."""
+    roots = _nodes(health.circle_tree(organization, at=at))
     nodes: list[Node] = []
     next_row = [0]
 

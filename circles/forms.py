@@ -71,6 +71,35 @@ class OrganizationForm(forms.Form):
         return data
 
 
+class ChartDayForm(forms.Form):
+    """The day the org chart shows: today, or a day of its history."""
+
+    on = forms.DateField(
+        label=_("As it was on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, created=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.created = created
+
+    def clean_on(self):
+        from django.utils import timezone
+
+        day = self.cleaned_data["on"]
+        if day is None:
+            return None
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a day in the past."))
+        if self.created is not None and day < timezone.localdate(self.created):
+            raise forms.ValidationError(
+                _("The organization did not exist yet on that day (created on %(day)s).")
+                % {"day": timezone.localdate(self.created).isoformat()}
+            )
+        return day
+
+
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)

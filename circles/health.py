@@ -6,6 +6,7 @@ people, both must be members of both circles, and neither term may have run out.
 """
 
 from collections import defaultdict
+from datetime import date
 
 from django.db.models import TextChoices
 from django.utils import timezone
@@ -24,14 +25,14 @@ class Health(TextChoices):
     NOT_MEMBER_OF_BOTH = "not_member_of_both", _("A link is not a member of both circles")
 
 
-def _health(circle_id, parent_id, leader, delegate, members) -> Health:
+def _health(circle_id, parent_id, leader, delegate, members, today=None) -> Health:
     if leader is None:
         return Health.MISSING_LEADER
     if delegate is None:
         return Health.MISSING_DELEGATE
     if rules.same_person(leader.user_id, delegate.user_id):
         return Health.SAME_PERSON
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if leader.term_end < today or delegate.term_end < today:
         return Health.TERM_EXPIRED
     for link in (leader, delegate):
@@ -40,31 +41,29 @@ def _health(circle_id, parent_id, leader, delegate, members) -> Health:
     return Health.COMPLETE
 
 
-def health_by_circle(organization) -> dict[int, Health]:
-    """The health of every open circle with a parent, in three queries."""
-    circles = list(
-        Circle.objects.filter(organization=organization, dissolved__isnull=True).values_list(
-            "id", "parent_id"
-        )
-    )
+def health_by_circle(organization, at: date | None = None) -> dict[int, Health]:
+    """The health of every open circle with a parent, in three queries; as it
+    was on the day ``at`` when given (the history is kept)."""
+    circles = list(selectors.open_circles(organization, at).values_list("id", "parent_id"))
     links: dict[int, dict[str, RoleAssignment]] = defaultdict(dict)
     for assignment in (
-        RoleAssignment.objects.filter(
-            role__circle__organization=organization,
-            role__kind__in=rules.LINK_KINDS,
-            ended__isnull=True,
+        selectors.assignments_on(
+            RoleAssignment.objects.filter(
+                role__circle__organization=organization, role__kind__in=rules.LINK_KINDS
+            ),
+            at,
         )
         .select_related("role")
         .order_by("term_start")
     ):
         links[assignment.role.circle_id][assignment.role.kind] = assignment
     members = set(
-        Membership.objects.filter(circle__organization=organization, left__isnull=True).values_list(
-            "circle_id", "user_id"
-        )
+        selectors.memberships_on(
+            Membership.objects.filter(circle__organization=organization), at
+        ).values_list("circle_id", "user_id")
     )
     return {
-        cid: _health(cid, pid, links[cid].get("leader"), links[cid].get("delegate"), members)
+        cid: _health(cid, pid, links[cid].get("leader"), links[cid].get("delegate"), members, at)
         for cid, pid in circles
         if pid is not None
     }
@@ -94,11 +93,17 @@ def double_link_health(circle) -> Health | None:
     )
 
 
-def circle_tree(organization, *, include_dissolved: bool = False) -> list[dict]:
+def circle_tree(
+    organization, *, include_dissolved: bool = False, at: date | None = None
+) -> list[dict]:
     """The circle tree as nested ``{"circle", "health", "children"}`` dicts, from
-    the root, children by name; two queries for circles plus three for health."""
-    health = health_by_circle(organization)
-    circles = list(selectors.circles_of(organization, include_dissolved=include_dissolved))
+    the root, children by name; two queries for circles plus three for health.
+    With ``at``, the tree and its health as they were on that day."""
+    health = health_by_circle(organization, at)
+    if at is not None:
+        circles = list(selectors.open_circles(organization, at).order_by("name"))
+    else:
+        circles = list(selectors.circles_of(organization, include_dissolved=include_dissolved))
     by_parent: dict[int | None, list[Circle]] = {}
     for c in circles:
         by_parent.setdefault(c.parent_id, []).append(c)

@@ -9,9 +9,9 @@ see or do what:
 - a circle's leader and the organization's admins manage its structure.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from circles.models import (
@@ -392,3 +392,47 @@ def data_licence(organization) -> dict:
         "name": str(DataLicence(organization.data_licence).label),
         "url": LICENCE_URLS[organization.data_licence],
     }
+
+
+# The structure on a past day (the history is kept) -----------------------------
+
+
+def end_of(day: date) -> datetime:
+    """The last instant of ``day`` in the site's time zone: what "on that
+    date" covers (a change made during the day counts)."""
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def open_circles(organization, at: date | None = None):
+    qs = Circle.objects.filter(organization=organization)
+    if at is None:
+        return qs.filter(dissolved__isnull=True)
+    moment = end_of(at)
+    return qs.filter(created__lte=moment).filter(
+        Q(dissolved__isnull=True) | Q(dissolved__gt=moment)
+    )
+
+
+def assignments_on(qs, at: date | None = None):
+    """Role terms held now (``at`` None) or on the day ``at``."""
+    if at is None:
+        return qs.filter(ended__isnull=True)
+    moment = end_of(at)
+    return qs.filter(term_start__lte=at).filter(Q(ended__isnull=True) | Q(ended__gt=moment))
+
+
+def memberships_on(qs, at: date | None = None):
+    if at is None:
+        return qs.filter(left__isnull=True)
+    moment = end_of(at)
+    return qs.filter(joined__lte=moment).filter(Q(left__isnull=True) | Q(left__gt=moment))
+
+
+def holders_on(organization, at: date | None = None) -> list[RoleAssignment]:
+    """Who held which role (now, or on the day ``at``), by circle and role."""
+    qs = RoleAssignment.objects.filter(role__circle__organization=organization)
+    return list(
+        assignments_on(qs, at)
+        .select_related("role", "role__circle", "user")
+        .order_by("role__circle__name", "role__kind", "role__name")
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
     AssignForm,
+    ChartDayForm,
     CircleEditForm,
     CircleForm,
     InviteForm,
@@ -299,15 +301,27 @@ def structure_export(request, org):
     return response
 
 
+def _chart_day(request, organization):
+    """The day the chart shows (``?on=YYYY-MM-DD``): None for today; the form
+    carries the error of a day that is not a date or still to come."""
+    form = ChartDayForm(request.GET or None, created=organization.created)
+    day = form.cleaned_data["on"] if form.is_bound and form.is_valid() else None
+    return form, (None if day == timezone.localdate() else day)
+
+
 def org_chart(request, org):
     organization = _chart_org(request, org)
+    form, day = _chart_day(request, organization)
     return render(
         request,
         "circles/chart.html",
         {
             "organization": organization,
-            "chart": chart.layout(organization),
-            "tree": health.circle_tree(organization),
+            "chart": chart.layout(organization, at=day),
+            "tree": health.circle_tree(organization, at=day),
+            "day": day,
+            "day_form": form,
+            "holders": selectors.holders_on(organization, day) if day else [],
             "can_read": selectors.can_read_organization(request.user, organization),
         },
     )
@@ -315,10 +329,15 @@ def org_chart(request, org):
 
 def org_chart_svg(request, org):
     organization = _chart_org(request, org)
+    _form, day = _chart_day(request, organization)
     response = render(
         request,
         "circles/chart.svg",
-        {"organization": organization, "chart": chart.layout(organization), "standalone": True},
+        {
+            "organization": organization,
+            "chart": chart.layout(organization, at=day),
+            "standalone": True,
+        },
         content_type="image/svg+xml; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="{organization.slug}-chart.svg"'
