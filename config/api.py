@@ -21,6 +21,7 @@ from circles.api import router as circles_router
 from core.errors import DomainError
 from elections.api import router as elections_router
 from logbook.api import router as logbook_router
+from notifications.api import router as notifications_router
 from proposals.api import router as proposals_router
 from realtime.api import router as realtime_router
 
@@ -185,5 +186,6 @@ for _router in (
     proposals_router,
     elections_router,
     realtime_router,
+    notifications_router,
 ):
     api.add_router("", _router)

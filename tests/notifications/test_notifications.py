@@ -336,3 +336,40 @@ class TestInvitation:
 def test_backoff_grows_and_is_capped():
     assert [jobs.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 120, 480]
     assert jobs.backoff(20) == timedelta(hours=6)
+
+
+class TestApi:
+    def _client(self, user):
+        from django.test import Client
+
+        from accounts import services as account_services
+
+        _token, raw = account_services.create_api_token(user=user, name="t")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    def test_it_lists_counts_and_marks_my_notifications_only(self, team, run):
+        p = _presented(team, run)
+        run(proposal_services.open_consent_round, proposal=p, by=team.facilitator)
+        ana, bo = team.members[:2]
+        api = self._client(ana)
+        listed = api.get("/api/v1/me/notifications").json()
+        assert [n["kind"] for n in listed] == ["consent_asked"]
+        assert listed[0]["text"].startswith("Your consent is asked")
+        assert api.get("/api/v1/me/notifications/unread").json() == {"unread": 1}
+        theirs = Notification.objects.get(recipient=bo)
+        response = api.post(f"/api/v1/me/notifications/{theirs.pk}/read")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+        assert api.post("/api/v1/me/notifications/read-all").json() == {"marked": 1}
+        assert api.get("/api/v1/me/notifications?unread=true").json() == []
+
+    def test_it_sets_preferences_and_refuses_a_bad_one_changing_nothing(self, team):
+        api = self._client(team.members[0])
+        body = {"preferences": [{"kind": "review_due", "frequency": "weekly"}]}
+        response = api.post("/api/v1/me/notification-preferences", body, "application/json")
+        assert response.status_code == 200
+        row = next(r for r in response.json() if r["kind"] == "review_due")
+        assert row["frequency"] == "weekly" and row["default"] == "daily"
+        bad = {"preferences": [{"kind": "selected", "frequency": "hourly"}]}
+        response = api.post("/api/v1/me/notification-preferences", bad, "application/json")
+        assert response.status_code == 400 and response.json()["code"] == "invalid"
+        assert not Preference.objects.filter(kind="selected").exists()
