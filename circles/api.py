@@ -5,6 +5,8 @@ not see answers 404 (its existence is not revealed); a visible thing the
 caller may not change answers 403 (from the service's ``NotAllowed``).
 """
 
+import inspect
+import re
 from datetime import date, datetime
 
 from django.http import Http404
@@ -226,58 +228,15 @@ def list_organizations(request):
     return list(selectors.organizations_for(request.auth))
 
 
-@router.post("/orgs", response={201: OrganizationOut}, operation_id="create_organization")
-def create_organization(request, payload: _input("create_organization")):
-    """Create an organization and its root circle; the caller becomes its admin."""
-    return Status(201, services.create_organization(by=request.auth, **payload.dict()))
-
-
 @router.get("/orgs/{org}", response=OrganizationOut, operation_id="get_organization")
 def get_organization(request, org: str):
     return _org(request, org)
 
 
-@router.patch("/orgs/{org}", response=OrganizationOut, operation_id="update_organization")
-def update_organization(request, org: str, payload: _input("update_organization")):
-    """Name, default language, public log (administrators)."""
-    organization = _org(request, org)
-    data = payload.dict(exclude_none=True)
-    return services.update_organization(
-        organization=organization,
-        by=request.auth,
-        name=data.get("name", organization.name),
-        language=data.get("language", organization.language),
-        public_log=data.get("public_log", organization.public_log),
-        data_licence=data.get("data_licence", ""),
-    )
-
-
 @router.get("/orgs/{org}/members", response=list[OrgMemberOut], operation_id="list_org_members")
 def list_org_members(request, org: str):
     organization = _org(request, org)
-    return [
-        {"user": person(m.user), "email": m.user.email, "is_admin": m.is_admin, "joined": m.joined}
-        for m in selectors.org_members(organization)
-    ]
-
-
-@router.post(
-    "/orgs/{org}/members/{user_id}/admin", response=OrgMemberOut, operation_id="set_org_admin"
-)
-def set_org_admin(request, org: str, user_id: int, payload: _input("set_org_admin")):
-    organization = _org(request, org)
-    m = services.set_org_admin(
-        organization=organization,
-        user=_member(organization, user_id),
-        is_admin=payload.is_admin,
-        by=request.auth,
-    )
-    return {
-        "user": person(m.user),
-        "email": m.user.email,
-        "is_admin": m.is_admin,
-        "joined": m.joined,
-    }
+    return [_org_member_out(m) for m in selectors.org_members(organization)]
 
 
 @router.get("/orgs/{org}/terms", response=list[TermOut], operation_id="list_terms_ending")
@@ -348,61 +307,9 @@ def list_circles(request, org: str, include_dissolved: bool = False):
     ]
 
 
-@router.post("/orgs/{org}/circles", response={201: CircleOut}, operation_id="create_circle")
-def create_circle(request, org: str, payload: _input("create_circle")):
-    """Create a sub-circle of ``parent`` (an organization has one root circle)."""
-    organization = _org(request, org)
-    if not payload.parent:
-        raise Invalid(_("An organization has exactly one root circle; name the parent circle."))
-    parent = _circle(organization, payload.parent)
-    circle = services.create_circle(
-        parent=parent,
-        by=request.auth,
-        name=payload.name,
-        slug=payload.slug,
-        aim=payload.aim,
-        domain=payload.domain,
-    )
-    return Status(201, _circle_out(circle))
-
-
 @router.get("/orgs/{org}/circles/{circle}", response=CircleOut, operation_id="get_circle")
 def get_circle(request, org: str, circle: str):
     return _circle_out(_circle(_org(request, org), circle))
-
-
-@router.patch("/orgs/{org}/circles/{circle}", response=CircleOut, operation_id="update_circle")
-def update_circle(request, org: str, circle: str, payload: _input("update_circle")):
-    """Rename, or change the aim, domain or review term."""
-    circle = _circle(_org(request, org), circle)
-    data = payload.dict(exclude_none=True)
-    circle = services.update_circle(
-        circle=circle,
-        by=request.auth,
-        name=data.get("name", circle.name),
-        aim=data.get("aim", circle.aim),
-        domain=data.get("domain", circle.domain),
-        review_months=data.get("review_months"),
-    )
-    return _circle_out(circle)
-
-
-@router.post("/orgs/{org}/circles/{circle}/move", response=CircleOut, operation_id="move_circle")
-def move_circle(request, org: str, circle: str, payload: _input("move_circle")):
-    organization = _org(request, org)
-    circle = _circle(organization, circle)
-    new_parent = _circle(organization, payload.parent)
-    return _circle_out(services.move_circle(circle=circle, new_parent=new_parent, by=request.auth))
-
-
-@router.post(
-    "/orgs/{org}/circles/{circle}/dissolve", response=CircleOut, operation_id="dissolve_circle"
-)
-def dissolve_circle(request, org: str, circle: str, payload: _input("dissolve_circle")):
-    circle = _circle(_org(request, org), circle)
-    return _circle_out(
-        services.dissolve_circle(circle=circle, by=request.auth, reason=payload.reason)
-    )
 
 
 @router.get(
@@ -433,39 +340,7 @@ def get_circle_health(request, org: str, circle: str):
 def list_members(request, org: str, circle: str, past: bool = False):
     """Current members, or past ones with ``past=true``."""
     circle = _circle(_org(request, org), circle)
-    return [
-        {"user": person(m.user), "joined": m.joined, "left": m.left}
-        for m in selectors.memberships(circle, current=not past)
-    ]
-
-
-@router.post(
-    "/orgs/{org}/circles/{circle}/members",
-    response={201: MembershipOut},
-    operation_id="add_member",
-)
-def add_member(request, org: str, circle: str, payload: _input("add_member")):
-    organization = _org(request, org)
-    circle = _circle(organization, circle)
-    user = selectors.org_person_or_none(organization, payload.user_id)
-    if user is None:
-        raise Invalid(_("This person is not a member of the organization; invite them first."))
-    m = services.add_member(circle=circle, user=user, by=request.auth)
-    return Status(201, {"user": person(m.user), "joined": m.joined, "left": m.left})
-
-
-@router.post(
-    "/orgs/{org}/circles/{circle}/members/{user_id}/remove",
-    response=MembershipOut,
-    operation_id="remove_member",
-)
-def remove_member(request, org: str, circle: str, user_id: int, payload: _input("remove_member")):
-    organization = _org(request, org)
-    circle = _circle(organization, circle)
-    m = services.remove_member(
-        circle=circle, user=_member(organization, user_id), by=request.auth, reason=payload.reason
-    )
-    return {"user": person(m.user), "joined": m.joined, "left": m.left}
+    return [_membership_out(m) for m in selectors.memberships(circle, current=not past)]
 
 
 # Roles ------------------------------------------------------------------------------------
@@ -477,17 +352,6 @@ def list_roles(request, org: str, circle: str):
     return [_role_out(r) for r in selectors.roles_with_holders(circle)]
 
 
-@router.post(
-    "/orgs/{org}/circles/{circle}/roles", response={201: RoleOut}, operation_id="create_role"
-)
-def create_role(request, org: str, circle: str, payload: _input("create_role")):
-    """A custom role (the process roles exist with every circle)."""
-    circle = _circle(_org(request, org), circle)
-    return Status(
-        201, _role_out(services.create_role(circle=circle, by=request.auth, **payload.dict()))
-    )
-
-
 def _role(request, org: str, role_id: int):
     role = selectors.role_or_none(_org(request, org), role_id)
     if role is None:
@@ -495,67 +359,11 @@ def _role(request, org: str, role_id: int):
     return role
 
 
-@router.patch("/orgs/{org}/roles/{role_id}", response=RoleOut, operation_id="update_role")
-def update_role(request, org: str, role_id: int, payload: _input("update_role")):
-    role = _role(request, org, role_id)
-    return _role_out(
-        services.update_role(role=role, by=request.auth, **payload.dict(exclude_none=True))
-    )
-
-
-@router.post(
-    "/orgs/{org}/roles/{role_id}/assign", response={201: AssignmentOut}, operation_id="assign_role"
-)
-def assign_role(request, org: str, role_id: int, payload: _input("assign_role")):
-    """Assign a role directly, recorded as a decision (the leader of a child
-    circle by the parent circle; the delegate by the circle itself)."""
-    role = _role(request, org, role_id)
-    user = selectors.org_person_or_none(role.circle.organization, payload.user_id)
-    if user is None:
-        raise Invalid(_("This person is not a member of the organization."))
-    a = services.assign_role(
-        role=role,
-        user=user,
-        by=request.auth,
-        term_start=payload.term_start,
-        term_end=payload.term_end,
-        reason=payload.reason,
-    )
-    return Status(201, _assignment_out(a))
-
-
 def _assignment(request, org: str, pk: int):
     a = selectors.assignment_or_none(_org(request, org), pk)
     if a is None:
         raise Http404
     return a
-
-
-@router.post(
-    "/orgs/{org}/assignments/{assignment_id}/end",
-    response=AssignmentOut,
-    operation_id="end_assignment",
-)
-def end_assignment(request, org: str, assignment_id: int, payload: _input("end_assignment")):
-    a = _assignment(request, org, assignment_id)
-    return _assignment_out(
-        services.end_assignment(assignment=a, by=request.auth, reason=payload.reason)
-    )
-
-
-@router.post(
-    "/orgs/{org}/assignments/{assignment_id}/accept",
-    response=AssignmentOut,
-    operation_id="accept_delegate",
-)
-def accept_delegate(request, org: str, assignment_id: int, payload: _input("accept_delegate")):
-    """The parent circle records that it accepts (or objects to) a delegate."""
-    a = _assignment(request, org, assignment_id)
-    return _assignment_out(
-        services.accept_delegate(
-            assignment=a, by=request.auth, accepted=payload.accepted, reason=payload.reason
-        )
-    )
 
 
 # Invitations -----------------------------------------------------------------------------
@@ -572,29 +380,6 @@ def list_invitations(request, org: str):
     return [_invitation_out(i) for i in selectors.pending_invitations(organization)]
 
 
-@router.post(
-    "/orgs/{org}/invitations", response={201: InvitationOut}, operation_id="create_invitation"
-)
-def create_invitation(request, org: str, payload: _input("invite")):
-    """Email an invitation link into a circle (used once, expires)."""
-    circle = _circle(_org(request, org), payload.circle)
-    invitation, _raw = services.invite(circle=circle, email=payload.email, by=request.auth)
-    return Status(201, _invitation_out(invitation))
-
-
-@router.post(
-    "/orgs/{org}/invitations/{invitation_id}/revoke",
-    response=InvitationOut,
-    operation_id="revoke_invitation",
-)
-def revoke_invitation(request, org: str, invitation_id: int):
-    organization = _org(request, org)
-    invitation = selectors.invitation_or_none(organization, invitation_id)
-    if invitation is None:
-        raise Http404
-    return _invitation_out(services.revoke_invitation(invitation=invitation, by=request.auth))
-
-
 class InvitationTokenIn(Schema):
     token: str
 
@@ -605,3 +390,141 @@ def accept_invitation(request, payload: InvitationTokenIn):
     found = services.invitation_for_token(payload.token)
     services.accept_invitation(token=payload.token, user=request.auth)
     return found.organization
+
+
+# Actions: generated from circles.rules ----------------------------------------------------
+#
+# One operation per route of ``rules.API_ROUTES``: the path loads the subject,
+# the body is the action's input schema, the action's service does it (and
+# checks the rule), and the answer is what the route ``returns``.
+
+
+def _membership_out(m) -> dict:
+    return {"user": person(m.user), "joined": m.joined, "left": m.left}
+
+
+def _org_member_out(m) -> dict:
+    return {
+        "user": person(m.user),
+        "email": m.user.email,
+        "is_admin": m.is_admin,
+        "joined": m.joined,
+    }
+
+
+RETURNS = {
+    "organization": (OrganizationOut, lambda organization: organization),
+    "org_member": (OrgMemberOut, _org_member_out),
+    "circle": (CircleOut, _circle_out),
+    "membership": (MembershipOut, _membership_out),
+    "role": (RoleOut, _role_out),
+    "assignment": (AssignmentOut, _assignment_out),
+    "invitation": (InvitationOut, _invitation_out),
+}
+
+#: A path parameter: its type and the subject it loads (as the service's keyword).
+PATH_PARAMETERS = {
+    "org": (str, "organization"),
+    "circle": (str, "circle"),
+    "role_id": (int, "role"),
+    "assignment_id": (int, "assignment"),
+    "invitation_id": (int, "invitation"),
+    "user_id": (int, "user"),
+}
+
+
+def _subjects(request, params: dict) -> dict:
+    """The objects the path names (404 for one the caller may not see)."""
+    found = {}
+    organization = _org(request, params["org"]) if "org" in params else None
+    found["organization"] = organization
+    if "circle" in params:
+        found["circle"] = _circle(organization, params["circle"])
+    if "role_id" in params:
+        found["role"] = _role(request, params["org"], params["role_id"])
+    if "assignment_id" in params:
+        found["assignment"] = _assignment(request, params["org"], params["assignment_id"])
+    if "invitation_id" in params:
+        invitation = selectors.invitation_or_none(organization, params["invitation_id"])
+        if invitation is None:
+            raise Http404
+        found["invitation"] = invitation
+    if "user_id" in params:
+        found["user"] = _member(organization, params["user_id"])
+    return found
+
+
+def _references(organization, data: dict, takes) -> dict:
+    """The body's references (a circle's slug, a person's id) as the objects
+    the service takes."""
+    if "parent" in data:
+        slug = data.pop("parent")
+        if "new_parent" in takes:
+            data["new_parent"] = _circle(organization, slug)
+        else:
+            if not slug:
+                raise Invalid(
+                    _("An organization has exactly one root circle; name the parent circle.")
+                )
+            data["parent"] = _circle(organization, slug)
+    if "circle" in data:
+        data["circle"] = _circle(organization, data["circle"])
+    if "user_id" in data:
+        user = selectors.org_person_or_none(organization, data.pop("user_id"))
+        if user is None:
+            raise Invalid(_("This person is not a member of the organization; invite them first."))
+        data["user"] = user
+    return data
+
+
+def _action_operation(name: str, route: rules.Route):
+    step = rules.api_steps(name)[0]
+    service = step.call()
+    takes = set(inspect.signature(service).parameters)
+    fields = set(step.input.model_fields) if step.input is not None else set()
+    required = {
+        key
+        for key, parameter in inspect.signature(service).parameters.items()
+        if key in fields and parameter.default is inspect.Parameter.empty
+    }
+    path_names = re.findall(r"{(\w+)}", route.path)
+    schema, out = RETURNS[route.returns]
+
+    def operation(request, payload=None, **params):
+        found = _subjects(request, params)
+        subject = found.get(step.extra["subject"])
+        patch = route.method == "PATCH"
+        data = payload.dict(exclude_none=patch) if payload is not None else {}
+        data = _references(found["organization"], data, takes)
+        if patch:  # a field the body leaves out keeps its value
+            data.update({key: getattr(subject, key) for key in required - set(data)})
+        arguments = {k: v for k, v in {**found, **data}.items() if k in takes}
+        result = service(**arguments, by=request.auth)
+        if isinstance(result, tuple):  # an invitation and its raw token (emailed only)
+            result = result[0]
+        return Status(route.status, out(result)) if route.status != 200 else out(result)
+
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("request", plain)]
+    parameters += [
+        inspect.Parameter(p, plain, annotation=PATH_PARAMETERS[p][0]) for p in path_names
+    ]
+    if step.input is not None:
+        parameters.append(inspect.Parameter("payload", plain, annotation=step.input))
+    operation.__signature__ = inspect.Signature(parameters)
+    operation.__name__ = name
+    operation.__doc__ = route.description or None
+    response = {route.status: schema} if route.status != 200 else schema
+    return operation, response
+
+
+for _name, _route in rules.API_ROUTES.items():
+    _operation, _response = _action_operation(_name, _route)
+    router.add_api_operation(
+        _route.path,
+        [_route.method],
+        _operation,
+        response=_response,
+        operation_id=_name,
+        description=_route.description or None,
+    )

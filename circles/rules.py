@@ -722,6 +722,109 @@ RULES = StepTable(
 )
 
 
+# Where each action is in the JSON API ------------------------------------------
+# ``circles.api`` generates one operation per route from this table: its path
+# parameters load the subject (``{org}``, ``{circle}``, ``{role_id}``,
+# ``{assignment_id}``, ``{invitation_id}``, ``{user_id}``), the step's input is
+# its body, the step's service does it and ``returns`` names what it answers.
+# Several actions may share an operation (leaving a circle is removing
+# oneself; the three ways of assigning a role are one route).
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    returns: str
+    status: int = 200
+    description: str = ""
+
+
+API_ROUTES = {
+    "create_organization": Route(
+        "POST",
+        "/orgs",
+        "organization",
+        201,
+        "Create an organization and its root circle; the caller becomes its admin.",
+    ),
+    "update_organization": Route(
+        "PATCH",
+        "/orgs/{org}",
+        "organization",
+        200,
+        "Name, default language, public log (administrators).",
+    ),
+    "set_org_admin": Route("POST", "/orgs/{org}/members/{user_id}/admin", "org_member"),
+    "create_circle": Route(
+        "POST",
+        "/orgs/{org}/circles",
+        "circle",
+        201,
+        "Create a sub-circle of ``parent`` (an organization has one root circle).",
+    ),
+    "update_circle": Route(
+        "PATCH",
+        "/orgs/{org}/circles/{circle}",
+        "circle",
+        200,
+        "Rename, or change the aim, domain or review term.",
+    ),
+    "move_circle": Route("POST", "/orgs/{org}/circles/{circle}/move", "circle"),
+    "dissolve_circle": Route("POST", "/orgs/{org}/circles/{circle}/dissolve", "circle"),
+    "add_member": Route("POST", "/orgs/{org}/circles/{circle}/members", "membership", 201),
+    "remove_member": Route(
+        "POST", "/orgs/{org}/circles/{circle}/members/{user_id}/remove", "membership"
+    ),
+    "create_role": Route(
+        "POST",
+        "/orgs/{org}/circles/{circle}/roles",
+        "role",
+        201,
+        "A custom role (the process roles exist with every circle).",
+    ),
+    "update_role": Route("PATCH", "/orgs/{org}/roles/{role_id}", "role"),
+    "assign_role": Route(
+        "POST",
+        "/orgs/{org}/roles/{role_id}/assign",
+        "assignment",
+        201,
+        "Assign a role directly, recorded as a decision (the leader of a child\n"
+        "circle by the parent circle; the delegate by the circle itself).",
+    ),
+    "end_assignment": Route("POST", "/orgs/{org}/assignments/{assignment_id}/end", "assignment"),
+    "accept_delegate": Route(
+        "POST",
+        "/orgs/{org}/assignments/{assignment_id}/accept",
+        "assignment",
+        200,
+        "The parent circle records that it accepts (or objects to) a delegate.",
+    ),
+    "create_invitation": Route(
+        "POST",
+        "/orgs/{org}/invitations",
+        "invitation",
+        201,
+        "Email an invitation link into a circle (used once, expires).",
+    ),
+    "revoke_invitation": Route(
+        "POST", "/orgs/{org}/invitations/{invitation_id}/revoke", "invitation"
+    ),
+}
+
+
+def api_steps(operation: str) -> list[Step]:
+    """The actions an API operation offers (all with one service and one input)."""
+    found = [step for step in RULES if step.extra["api"] == operation]
+    if not found or len({(s.service, s.input) for s in found}) != 1:
+        raise ValueError(f"API operation {operation!r}: {[s.name for s in found]}")
+    return found
+
+
+if {step.extra["api"] for step in RULES} != set(API_ROUTES):
+    raise ValueError("every action has one API route and every route an action")
+
+
 def may(action: str, subject, user) -> Verdict:
     """Whether ``user`` may take ``action`` on ``subject`` now (``RULES.may``)."""
     return RULES.may(action, subject, user)
