@@ -41,6 +41,8 @@ def page_context(user, election, failed=None) -> dict:
         "my_first": selectors.my_nomination(election, user, 1),
         "my_second": selectors.my_nomination(election, user, 2),
         "nomination_progress": selectors.nomination_progress(election),
+        "nominators": selectors.nominators_now(election),
+        "my_position": selectors.my_position(election, user),
         "change_progress": selectors.change_progress(election),
         "grid": selectors.grid(election, user),
         "round": selectors.round_view(shown_round, user),

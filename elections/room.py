@@ -58,6 +58,7 @@ def shared_html(election) -> str:
         ],
         "nomination_progress": selectors.nomination_progress(election),
         "change_progress": selectors.change_progress(election),
+        "nominators": selectors.nominators_now(election),
         "grid": selectors.grid(election, None),
         "round": selectors.round_view(round_ or (past[-1] if past else None), None),
         "role_change": selectors.role_change_view(election, None),

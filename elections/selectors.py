@@ -14,7 +14,7 @@ from accounts.records import person
 from circles import selectors as circle_selectors
 from elections.models import Election, Nomination
 from proposals import rounds
-from proposals.models import Round
+from proposals.models import Response, Round
 
 
 def _authenticated(user) -> bool:
@@ -100,8 +100,47 @@ def my_nomination(election, viewer, round_number: int) -> Nomination | None:
     )
 
 
+def nominators(election, round_number: int = 1) -> list[dict]:
+    """Who takes part and whether they have nominated in ``round_number``, in
+    seat order: a tick per person (UX.md, progress without revealing), never
+    whom they named. The same for every viewer: the room's shared part shows
+    it, and the facilitator's "show the nominations" names who is missing."""
+    ids = participant_ids(election)
+    users = get_user_model().objects.in_bulk(ids)
+    done = set(
+        Nomination.objects.filter(election=election, round=round_number).values_list(
+            "nominator_id", flat=True
+        )
+    )
+    return [{"user": users[i], "done": i in done} for i in ids if i in users]
+
+
+def my_position(election, viewer) -> Response | None:
+    """The viewer's current answer in the open consent round on a nominee."""
+    round_ = current_round(election)
+    if round_ is None or not _authenticated(viewer):
+        return None
+    return (
+        Response.objects.filter(
+            round=round_, member=viewer, replaced__isnull=True, is_position=True
+        )
+        .order_by("-created")
+        .first()
+    )
+
+
+def nominators_now(election) -> list[dict]:
+    """The nominators' ticks for the step the selection is in (none outside
+    the nomination and change rounds)."""
+    if election.state == Election.State.NOMINATING:
+        return nominators(election, 1)
+    if election.state == Election.State.CHANGING:
+        return nominators(election, 2)
+    return []
+
+
 def nomination_progress(election) -> tuple[int, int]:
-    """(nominated, expected) for round 1: the count only, never who or whom."""
+    """(nominated, expected) for round 1: the count only, never whom."""
     expected = len(participant_ids(election))
     done = Nomination.objects.filter(election=election, round=1).count()
     return done, expected

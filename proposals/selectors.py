@@ -256,7 +256,9 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
             if o.state == Objection.State.OPEN and (ways := steps.resolutions(proposal, o, user))
         ]
     kinds = []
-    if "answer" in allowed:
+    # The round was read once for the page (``data``); the table may have seen
+    # one open a moment later: answer only the round the page shows.
+    if "answer" in allowed and round_ is not None:
         kinds = [k for k in Response.Kind.values if k in rounds.ALLOWED_RESPONSES[round_.kind]]
     participant = round_ is not None and authenticated and user.pk in round_.speakers
     mine = my_response(round_, user) if participant else None

@@ -125,11 +125,15 @@ def schedule_meeting(
 
 @transaction.atomic
 def add_item(
-    *, meeting, kind: str, title: str = "", by, proposal=None, election=None
-) -> AgendaItem:
+    *, meeting, kind: str, title: str = "", by, proposal=None, election=None, key=None
+) -> AgendaItem | None:
+    """Put an item on the agenda; None when ``key`` was used before (a
+    repeated post of the same form adds nothing)."""
     meeting = _lock(meeting)
     _require_lead(by, meeting)
     _require_not_closed(meeting)
+    if not first_time(key=key, user=by):
+        return None
     if kind not in AgendaItem.Kind.values:
         raise Invalid(_("Unknown kind of agenda item."), field="kind")
     subject = {"proposal": proposal, "election": election}.get(kind)

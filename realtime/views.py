@@ -122,11 +122,10 @@ def meeting_new(request, org):
     )
 
 
-@login_required
-def meeting_detail(request, org, meeting_id):
-    meeting = _meeting(request, org, meeting_id)
+def _detail(request, meeting, *, form=None, status=200):
     can_lead = services.can_lead(request.user, meeting)
-    form = AgendaItemForm(subjects=subjects.agenda_choices(meeting.circle)) if can_lead else None
+    if can_lead and form is None:
+        form = AgendaItemForm(subjects=subjects.agenda_choices(meeting.circle))
     return render(
         request,
         "realtime/meeting_detail.html",
@@ -135,15 +134,28 @@ def meeting_detail(request, org, meeting_id):
             "organization": meeting.circle.organization,
             "items": selectors.agenda(meeting),
             "can_lead": can_lead,
-            "form": form,
+            "form": form if can_lead else None,
             "idempotency_key": new_key(),
         },
+        status=status,
     )
+
+
+@login_required
+def meeting_detail(request, org, meeting_id):
+    return _detail(request, _meeting(request, org, meeting_id))
+
+
+#: Which field of the agenda form a refusal of ``add_item`` belongs to.
+_ITEM_FIELDS = {"kind": "kind", "title": "title", "proposal": "subject", "election": "subject"}
 
 
 @login_required
 @require_POST
 def item_add(request, org, meeting_id):
+    """Add an agenda item; a refusal comes back at the form, with what was
+    sent (400), never as a message at the top of another page. The form's
+    idempotency key makes a repeated post (a double click, a retry) one item."""
     meeting = _meeting(request, org, meeting_id)
     form = AgendaItemForm(request.POST, subjects=subjects.agenda_choices(meeting.circle))
     if form.is_valid():
@@ -160,13 +172,17 @@ def item_add(request, org, meeting_id):
                 proposal=subject if kind == "proposal" else None,
                 election=subject if kind == "election" else None,
                 by=request.user,
+                key=request.POST.get("idempotency_key"),
             )
-            messages.success(request, _("The item is on the agenda."))
         except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Check the agenda item: a kind and a title are needed."))
-    return HttpResponseRedirect(meeting.get_absolute_url())
+            if not services.can_lead(request.user, meeting):
+                messages.error(request, exc.message)  # no form to show it at
+                return HttpResponseRedirect(meeting.get_absolute_url())
+            form.add_error(_ITEM_FIELDS.get(exc.field or ""), exc.message)
+            return _detail(request, meeting, form=form, status=400)
+        messages.success(request, _("The item is on the agenda."))
+        return HttpResponseRedirect(meeting.get_absolute_url())
+    return _detail(request, meeting, form=form, status=400)
 
 
 @login_required

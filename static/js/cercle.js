@@ -37,16 +37,43 @@
   });
 
   // Two-step confirmation: a button with data-confirm-twice asks once more
-  // ("Click again to confirm") and submits on a second click within 4 seconds.
+  // ("Click again to confirm") and submits on a second click within 6 seconds.
+  // With data-confirm-missing (a selector of the people who have not answered,
+  // each with data-name), it asks only when someone is missing and names them
+  // in place of {names}; the question is also said in a status region beside
+  // the button, so a screen reader hears it.
+  function missingNames(selector) {
+    var names = [];
+    document.querySelectorAll(selector).forEach(function (el) {
+      var name = el.dataset.name || el.textContent.trim();
+      if (name && names.indexOf(name) === -1) names.push(name);
+    });
+    return names;
+  }
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-confirm-twice]");
     if (!button) return;
     if (button.dataset.armed === "1") return;
+    var question = button.dataset.confirmTwice;
+    if (button.dataset.confirmMissing) {
+      var names = missingNames(button.dataset.confirmMissing);
+      if (!names.length) return;
+      question = question.replace("{names}", names.join(", "));
+    }
     event.preventDefault();
     event.stopPropagation();
     button.dataset.armed = "1";
+    var note = document.createElement("span");
+    note.className = "visually-hidden confirm-note";
+    note.setAttribute("role", "status");
+    note.textContent = question;
+    button.insertAdjacentElement("afterend", note);
     var label = button.textContent;
-    button.textContent = button.dataset.confirmTwice;
-    setTimeout(function () { button.dataset.armed = ""; button.textContent = label; }, 4000);
+    button.textContent = question;
+    setTimeout(function () {
+      button.dataset.armed = "";
+      button.textContent = label;
+      note.remove();
+    }, 6000);
   }, true);
 })();

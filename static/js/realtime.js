@@ -2,13 +2,17 @@
 // The server renders one HTML for everyone; this script compares its data-
 // attributes with the viewer (body[data-user]) to show "your turn", announces
 // changes politely, counts the timer down locally and reloads the viewer's own
-// answer form when the round changes (never while they type in the same round).
+// answer form when the round changes (never while they type in the same round),
+// keeping what they typed as a draft; a failed action is said in the room.
 (function () {
   "use strict";
   var body = document.body;
   var me = body.dataset.user;
   var lastProgress = null;
   var lastRound = null;
+  var lastVersion = null;
+  var wasMyTurn = false;
+  var focusedTurn = "";
   var timerHandle = null;
   var skew = 0;
 
@@ -25,6 +29,20 @@
     };
   }
 
+  // The words this script shows, translated by the page (#room-words).
+  function word(name) {
+    var words = document.getElementById("room-words");
+    return (words && words.dataset[name]) || "";
+  }
+
+  function myPart() { return document.getElementById("my-part"); }
+
+  function typing() {
+    var el = document.activeElement;
+    return !!el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type !== "radio"
+      && el.type !== "checkbox" && el.type !== "submit" && el.type !== "hidden"));
+  }
+
   function announce(text) {
     var region = document.getElementById("room-status");
     if (!region || !text) return;
@@ -37,17 +55,50 @@
     return String(Date.now()) + Math.random().toString(16).slice(2);
   }
 
+  // The turn: a banner (an alert) at the top and a focusable prompt at the
+  // top of the viewer's own part, where their form is; focus moves to the
+  // prompt when the turn comes (unless they are typing somewhere).
+  function showTurnPrompt(mine) {
+    var part = myPart();
+    var prompt = document.getElementById("my-turn-prompt");
+    if (!mine) { if (prompt) prompt.remove(); return null; }
+    if (!part || !part.firstElementChild) return null;
+    if (!prompt) {
+      prompt = document.createElement("p");
+      prompt.id = "my-turn-prompt";
+      prompt.className = "my-turn-prompt";
+      prompt.tabIndex = -1;
+      prompt.textContent = word("yourTurn");
+    }
+    var holder = part.firstElementChild;
+    if (prompt.parentNode !== holder) holder.insertBefore(prompt, holder.firstChild);
+    return prompt;
+  }
+
   function syncTurn() {
     var item = document.getElementById("room-item");
     var banner = document.getElementById("your-turn");
     if (!item) return;
     var speaker = item.dataset.currentSpeaker;
-    var mine = speaker && me && speaker === me;
+    var myTurn = !!(speaker && me && speaker === me);
     if (banner) {
-      var wasHidden = banner.hidden;
-      banner.hidden = !mine;
-      if (mine && wasHidden) banner.focus && banner.setAttribute("tabindex", "-1");
+      banner.hidden = !myTurn;
+      if (myTurn && !wasMyTurn) {
+        // Re-written so the alert is spoken, once per turn.
+        var text = banner.innerHTML;
+        banner.innerHTML = "";
+        banner.innerHTML = text;
+      }
     }
+    var prompt = showTurnPrompt(myTurn);
+    // Focus goes to the prompt once per turn, as soon as the viewer's part
+    // holds it (the part may load after the turn came).
+    var turn = myTurn ? (item.dataset.round || "") + ":" + speaker : "";
+    if (myTurn && prompt && turn !== focusedTurn && !typing()) {
+      focusedTurn = turn;
+      prompt.focus();
+    }
+    wasMyTurn = myTurn;
     var progress = item.dataset.progress || "";
     if (progress && progress !== lastProgress) {
       var parts = progress.split("/");
@@ -59,11 +110,22 @@
     var mine = document.querySelector("#my-part > [data-item]");
     var mineStep = mine ? (mine.dataset.item || "") + "|" + (mine.dataset.subjectState || "") + "|" + (mine.dataset.round || "") : null;
     if (lastRound !== null && round !== lastRound && round) {
-      announce(document.documentElement.lang === "fr" ? "Un tour commence" : "A round started");
+      announce(word("roundStarted"));
     }
-    // The viewer's own form follows the step (item, state, round); within the
-    // same step it is never replaced, so nothing typed is lost.
-    if (mineStep !== null && mineStep !== step) {
+    // The viewer's own form follows the step (item, state, round) and the
+    // version of the process its face publishes (data-version: a new revision,
+    // an objection resolved by someone else). Within the same step and version
+    // it is never replaced; when it is, what the viewer typed is put back
+    // (drafts, below), so nothing typed is lost.
+    var shared = item.querySelector("[data-version]");
+    var own = mine && mine.querySelector("[data-version]");
+    var version = shared ? shared.dataset.version : null;
+    // Only a version that a push changed counts: after the viewer's own
+    // action their part is newer than the room until the push arrives.
+    var stale = version !== null && lastVersion !== null && version !== lastVersion
+      && !!own && own.dataset.version !== version;
+    lastVersion = version;
+    if (mineStep !== null && (mineStep !== step || stale)) {
       body.dispatchEvent(new CustomEvent("cercle:roundchange"));
     }
     lastRound = round;
@@ -151,4 +213,203 @@
       if (params.set) params.set("idempotency_key", newKey()); else params.idempotency_key = newKey();
     }
   });
+
+  // Drafts: what a person types in their part is kept in the browser
+  // (sessionStorage, per room) until the server has taken it. When their part
+  // is reloaded (the step moved on, a round closed, a reload of the page) it is
+  // put back into the same form, marked "not sent"; when that form is gone,
+  // it is shown in a "not sent" box to copy. The server never sees a draft.
+  var DRAFTS = "cercle-drafts:" + location.pathname;
+
+  function readDrafts() {
+    try { return JSON.parse(sessionStorage.getItem(DRAFTS) || "{}"); } catch (e) { return {}; }
+  }
+  function writeDrafts(drafts) {
+    try { sessionStorage.setItem(DRAFTS, JSON.stringify(drafts)); } catch (e) { /* full or off */ }
+  }
+  function formKey(form) { return form.getAttribute("action") || ""; }
+  function draftable(el) {
+    if (!el.name || !el.form || el.name === "idempotency_key" || el.name === "csrfmiddlewaretoken") return false;
+    return el.tagName === "TEXTAREA" || el.tagName === "SELECT" || (el.tagName === "INPUT"
+      && ["hidden", "submit", "button", "checkbox"].indexOf(el.type) === -1);
+  }
+
+  function keepDraft(event) {
+    var el = event.target;
+    var part = myPart();
+    if (!part || !part.contains(el) || !draftable(el)) return;
+    var drafts = readDrafts();
+    var key = formKey(el.form);
+    drafts[key] = drafts[key] || {};
+    if (el.type === "radio") {
+      if (el.checked) drafts[key][el.name] = { value: el.value, choice: true };
+    } else {
+      var label = el.labels && el.labels[0] ? el.labels[0].textContent.trim() : el.name;
+      drafts[key][el.name] = { value: el.value, label: label };
+    }
+    writeDrafts(drafts);
+  }
+  document.addEventListener("input", keepDraft);
+  document.addEventListener("change", keepDraft);
+
+  function forgetDraft(form) {
+    var drafts = readDrafts();
+    if (drafts[formKey(form)]) { delete drafts[formKey(form)]; writeDrafts(drafts); }
+  }
+
+  function markNotSent(form) {
+    if (form.querySelector(".draft-note")) return;
+    var note = document.createElement("p");
+    note.className = "draft-note";
+    note.textContent = word("notSent");
+    form.insertBefore(note, form.firstChild);
+  }
+
+  function restoreDrafts() {
+    var part = myPart();
+    if (!part) return;
+    var drafts = readDrafts();
+    var orphans = [];
+    Object.keys(drafts).forEach(function (key) {
+      var form = null;
+      part.querySelectorAll("form").forEach(function (f) { if (formKey(f) === key) form = f; });
+      var fields = drafts[key];
+      Object.keys(fields).forEach(function (name) {
+        var draft = fields[name];
+        var field = form && form.elements.namedItem(name);
+        if (!field) {
+          if (!draft.choice && draft.value) orphans.push(draft);
+          return;
+        }
+        if (draft.choice) {
+          var choices = field.length !== undefined ? Array.prototype.slice.call(field) : [field];
+          choices.forEach(function (c) {
+            if (c.value === draft.value && !c.checked) { c.checked = true; markNotSent(form); }
+          });
+        } else if (field.value !== draft.value) {
+          field.value = draft.value;
+          markNotSent(form);
+        }
+      });
+      var details = form && form.closest("details");
+      if (details && form.querySelector(".draft-note")) details.open = true;
+    });
+    var box = document.getElementById("my-drafts");
+    if (box) box.remove();
+    if (!orphans.length) return;
+    box = document.createElement("section");
+    box.id = "my-drafts";
+    box.className = "draft-box";
+    var title = document.createElement("h2");
+    title.textContent = word("notSentTitle");
+    var hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = word("notSentHint");
+    box.appendChild(title);
+    box.appendChild(hint);
+    orphans.forEach(function (draft, i) {
+      var label = document.createElement("label");
+      label.setAttribute("for", "my-draft-" + i);
+      label.textContent = draft.label || "";
+      var text = document.createElement("textarea");
+      text.id = "my-draft-" + i;
+      text.readOnly = true;
+      text.rows = 3;
+      text.value = draft.value;
+      box.appendChild(label);
+      box.appendChild(text);
+    });
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "button small";
+    discard.textContent = word("discard");
+    discard.addEventListener("click", function () {
+      var kept = readDrafts();
+      Object.keys(kept).forEach(function (key) {
+        var found = false;
+        part.querySelectorAll("form").forEach(function (f) { if (formKey(f) === key) found = true; });
+        if (!found) delete kept[key];
+      });
+      writeDrafts(kept);
+      box.remove();
+    });
+    box.appendChild(discard);
+    part.appendChild(box);
+  }
+
+  // A request from the viewer's part: remember it to forget its draft once
+  // the server took it, and to put focus back in the part after the answer.
+  var actedInPart = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var part = myPart();
+    if (part && elt && elt !== part && part.contains(elt)) actedInPart = true;
+    clearFailure();
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
+    var xhr = event.detail.xhr;
+    if (!form || !event.detail.successful || !xhr) return;
+    // A refused step comes back with its error summary: the draft stays.
+    if ((xhr.responseText || "").indexOf("error-summary") === -1) forgetDraft(form);
+  });
+
+  // After one's own action, focus goes to what answered it (an error summary
+  // takes it itself, cercle.js), not to the top of the page.
+  function refocus() {
+    if (!actedInPart) return;
+    actedInPart = false;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) return;
+    var part = myPart();
+    if (!part) return;
+    var target = part.querySelector("[data-autofocus], .message, #my-turn-prompt, h2");
+    if (!target) return;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+
+  // A failed action (the server answered an error htmx does not show, or the
+  // network failed): say so in the room and near the form; what was typed
+  // stays in the form (htmx swaps nothing) and in the drafts.
+  function clearFailure() {
+    document.querySelectorAll(".action-failed").forEach(function (el) { el.remove(); });
+  }
+  function failed(event, text) {
+    var alertBox = document.getElementById("room-alert");
+    if (alertBox) alertBox.textContent = text;
+    var elt = event.detail.elt;
+    var form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
+    if (form && document.body.contains(form)) {
+      var note = document.createElement("p");
+      note.className = "action-failed field-error";
+      note.textContent = text;
+      form.appendChild(note);
+    }
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    // A refused room action shows its own message (see htmx:beforeSwap above).
+    if (status >= 400 && status < 500 && (event.detail.xhr.responseText || "").indexOf('id="room-alert"') !== -1) return;
+    failed(event, word("failed"));
+  });
+  document.addEventListener("htmx:sendError", function (event) { failed(event, word("offline")); });
+
+  // The sticky bar never hides a focused control: the page scrolls with room
+  // for it (scroll-padding, measured since the bar's height varies).
+  function padForBar() {
+    var bar = document.getElementById("room-controls");
+    var height = bar && bar.getClientRects().length ? bar.getBoundingClientRect().height : 0;
+    document.documentElement.style.scrollPaddingBottom = height ? Math.ceil(height + 8) + "px" : "";
+  }
+  window.addEventListener("resize", padForBar);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var part = myPart();
+    if (part && (event.target === part || part.contains(event.target))) restoreDrafts();
+    padForBar();
+    refocus();
+  });
+  document.addEventListener("DOMContentLoaded", padForBar);
 })();
