@@ -4,7 +4,8 @@ What this gives a test (mark it ``@pytest.mark.browser`` and
 ``@pytest.mark.django_db(transaction=True)`` so its rows are committed and the
 server process sees them):
 
-- ``live_url``: the base URL of ``config.asgi:application`` served by uvicorn on a
+- ``live_url``: the base URL of ``config.asgi:application`` (through
+  ``tests/e2e/asgi.py``) served by uvicorn on a
   free 127.0.0.1 port, in its own process, against the test database (one
   server for the session);
 - ``browser``: a Chromium (the system one, ``/usr/bin/chromium``) for this test;
@@ -120,7 +121,7 @@ def live_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "config.asgi:application",
+                "tests.e2e.asgi:application",
                 "--host",
                 "127.0.0.1",
                 "--port",
