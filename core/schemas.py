@@ -20,3 +20,25 @@ def choice_field(choices, default: Any = ...) -> Any:
     """
     values = list(getattr(choices, "values", choices))
     return Field(default, json_schema_extra={"enum": values})
+
+
+#: The ``Idempotency-Key`` header, declared once for every action of the API
+#: (``openapi_extra=IDEMPOTENT``): the operations read it from the request's
+#: headers, never from the body.
+IDEMPOTENT = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "format": "uuid"},
+            "description": "A unique key (a UUID) per intended action: a retried call "
+            "with the same key does the action once and answers with the thing as it stands.",
+        }
+    ]
+}
+
+
+def idempotency_key(request) -> str | None:
+    """The request's ``Idempotency-Key`` header (None when absent)."""
+    return request.headers.get("Idempotency-Key") or None

@@ -22,7 +22,7 @@ from circles import selectors as circle_selectors
 from circles.models import Role
 from circles.records import role_snapshot
 from core.errors import Conflict, Invalid, NotFound
-from core.schemas import one_of
+from core.schemas import IDEMPOTENT, idempotency_key, one_of
 from core.steps import parse_input, run
 from elections import selectors, services
 from elections.models import Election
@@ -97,7 +97,7 @@ class SpeakerOut(Schema):
     member: PersonOut
     answered: bool
     current: bool
-    position: Literal["consent", "object"] | None
+    kind: Literal["consent", "object"] | None
     text: str
     concern: str
 
@@ -124,9 +124,7 @@ class SelectionEventOut(Schema):
 # Helpers ---------------------------------------------------------------------------
 
 
-def _key(request):
-    """The ``Idempotency-Key`` header: a retried call does the step once."""
-    return request.headers.get("Idempotency-Key") or None
+_key = idempotency_key
 
 
 def _election(request, org, election_id):
@@ -245,7 +243,7 @@ def _round_out(view) -> dict:
                 "member": person(s["user"]),
                 "answered": s["answered"],
                 "current": s["current"],
-                "position": s["response"].kind if s["response"] else None,
+                "kind": s["response"].kind if s["response"] else None,
                 "text": s["response"].text if s["response"] else "",
                 "concern": s["response"].concern if s["response"] else "",
             }
@@ -306,24 +304,12 @@ def list_events(request, org: str, election_id: int):
 
 # Actions -------------------------------------------------------------------------------
 
-_KEY_HEADER = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string"},
-            "description": "A unique key (a UUID) per action: a retried call does it once.",
-        }
-    ]
-}
-
 
 @router.post(
     "/orgs/{org}/elections",
     response={201: ElectionOut},
     operation_id="open_election",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def open_election(request, org: str, payload: OpenIn):
     organization = circle_selectors.readable_organization_or_none(request.user, org)
@@ -363,7 +349,7 @@ def _route(step):
         response=ElectionOut,
         operation_id=operation_id,
         summary=step.summary,
-        openapi_extra=_KEY_HEADER,
+        openapi_extra=IDEMPOTENT,
     )(endpoint)
 
 

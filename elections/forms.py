@@ -161,7 +161,8 @@ class ProposeForm(ActionForm):
 
 
 class AnswerForm(ActionForm):
-    position = forms.ChoiceField(
+    # The fields of ``SelectionAnswerIn``: the same answer as a proposal's round.
+    kind = forms.ChoiceField(
         label=_("My position"),
         widget=forms.RadioSelect,
         choices=[
@@ -169,7 +170,7 @@ class AnswerForm(ActionForm):
             (Response.Kind.OBJECT, _("Objection: it harms our aim, because…")),
         ],
     )
-    reason = forms.CharField(
+    text = forms.CharField(
         label=_("Reason (required for an objection)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -262,7 +262,7 @@ def review_role(
 
 @transaction.atomic
 def answer_role_change(
-    *, election, by, position: str, reason: str = "", concern: str = "", key=None
+    *, election, by, kind: str, text: str = "", concern: str = "", key=None
 ) -> Response:
     """Consent or object (with a reason) to the change of the role on the table."""
     election = _lock(election)
@@ -272,18 +272,18 @@ def answer_role_change(
         step="answer_role_change",
         round_for=_role_round,
         answered_in=Q(round_id=election.role_change_round_id),
-        position=position,
-        reason=reason,
+        kind=kind,
+        text=text,
         concern=concern,
         key=key,
     )
 
 
-def _respond(
-    election, by, *, step, round_for, answered_in, position, reason, concern, key
-) -> Response:
-    """A position in one of the election's consent rounds (the nominee's, or a
-    role change's): a repeated key gives back the position already taken."""
+def _respond(election, by, *, step, round_for, answered_in, kind, text, concern, key) -> Response:
+    """A position (``kind``: consent or object, with ``text`` its reason) in one
+    of the election's consent rounds (the nominee's, or a role change's), the
+    same answer as a proposal's round: a repeated key gives back the position
+    already taken."""
     if not first_time(key=key, user=by):
         current = (
             Response.objects.filter(answered_in, member=by, replaced__isnull=True)
@@ -293,10 +293,10 @@ def _respond(
         if current is not None:
             return current
     STEPS.check(step, election, by)
-    if position not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
-        raise Invalid(_("Choose consent or objection."), field="position")
+    if kind not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
+        raise Invalid(_("Choose consent or objection."), field="kind")
     response = rounds.respond(
-        round_=round_for(election), member=by, kind=position, text=reason, concern=concern
+        round_=round_for(election), member=by, kind=kind, text=text, concern=concern
     )
     events.changed(election)
     return response
@@ -634,9 +634,7 @@ def _consent_round(election) -> Round:
 
 
 @transaction.atomic
-def answer(
-    *, election, by, position: str, reason: str = "", concern: str = "", key=None
-) -> Response:
+def answer(*, election, by, kind: str, text: str = "", concern: str = "", key=None) -> Response:
     """Consent or object (an objection needs a reason), in turn in an in-turn round."""
     election = _lock(election)
     return _respond(
@@ -645,8 +643,8 @@ def answer(
         step="answer",
         round_for=_consent_round,
         answered_in=Q(round__in=rounds.rounds_of(election)),
-        position=position,
-        reason=reason,
+        kind=kind,
+        text=text,
         concern=concern,
         key=key,
     )

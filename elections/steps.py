@@ -191,8 +191,12 @@ class ReviewRoleIn(Schema):
 
 
 class SelectionAnswerIn(Schema):
-    position: str = choice_field(["consent", "object"], "")
-    reason: str = ""
+    """The same answer as a proposal's round (``proposals.steps.ProposalAnswerIn``):
+    ``kind`` (here consent or object), ``text`` (the reason an objection needs),
+    ``concern`` (with a consent)."""
+
+    kind: str = choice_field(["consent", "object"], "")
+    text: str = ""
     concern: str = ""
 
 

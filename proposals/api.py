@@ -10,13 +10,13 @@ import inspect
 from datetime import date, datetime
 from typing import Literal
 
-from ninja import Header, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from accounts.records import person
 from accounts.schemas import PersonOut
 from circles import selectors as circle_selectors
 from core.errors import NotFound
-from core.schemas import one_of
+from core.schemas import IDEMPOTENT, idempotency_key, one_of
 from core.steps import Step
 from decisions.models import Decision
 from proposals import rounds, selectors, services, steps
@@ -114,7 +114,6 @@ class DiffOut(Schema):
 
 
 class CreateIn(Schema):
-    organization: str
     circle: str
     title: str
     body: str
@@ -223,47 +222,57 @@ def _full(request, proposal: Proposal) -> dict:
     }
 
 
-def _get(request, proposal_id: int) -> Proposal:
+def _organization(request, org: str):
+    organization = circle_selectors.readable_organization_or_none(request.user, org)
+    if organization is None:
+        raise NotFound("Not found.")
+    return organization
+
+
+def _get(request, org: str, proposal_id: int) -> Proposal:
+    """The proposal ``proposal_id`` of organization ``org``, if the caller may
+    read it (a proposal of another organization is not found here)."""
     proposal = selectors.readable_proposal_or_none(request.user, proposal_id)
-    if proposal is None:
+    if proposal is None or proposal.circle.organization.slug != org:
         raise NotFound("Not found.")
     return proposal
 
 
-def _key(request):
-    return request.headers.get("Idempotency-Key")
+_key = idempotency_key
 
 
 # Reads ---------------------------------------------------------------------------------
 
 
-@router.get("/proposals", response=list[ProposalSummaryOut], operation_id="list_proposals")
-def list_proposals(request, organization: str, circle: str | None = None):
+@router.get(
+    "/orgs/{org}/proposals", response=list[ProposalSummaryOut], operation_id="list_proposals"
+)
+def list_proposals(request, org: str, circle: str | None = None):
     """A circle's (or an organization's) proposals, newest first."""
-    org = circle_selectors.readable_organization_or_none(request.user, organization)
-    if org is None:
-        raise NotFound("Not found.")
+    organization = _organization(request, org)
     circle_obj = None
     if circle:
-        circle_obj = circle_selectors.circle_or_none(org, circle)
+        circle_obj = circle_selectors.circle_or_none(organization, circle)
         if circle_obj is None:
             raise NotFound("Not found.")
-    qs = selectors.readable_proposals(request.user, org, circle=circle_obj).select_related(
-        "circle__organization", "decision"
-    )
-    return [_summary(p) for p in qs]
+    qs = selectors.readable_proposals(request.user, organization, circle=circle_obj)
+    return [_summary(p) for p in qs.select_related("circle__organization", "decision")]
 
 
-@router.get("/proposals/{proposal_id}", response=ProposalOut, operation_id="get_proposal")
-def get_proposal(request, proposal_id: int):
+@router.get(
+    "/orgs/{org}/proposals/{proposal_id}", response=ProposalOut, operation_id="get_proposal"
+)
+def get_proposal(request, org: str, proposal_id: int):
     """The proposal, its revisions, rounds (hidden answers left out), objections, history."""
-    return _full(request, _get(request, proposal_id))
+    return _full(request, _get(request, org, proposal_id))
 
 
-@router.get("/proposals/{proposal_id}/diff", response=DiffOut, operation_id="diff_revisions")
-def diff_revisions(request, proposal_id: int, a: int, b: int):
+@router.get(
+    "/orgs/{org}/proposals/{proposal_id}/diff", response=DiffOut, operation_id="diff_revisions"
+)
+def diff_revisions(request, org: str, proposal_id: int, a: int, b: int):
     """Word-level differences between revisions ``a`` and ``b``."""
-    proposal = _get(request, proposal_id)
+    proposal = _get(request, org, proposal_id)
     pair = selectors.revision_pair(proposal, a, b)
     if pair is None:
         raise NotFound("This proposal has no such revision.")
@@ -274,25 +283,15 @@ def diff_revisions(request, proposal_id: int, a: int, b: int):
 
 
 @router.post(
-    "/proposals",
+    "/orgs/{org}/proposals",
     response={201: ProposalOut},
     operation_id="create_proposal",
-    openapi_extra={
-        "parameters": [
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": False,
-                "schema": {"type": "string"},
-                "description": "A unique key (a UUID): a retried call creates one proposal.",
-            }
-        ]
-    },
+    openapi_extra=IDEMPOTENT,
 )
-def create_proposal(request, payload: CreateIn):
+def create_proposal(request, org: str, payload: CreateIn):
     """Draft a proposal in a circle you are a member of."""
-    org = circle_selectors.readable_organization_or_none(request.user, payload.organization)
-    circle = circle_selectors.circle_or_none(org, payload.circle) if org else None
+    org = _organization(request, org)
+    circle = circle_selectors.circle_or_none(org, payload.circle)
     if circle is None:
         raise NotFound("Not found.")
     amends = None
@@ -313,30 +312,26 @@ def create_proposal(request, payload: CreateIn):
 
 
 def _step_operation(step: Step):
-    """The API operation of one step: ``POST /proposals/{proposal_id}/<segment>``
+    """The API operation of one step: ``POST /orgs/{org}/proposals/{proposal_id}/<segment>``
     (the ids the segment names are path parameters), the step's schema as
     the body, the ``Idempotency-Key`` header; it answers with the proposal."""
     ids = steps.ids_of(step)
 
-    def operation(request, proposal_id: int, key=None, payload=None, **named):
-        p = _get(request, proposal_id)
+    def operation(request, org: str, proposal_id: int, payload=None, **named):
+        p = _get(request, org, proposal_id)
         data = payload.model_dump() if payload is not None else {}
-        step.call()(proposal=p, by=request.user, key=key, **named, **data)
+        step.call()(proposal=p, by=request.user, key=_key(request), **named, **data)
         return _full(request, p)
 
     plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [
         inspect.Parameter("request", plain),
+        inspect.Parameter("org", plain, annotation=str),
         inspect.Parameter("proposal_id", plain, annotation=int),
         *(inspect.Parameter(name, plain, annotation=int) for name in ids),
     ]
     if step.input is not None:
         parameters.append(inspect.Parameter("payload", plain, annotation=step.input))
-    parameters.append(
-        inspect.Parameter(
-            "key", plain, default=Header(None, alias="Idempotency-Key"), annotation=str | None
-        )
-    )
     operation.__signature__ = inspect.Signature(parameters)
     operation.__name__ = step.extra["operation_id"]
     return operation
@@ -350,4 +345,5 @@ for _step in steps.STEPS:
         response=ProposalOut,
         operation_id=_step.extra["operation_id"],
         summary=_step.summary,
+        openapi_extra=IDEMPOTENT,
     )

@@ -29,7 +29,7 @@ clients), ``place`` (where a step that is not a button of the controls panel
 has its form: ``answer``, ``answer_for``, ``reply``, ``objection``, or
 ``page`` for the draft's own edit page), ``done`` (the page's message after
 it), and ``method``/``api_path`` for the one step that is not a POST under
-``/proposals/{proposal_id}/`` (``edit_draft``: PUT on the proposal).
+``/orgs/{org}/proposals/{proposal_id}/`` (``edit_draft``: PUT on the proposal).
 
 ``acknowledge`` is the one step with two outcomes (``outcomes``): adopted
 when everyone consented and no objection is open, else objections.
@@ -601,10 +601,14 @@ def target(name: str, proposal) -> str:
     return STEPS[name].target or proposal.state
 
 
+#: Where a proposal is in the API: under its organization, as every resource.
+API_BASE = "/orgs/{org}/proposals/{proposal_id}"
+
+
 def api_path(step: Step) -> str:
-    """The step's path under ``/proposals/{proposal_id}`` in the API."""
+    """The step's path under ``/orgs/{org}/proposals/{proposal_id}`` in the API."""
     path = step.extra.get("api_path", step.url)
-    return f"/proposals/{{proposal_id}}/{path}" if path else "/proposals/{proposal_id}"
+    return f"{API_BASE}/{path}" if path else API_BASE
 
 
 # Objections: who may resolve which, and how ---------------------------------------------

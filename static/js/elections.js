@@ -13,11 +13,11 @@
       el.hidden = !mine;
     });
     // Choosing an objection moves focus to the reason, which is required.
-    document.querySelectorAll(".action-answer input[name=position]").forEach(function (input) {
+    document.querySelectorAll(".action-answer input[name=kind]").forEach(function (input) {
       if (input.dataset.bound) return;
       input.dataset.bound = "1";
       input.addEventListener("change", function () {
-        var reason = input.form.querySelector("textarea[name=reason]");
+        var reason = input.form.querySelector("textarea[name=text]");
         if (input.value === "object" && reason) {
           reason.required = true;
           reason.focus();

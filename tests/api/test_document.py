@@ -90,7 +90,7 @@ def _property(doc, schema_name, field):
         ("ResolveIn", "resolution", {"integrated", "dropped", "withdrawn"}),
         ("RoundIn", "mode", {"in_turn", "reveal"}),
         ("ElectionOut", "state", {"setup", "nominating", "consent", "elected"}),
-        ("SelectionAnswerIn", "position", {"consent", "object"}),
+        ("SelectionAnswerIn", "kind", {"consent", "object"}),
         ("SelectionRoundOut", "mode", {"in_turn", "reveal"}),
         ("RoleOut", "kind", {"leader", "delegate", "facilitator", "secretary", "custom"}),
         ("DecisionOut", "kind", {"policy", "selection", "minutes"}),

@@ -29,7 +29,8 @@ def _is_error(response, status, code):
 
 class TestOutsideTheOperations:
     @pytest.mark.parametrize(
-        "path", ["/api/v1/nope", "/api/v1/orgs/coop/nothing/here", "/api/v1/proposals/1/x/y"]
+        "path",
+        ["/api/v1/nope", "/api/v1/orgs/coop/nothing/here", "/api/v1/orgs/coop/proposals/1/x/y"],
     )
     def test_an_unknown_path_is_a_json_404(self, client, auth, path):
         _is_error(client.get(path, **auth), 404, "not_found")

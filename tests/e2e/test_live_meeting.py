@@ -385,7 +385,7 @@ class TestLiveMeeting:
         settled(everyone, "consent", selection)
         for name in ("fay", "ana", "bo", "cy"):  # around from the one after Cy
             expect_turn(pages, name, ids)
-            lead_selection(pages[name], "answer", position="consent")
+            lead_selection(pages[name], "answer", kind="consent")
         expect_turn(pages, None, ids)
         for page in everyone:
             expect(page.locator("#room-item #election-round")).to_contain_text(

@@ -48,9 +48,7 @@ class TestSelectionThroughTheApi:
         assert round_["speakers"][-1]["member"]["id"] == world.cy.pk
         by_id = {m.pk: m for m in world.members}
         for s in round_["speakers"]:
-            r = call(
-                client, by_id[s["member"]["id"]], world, p + "/answer", {"position": "consent"}
-            )
+            r = call(client, by_id[s["member"]["id"]], world, p + "/answer", {"kind": "consent"})
             assert r.status_code == 200, r.content
         r = call(client, fay, world, p + "/elect", {})
         assert r.json()["state"] == "elected" and r.json()["decision"]

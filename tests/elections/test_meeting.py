@@ -114,7 +114,7 @@ class TestTheMeetingsFacilitator:
             election=election, by=world.ana, reason="Clearer.", qualifications=["Patient"]
         )
         for member in (world.ana, world.bo, world.cy):  # those present
-            services.answer_role_change(election=election, by=member, position="consent")
+            services.answer_role_change(election=election, by=member, kind="consent")
         services.close_role_change(election=election, by=world.ana)
         world.roles["secretary"].refresh_from_db()
         assert world.roles["secretary"].qualifications == ["Patient"]

@@ -67,7 +67,7 @@ class TestTheNomineeAlwaysAnswersLast:
         assert round_.mode == "in_turn"
         assert round_.speakers[-1] == nominee.pk
         with pytest.raises(Conflict):
-            services.answer(election=election, by=nominee, position="consent")
+            services.answer(election=election, by=nominee, kind="consent")
         assert not Response.objects.filter(round=round_).exists()
 
     def test_the_service_takes_no_mode(self, world, election):
@@ -99,7 +99,7 @@ class TestTheNomineeAlwaysAnswersLast:
         # Nor may the nominee answer first from the page.
         client.force_login(world.bo)
         answer = url.replace("/propose/", "/answer/")
-        assert client.post(answer, {"position": "consent"}).status_code == 409
+        assert client.post(answer, {"kind": "consent"}).status_code == 409
 
     @pytest.mark.parametrize("mode", ["reveal", "in_turn", None])
     def test_through_the_api(self, client, world, election, mode):
@@ -113,5 +113,5 @@ class TestTheNomineeAlwaysAnswersLast:
         assert r.status_code == 200, r.content
         self._check_round(world, election, world.bo)
         client.force_login(world.bo)
-        r = client.post(base + "/answer", {"position": "consent"}, content_type="application/json")
+        r = client.post(base + "/answer", {"kind": "consent"}, content_type="application/json")
         assert r.status_code == 409

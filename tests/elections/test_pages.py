@@ -69,9 +69,7 @@ class TestElectionPages:
             client.force_login(by_id[uid])
             page = client.get(url(world, election)).content.decode()
             assert f'data-speaker="{uid}"' in page
-            assert (
-                post(client, world, election, "answer", {"position": "consent"}).status_code == 302
-            )
+            assert post(client, world, election, "answer", {"kind": "consent"}).status_code == 302
         client.force_login(world.fay)
         assert post(client, world, election, "elect").status_code == 302
         election.refresh_from_db()

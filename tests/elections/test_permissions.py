@@ -81,7 +81,7 @@ class TestParticipantSteps:
 
         for uid in selectors.current_round(election).speakers:
             member = next(m for m in world.members if m.pk == uid)
-            services.answer(election=election, by=member, position="consent")
+            services.answer(election=election, by=member, kind="consent")
         services.elect(election=election, by=world.fay)
         for who in ("fay", "lea", "bo", "pat"):
             with pytest.raises(NotAllowed):

@@ -37,9 +37,7 @@ class TestRoleChangeConsented:
         role.refresh_from_db()
         assert role.qualifications != ["Writes quickly", "Knows the archive"]  # not yet
         for member in world.members:
-            services.answer_role_change(
-                election=election, by=member, position="consent", concern=""
-            )
+            services.answer_role_change(election=election, by=member, kind="consent", concern="")
         services.close_role_change(election=election, by=world.fay)
 
         role.refresh_from_db()
@@ -61,7 +59,7 @@ class TestRoleChangeConsented:
         new_end = election.term_start + timedelta(days=200)
         _propose(world, election, term_end=new_end)
         for member in world.members:
-            services.answer_role_change(election=election, by=member, position="consent")
+            services.answer_role_change(election=election, by=member, kind="consent")
         services.close_role_change(election=election, by=world.fay)
         election.refresh_from_db()
         assert election.term_end == new_end
@@ -74,7 +72,7 @@ class TestRoleChangeObjected:
         before = (role.description, list(role.qualifications), role.default_term_months)
         _propose(world, election, qualifications=["Speaks three languages"])
         services.answer_role_change(
-            election=election, by=world.bo, position="object", reason="Nobody here would fit."
+            election=election, by=world.bo, kind="object", text="Nobody here would fit."
         )
         services.close_role_change(election=election, by=world.fay)
 
@@ -90,7 +88,7 @@ class TestRoleChangeObjected:
     def test_it_may_be_amended_then_dropped(self, world, election):
         _propose(world, election, qualifications=["Speaks three languages"])
         services.answer_role_change(
-            election=election, by=world.bo, position="object", reason="Too narrow."
+            election=election, by=world.bo, kind="object", text="Too narrow."
         )
         services.close_role_change(election=election, by=world.fay)
         _propose(world, election, qualifications=["Speaks two languages"])
@@ -133,7 +131,7 @@ class TestRoleChangePermissions:
     def test_it_refuses_to_close_before_everyone_answered(self, world, election):
         role = world.roles["secretary"]
         election = _propose(world, election, qualifications=["Patient"])
-        services.answer_role_change(election=election, by=world.ana, position="consent")
+        services.answer_role_change(election=election, by=world.ana, kind="consent")
         with pytest.raises(Conflict):
             services.close_role_change(election=election, by=world.fay)
         role.refresh_from_db()
@@ -147,7 +145,7 @@ class TestRoleChangePage:
     ):
         election = _propose(world, election, qualifications=["Patient"])
         services.answer_role_change(
-            election=election, by=world.bo, position="object", reason="SECRET-OBJECTION"
+            election=election, by=world.bo, kind="object", text="SECRET-OBJECTION"
         )
         url = reverse("elections:election", kwargs={"org": world.org.slug, "pk": election.pk})
         client.force_login(world.ana)
@@ -166,7 +164,7 @@ class TestRoleChangePage:
             "elections:action",
             kwargs={"org": world.org.slug, "pk": election.pk, "step": "role-change/answer"},
         )
-        response = client.post(url, {"position": "consent", "reason": "", "concern": ""})
+        response = client.post(url, {"kind": "consent", "text": "", "concern": ""})
         assert response.status_code == 302
         assert Response.objects.filter(
             round=election.role_change_round, member=world.ana, kind="consent"
@@ -237,7 +235,7 @@ class TestTheRoleLimitsHoldAtReview:
         fifty = [f"Q{i}" for i in range(50)]
         _propose(world, election, qualifications=fifty)
         for member in world.members:
-            services.answer_role_change(election=election, by=member, position="consent")
+            services.answer_role_change(election=election, by=member, kind="consent")
         services.close_role_change(election=election, by=world.fay)
         world.roles["secretary"].refresh_from_db()
         assert world.roles["secretary"].qualifications == fifty

@@ -34,7 +34,7 @@ def run_consent(election, world, answers):
         user = by_id[uid]
         name = next(n for n in answers if getattr(world, n).pk == uid)
         position, reason = answers[name]
-        services.answer(election=election, by=user, position=position, reason=reason)
+        services.answer(election=election, by=user, kind=position, text=reason)
     return order
 
 
@@ -51,7 +51,7 @@ class TestWholeSelection:
             qualifications=["Writes quickly", "Knows the archive"],
         )
         for member in world.members:
-            services.answer_role_change(election=election, by=member, position="consent")
+            services.answer_role_change(election=election, by=member, kind="consent")
         services.close_role_change(election=election, by=fay)
         role.refresh_from_db()
         assert role.qualifications == ["Writes quickly", "Knows the archive"]
@@ -266,7 +266,7 @@ class TestBadInput:
         assert round_.mode == Round.Mode.IN_TURN
         # bo speaks last: answering first is out of turn.
         with pytest.raises(Conflict):
-            services.answer(election=nominating, by=world.bo, position="consent")
+            services.answer(election=nominating, by=world.bo, kind="consent")
         assert not round_.responses.exists()
 
     def test_it_refuses_proposing_a_non_member(self, world, nominating):

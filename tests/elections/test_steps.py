@@ -27,12 +27,12 @@ def sample(world, election, name) -> dict:
     return {
         "set_term": {"term_start": election.term_start.isoformat(), "term_end": end},
         "review_role": {"reason": "r", "qualifications": "Patient"},
-        "answer_role_change": {"position": "consent"},
+        "answer_role_change": {"kind": "consent"},
         "drop_role_change": {"reason": "r"},
         "nominate": {"nominee": world.cy.pk, "reason": "r"},
         "change_nomination": {"nominee": world.cy.pk, "reason": "r"},
         "propose": {"nominee": world.cy.pk, "term_end": end, "reason": "r"},
-        "answer": {"position": "consent"},
+        "answer": {"kind": "consent"},
         "parent_response": {"accepted": "true", "reason": ""},
         "cancel": {"reason": "r"},
     }.get(name, {})

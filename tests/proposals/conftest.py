@@ -49,3 +49,9 @@ def build_team(make_user) -> Team:
 @pytest.fixture
 def team(db, make_user) -> Team:
     return build_team(make_user)
+
+
+def api_url(proposal, tail: str = "") -> str:
+    """The proposal's address in the JSON API (under its organization)."""
+    org = proposal.circle.organization.slug
+    return f"/api/v1/orgs/{org}/proposals/{proposal.pk}{tail}"

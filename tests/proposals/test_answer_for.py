@@ -9,6 +9,8 @@ from proposals import rounds, services
 from proposals.models import Objection, Response
 from proposals.templatetags.proposals_tags import step_url
 
+from .conftest import api_url
+
 
 @pytest.fixture
 def proposal(team):
@@ -148,7 +150,7 @@ class TestThroughTheApi:
         fay, ana = team.facilitator, team.members[0]
         client.force_login(fay)
         r = client.post(
-            f"/api/v1/proposals/{consent.pk}/answers/for",
+            api_url(consent, "/answers/for"),
             {"member": ana.pk, "kind": "object", "text": "Not now"},
             content_type="application/json",
             HTTP_IDEMPOTENCY_KEY=new_key(),
@@ -161,7 +163,7 @@ class TestThroughTheApi:
     def test_a_member_is_refused_with_403(self, client, team, consent):
         client.force_login(team.members[1])
         r = client.post(
-            f"/api/v1/proposals/{consent.pk}/answers/for",
+            api_url(consent, "/answers/for"),
             {"member": team.members[0].pk, "kind": "consent"},
             content_type="application/json",
         )

@@ -11,6 +11,8 @@ from proposals import services
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision
 from proposals.templatetags.proposals_tags import step_url
 
+from .conftest import api_url
+
 PERSONAS = ["anonymous", "outsider", "other_org", "org_member", "member", "facilitator", "admin"]
 
 
@@ -170,7 +172,7 @@ class TestAuthorizationMatrixThroughTheApi:
         before = _snapshot()
         kwargs = {"content_type": "application/json"} if payload is not None else {}
         args = [payload] if payload is not None else []
-        r = client.post(f"/api/v1/proposals/{p.pk}/{path}", *args, **kwargs)
+        r = client.post(api_url(p, f"/{path}"), *args, **kwargs)
         allowed = API_ALLOWED.get(name, FACILITATORS)
         if persona in allowed:
             assert r.status_code == 200, r.content

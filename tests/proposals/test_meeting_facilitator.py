@@ -15,6 +15,8 @@ from proposals.models import Proposal
 from proposals.templatetags.proposals_tags import step_url
 from realtime import services as meetings
 
+from .conftest import api_url
+
 
 @pytest.fixture
 def session(team):
@@ -85,7 +87,7 @@ class TestTheMeetingsFacilitatorRunsTheItem:
 
         def post(path, body=None):
             r = client.post(
-                f"/api/v1/proposals/{proposal.pk}/{path}",
+                api_url(proposal, f"/{path}"),
                 body or {},
                 content_type="application/json",
                 HTTP_IDEMPOTENCY_KEY=new_key(),

@@ -8,6 +8,8 @@ from proposals import services
 from proposals.models import Proposal, Response
 from proposals.templatetags.proposals_tags import step_url
 
+from .conftest import api_url
+
 TEXT = "Plain text <script>alert(1)</script> and **bold**."
 
 
@@ -87,7 +89,7 @@ class TestRunningItFromThePage:
         client.force_login(cy)
         html = client.get(_detail(proposal)).content.decode()
         assert "SECRET-REASON" not in html and "1 of 4 have answered" in html
-        api = client.get(f"/api/v1/proposals/{proposal.pk}").content.decode()
+        api = client.get(api_url(proposal)).content.decode()
         assert "SECRET-REASON" not in api
         client.force_login(fay)
         client.post(_act(proposal, "acknowledge"), {"idempotency_key": new_key()})
@@ -123,7 +125,7 @@ class TestApi:
         fay, bo = team.facilitator, team.members[1]
         client.force_login(fay)
         r = client.post(
-            f"/api/v1/proposals/{proposal.pk}/async-consent",
+            api_url(proposal, "/async-consent"),
             {"deadline": "2999-01-01T12:00:00Z"},
             content_type="application/json",
         )
@@ -133,7 +135,7 @@ class TestApi:
         key = new_key()
         for _ in range(2):
             r = client.post(
-                f"/api/v1/proposals/{proposal.pk}/answers",
+                api_url(proposal, "/answers"),
                 {"kind": "object", "text": "HIDDEN"},
                 content_type="application/json",
                 HTTP_IDEMPOTENCY_KEY=key,
@@ -142,11 +144,11 @@ class TestApi:
         assert Response.objects.filter(member=bo).count() == 1
         assert r.json()["round"]["responses"][0]["text"] == "HIDDEN"  # one's own answer
         client.force_login(team.members[2])
-        body = client.get(f"/api/v1/proposals/{proposal.pk}").json()
+        body = client.get(api_url(proposal)).json()
         assert body["round"]["responses"] == [] and body["round"]["answered"] == 1
         assert "HIDDEN" not in str(body)
         r = client.post(
-            f"/api/v1/proposals/{proposal.pk}/answers",
+            api_url(proposal, "/answers"),
             {"kind": "pass"},
             content_type="application/json",
         )
@@ -154,7 +156,7 @@ class TestApi:
 
     def test_a_refused_step_answers_409_and_changes_nothing(self, client, team, proposal):
         client.force_login(team.facilitator)
-        r = client.post(f"/api/v1/proposals/{proposal.pk}/present")
+        r = client.post(api_url(proposal, "/present"))
         assert r.status_code == 409 and r.json()["code"] == "conflict"
         assert Proposal.objects.get(pk=proposal.pk).state == "presented"
 

@@ -119,7 +119,9 @@ def _refused_everywhere(client, team, proposal, name, by):
     page = client.post(step_url(proposal, name, **ids), data, follow=True)
     assert escape(error.message) in page.content.decode(), (name, error.message)
 
-    url = "/api/v1" + steps.api_path(step).format(proposal_id=proposal.pk, **ids)
+    url = "/api/v1" + steps.api_path(step).format(
+        org=proposal.circle.organization.slug, proposal_id=proposal.pk, **ids
+    )
     send = client.put if step.extra.get("method") == "PUT" else client.post
     api = send(url, data, content_type="application/json")
     assert (api.status_code, api.json()["code"], api.json()["detail"]) == (
