@@ -3,6 +3,9 @@
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict
 
 
 def new_key() -> str:
@@ -36,3 +39,49 @@ def first_time(*, key, user) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def used_before(*, key, user) -> bool:
+    """Whether ``user`` sent ``key`` before (a replay), without claiming it."""
+    from core.models import IdempotencyKey
+
+    parsed = parse_key(key)
+    if parsed is None or user is None or not user.is_authenticated:
+        return False
+    return IdempotencyKey.objects.filter(key=parsed, user_id=user.pk).exists()
+
+
+def created_before(*, key, user, model):
+    """For an action that creates a ``model`` row: the row an earlier call with
+    ``key`` created, or None after claiming ``key`` for this call.
+
+    Call it first in the creating service's transaction, then
+    :func:`remember_created` with the new row. A key already used for another
+    action (or by someone else) is refused: a new action needs a new key.
+    """
+    from core.models import IdempotencyKey
+
+    parsed = parse_key(key)
+    if parsed is None or user is None or not user.is_authenticated:
+        return None
+    if first_time(key=parsed, user=user):
+        return None
+    claim = IdempotencyKey.objects.filter(key=parsed, user_id=user.pk).first()
+    label, _sep, pk = (claim.made if claim else "").partition(":")
+    if label == model._meta.label_lower and pk.isdigit():
+        earlier = model._default_manager.filter(pk=int(pk)).first()
+        if earlier is not None:
+            return earlier
+    raise Conflict(_("This Idempotency-Key went with another action: send a new one."))
+
+
+def remember_created(*, key, user, row) -> None:
+    """Note on the claimed ``key`` the row its action created."""
+    from core.models import IdempotencyKey
+
+    parsed = parse_key(key)
+    if parsed is None or user is None or not user.is_authenticated:
+        return
+    IdempotencyKey.objects.filter(key=parsed, user_id=user.pk).update(
+        made=f"{row._meta.label_lower}:{row.pk}"
+    )

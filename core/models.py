@@ -13,6 +13,10 @@ class IdempotencyKey(models.Model):
     key = models.UUIDField(unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+    #: For an action that creates a row without a key column of its own (a
+    #: meeting): ``app_label.model:pk`` of what it created, so that a replay
+    #: answers with that row (``core.idempotency.created_before``).
+    made = models.CharField(max_length=100, blank=True, default="")
 
     def __str__(self) -> str:
         return str(self.key)

@@ -20,7 +20,8 @@ from accounts.records import person
 from accounts.schemas import PersonOut
 from circles import selectors as circle_selectors
 from core.errors import Invalid, NotFound
-from core.idempotency import first_time
+from core.idempotency import first_time, used_before
+from core.schemas import IDEMPOTENT, idempotency_key
 from realtime import selectors, services
 from realtime.models import AgendaItem, Meeting
 
@@ -123,20 +124,6 @@ class CloseMeetingIn(Schema):
     notes: str = ""
 
 
-# The header every action on a meeting takes, declared in the document.
-_KEY_HEADER = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "format": "uuid"},
-            "description": "A unique key (a UUID) per action: a retried call does it once.",
-        }
-    ]
-}
-
-
 # Helpers ---------------------------------------------------------------------------
 
 
@@ -167,8 +154,7 @@ def _item(meeting, item_id) -> AgendaItem:
     return item
 
 
-def _key(request):
-    return request.headers.get("Idempotency-Key")
+_key = idempotency_key
 
 
 def _once(request, action) -> None:
@@ -289,17 +275,23 @@ def get_meeting(request, org: str, meeting_id: int):
 # Scheduling and the agenda -------------------------------------------------------------
 
 
-@router.post("/orgs/{org}/meetings", response={201: MeetingOut}, operation_id="schedule_meeting")
+@router.post(
+    "/orgs/{org}/meetings",
+    response={201: MeetingOut},
+    operation_id="schedule_meeting",
+    openapi_extra=IDEMPOTENT,
+)
 def schedule_meeting(request, org: str, payload: ScheduleMeetingIn):
     """The circle's facilitator or leader schedules a meeting (facilitator:
-    the caller unless another member is named; the secretary is optional)."""
+    the caller unless another member is named; the secretary is optional).
+    A retry with the same Idempotency-Key answers with the meeting scheduled
+    the first time."""
     organization = _organization(request, org)
     circle = circle_selectors.circle_or_none(organization, payload.circle)
     if circle is None:
         raise NotFound(_("This organization has no such circle."))
     facilitator = _org_person(organization, payload.facilitator, "facilitator") or request.user
     secretary = _org_person(organization, payload.secretary, "secretary")
-    # No Idempotency-Key here: a meeting keeps no creation key to find on a replay.
     meeting = services.schedule_meeting(
         circle=circle,
         title=payload.title,
@@ -307,6 +299,7 @@ def schedule_meeting(request, org: str, payload: ScheduleMeetingIn):
         facilitator=facilitator,
         secretary=secretary,
         by=request.user,
+        key=_key(request),
     )
     return Status(201, _full(request, meeting))
 
@@ -315,7 +308,7 @@ def schedule_meeting(request, org: str, payload: ScheduleMeetingIn):
     "/orgs/{org}/meetings/{meeting_id}/items",
     response={201: MeetingOut},
     operation_id="add_agenda_item",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def add_agenda_item(request, org: str, meeting_id: int, payload: AgendaItemIn):
     """Facilitator: an item at the end of the agenda; a proposal or a selection
@@ -356,7 +349,7 @@ def add_agenda_item(request, org: str, meeting_id: int, payload: AgendaItemIn):
     "/orgs/{org}/meetings/{meeting_id}/items/order",
     response=MeetingOut,
     operation_id="reorder_agenda",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def reorder_agenda(request, org: str, meeting_id: int, payload: AgendaOrderIn):
     """Facilitator: the whole agenda in a new order (every item id once)."""
@@ -372,7 +365,7 @@ def reorder_agenda(request, org: str, meeting_id: int, payload: AgendaOrderIn):
     "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/move",
     response=MeetingOut,
     operation_id="move_agenda_item",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def move_agenda_item(request, org: str, meeting_id: int, item_id: int, payload: AgendaMoveIn):
     """Facilitator: one place up or down (the page's arrows); at either end,
@@ -388,11 +381,29 @@ def move_agenda_item(request, org: str, meeting_id: int, item_id: int, payload: 
     return _full(request, meeting)
 
 
+@router.delete(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}",
+    response=MeetingOut,
+    operation_id="remove_agenda_item",
+    openapi_extra=IDEMPOTENT,
+)
+def remove_agenda_item(request, org: str, meeting_id: int, item_id: int):
+    """Facilitator: take an item off the agenda before it runs (the items after
+    it move up); 409 once it ran (current, done, or with a decision). The
+    proposal or selection it named stays as it is."""
+    meeting = _meeting(request, org, meeting_id)
+    if used_before(key=_key(request), user=request.user):
+        return _full(request, meeting)  # a replay: the item is gone already
+    item = _item(meeting, item_id)
+    services.remove_item(meeting=meeting, item=item, by=request.user, key=_key(request))
+    return _full(request, meeting)
+
+
 @router.put(
     "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/notes",
     response=MeetingOut,
     operation_id="save_item_notes",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def save_item_notes(request, org: str, meeting_id: int, item_id: int, payload: ItemNotesIn):
     """Secretary or facilitator: the notes of an agenda item (they go into the minutes)."""
@@ -406,7 +417,7 @@ def save_item_notes(request, org: str, meeting_id: int, item_id: int, payload: I
     "/orgs/{org}/meetings/{meeting_id}/attendance",
     response=MeetingOut,
     operation_id="mark_attendance",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def mark_attendance(request, org: str, meeting_id: int, payload: AttendanceIn):
     """Secretary or facilitator: mark a member present or gone (someone in the
@@ -426,13 +437,17 @@ def mark_attendance(request, org: str, meeting_id: int, payload: AttendanceIn):
 
 
 @router.post(
-    "/orgs/{org}/meetings/{meeting_id}/join", response=MeetingOut, operation_id="join_meeting"
+    "/orgs/{org}/meetings/{meeting_id}/join",
+    response=MeetingOut,
+    operation_id="join_meeting",
+    openapi_extra=IDEMPOTENT,
 )
 def join_meeting(request, org: str, meeting_id: int):
     """Enter the room of an open meeting: a member of the circle is then
-    present (as on opening the room's page); anyone else only watches."""
+    present (as on opening the room's page); anyone else only watches.
+    Joining twice changes nothing (one open attendance per person)."""
     meeting = _meeting(request, org, meeting_id)
-    services.join(meeting=meeting, user=request.user)
+    _once(request, lambda: services.join(meeting=meeting, user=request.user))
     return _full(request, meeting)
 
 
@@ -440,7 +455,7 @@ def join_meeting(request, org: str, meeting_id: int):
     "/orgs/{org}/meetings/{meeting_id}/open",
     response=MeetingOut,
     operation_id="open_meeting",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def open_meeting(request, org: str, meeting_id: int):
     """Facilitator: open the meeting (its first item becomes current)."""
@@ -453,7 +468,7 @@ def open_meeting(request, org: str, meeting_id: int):
     "/orgs/{org}/meetings/{meeting_id}/current-item",
     response=MeetingOut,
     operation_id="set_current_item",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def set_current_item(request, org: str, meeting_id: int, payload: CurrentItemIn):
     """Facilitator: move to an agenda item (the one left is marked done)."""
@@ -467,7 +482,7 @@ def set_current_item(request, org: str, meeting_id: int, payload: CurrentItemIn)
     "/orgs/{org}/meetings/{meeting_id}/timer",
     response=MeetingOut,
     operation_id="set_timer",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def set_timer(request, org: str, meeting_id: int, payload: TimerIn):
     """Facilitator: a timer everyone sees, 0 (none) to 10,800 seconds."""
@@ -483,7 +498,7 @@ def set_timer(request, org: str, meeting_id: int, payload: TimerIn):
     "/orgs/{org}/meetings/{meeting_id}/close",
     response=MeetingOut,
     operation_id="close_meeting",
-    openapi_extra=_KEY_HEADER,
+    openapi_extra=IDEMPOTENT,
 )
 def close_meeting(request, org: str, meeting_id: int, payload: CloseMeetingIn):
     """Facilitator: close the meeting; its minutes (attendance, each item's

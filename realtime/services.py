@@ -15,7 +15,7 @@ from circles import selectors as circle_selectors
 from core import notify
 from core.errors import Conflict, Invalid, NotAllowed
 from core.events import changed
-from core.idempotency import first_time
+from core.idempotency import created_before, first_time, remember_created
 from decisions.models import Decision
 from decisions.services import record_decision
 from realtime import subjects
@@ -84,7 +84,13 @@ def schedule_meeting(
     facilitator,
     by,
     secretary=None,
+    key=None,
 ) -> Meeting:
+    """A meeting of ``circle``; a retried call with the same ``key`` answers
+    with the meeting the first one scheduled (and schedules no other)."""
+    earlier = created_before(key=key, user=by, model=Meeting)
+    if earlier is not None:
+        return earlier
     if not circle_selectors.can_facilitate(by, circle):
         raise NotAllowed(_("Only the circle's facilitator or leader may schedule a meeting."))
     if circle.dissolved is not None:
@@ -110,6 +116,7 @@ def schedule_meeting(
         facilitator=facilitator,
         secretary=secretary,
     )
+    remember_created(key=key, user=by, row=meeting)
     notify.announce(
         "meeting_scheduled",
         subject=meeting,
@@ -182,6 +189,41 @@ def reorder_items(*, meeting, order: list[int], by) -> list[AgendaItem]:
         items[item_id].position = position
     changed(meeting)
     return [items[i] for i in order]
+
+
+def _has_run(meeting, item) -> bool:
+    """An item the meeting has taken up: current now, marked done, or with a
+    decision. It stays on the agenda (the minutes name it)."""
+    return (
+        item.done is not None or item.decision_id is not None or meeting.current_item_id == item.pk
+    )
+
+
+@transaction.atomic
+def remove_item(*, meeting, item, by, key=None) -> Meeting:
+    """Take an item off the agenda before it runs; the items after it move up.
+
+    Refused once the item ran (current, done, or with a decision) and on a
+    closed meeting. The proposal or selection it named is untouched.
+    """
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if not first_time(key=key, user=by):
+        return meeting
+    _require_not_closed(meeting)
+    item = AgendaItem.objects.select_for_update().filter(pk=item.pk, meeting=meeting).first()
+    if item is None:
+        raise Invalid(_("This item is not on this meeting's agenda."), field="item")
+    if _has_run(meeting, item):
+        raise Conflict(_("This item has run: it stays on the agenda and in the minutes."))
+    removed_at = item.position
+    item.delete()
+    # Close the gap, one row at a time upwards, so no two items share a
+    # position on the way (the unique constraint is checked row by row on SQLite).
+    for later in meeting.items.filter(position__gt=removed_at).order_by("position"):
+        AgendaItem.objects.filter(pk=later.pk).update(position=later.position - 1)
+    changed(meeting)
+    return meeting
 
 
 @transaction.atomic

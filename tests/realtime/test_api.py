@@ -149,6 +149,7 @@ class TestAMeetingEndToEnd:
             "set_current_item",
             "set_timer",
             "close_meeting",
+            "remove_agenda_item",
         } <= ops
 
 
@@ -254,3 +255,64 @@ class TestIdempotency:
         api["fac"].post(f"/{mid}/open")
         r = api["fac"].post(f"/{mid}/timer", {"seconds": 60}, key=key)
         assert r.status_code == 200 and r.json()["timer_ends"]
+
+
+class TestRemovingAnItem:
+    def test_the_facilitator_removes_an_item_before_it_runs(self, api, people):
+        mid = _schedule(api, people)["id"]
+        for title in ("A", "B", "C"):
+            api["fac"].post(f"/{mid}/items", {"kind": "other", "title": title})
+        _a, b, _c = AgendaItem.objects.filter(meeting_id=mid).order_by("position")
+        key = str(uuid.uuid4())
+        for _retry in range(2):  # the replay answers with the agenda as it stands
+            r = api["fac"].send("delete", f"/{mid}/items/{b.pk}", key=key)
+            assert r.status_code == 200, r.content
+            assert [i["title"] for i in r.json()["items"]] == ["A", "C"]
+        assert list(
+            AgendaItem.objects.filter(meeting_id=mid)
+            .order_by("position")
+            .values_list("title", "position")
+        ) == [("A", 1), ("C", 2)]
+
+    def test_an_item_that_ran_stays(self, api, people):
+        mid = _schedule(api, people)["id"]
+        for title in ("A", "B"):
+            api["fac"].post(f"/{mid}/items", {"kind": "other", "title": title})
+        a, b = AgendaItem.objects.filter(meeting_id=mid).order_by("position")
+        api["fac"].post(f"/{mid}/open")  # A is current
+        r = api["fac"].send("delete", f"/{mid}/items/{a.pk}")
+        assert r.status_code == 409 and r.json()["code"] == "conflict"
+        api["fac"].post(f"/{mid}/current-item", {"item": b.pk})  # A is done
+        r = api["fac"].send("delete", f"/{mid}/items/{a.pk}")
+        assert r.status_code == 409
+        assert AgendaItem.objects.filter(meeting_id=mid).count() == 2
+
+    def test_a_member_cannot_remove_an_item(self, api, people):
+        mid = _schedule(api, people)["id"]
+        api["fac"].post(f"/{mid}/items", {"kind": "other", "title": "A"})
+        item = AgendaItem.objects.get(meeting_id=mid)
+        r = api["ana"].send("delete", f"/{mid}/items/{item.pk}")
+        assert r.status_code == 403
+        assert AgendaItem.objects.filter(pk=item.pk).exists()
+
+
+class TestSchedulingWithAKey:
+    def test_a_retried_schedule_makes_one_meeting(self, api, people):
+        start = (timezone.now() + timedelta(hours=1)).isoformat()
+        body = {"circle": people["circle"].slug, "title": "Weekly", "scheduled_start": start}
+        key = str(uuid.uuid4())
+        first = api["fac"].post("", body, key=key)
+        again = api["fac"].post("", body, key=key)
+        assert first.status_code == again.status_code == 201, again.content
+        assert first.json()["id"] == again.json()["id"]
+        assert Meeting.objects.filter(circle=people["circle"]).count() == 1
+
+    def test_a_key_of_another_action_is_refused(self, api, people):
+        mid = _schedule(api, people)["id"]
+        key = str(uuid.uuid4())
+        api["fac"].post(f"/{mid}/items", {"kind": "other", "title": "A"}, key=key)
+        start = (timezone.now() + timedelta(hours=1)).isoformat()
+        body = {"circle": people["circle"].slug, "title": "Other", "scheduled_start": start}
+        r = api["fac"].post("", body, key=key)
+        assert r.status_code == 409 and r.json()["code"] == "conflict"
+        assert not Meeting.objects.filter(title="Other").exists()
