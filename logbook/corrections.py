@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from circles import selectors as circle_selectors
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
+from core.idempotency import created_before, remember_created
 from decisions.models import Decision
 from decisions.services import MAX_BODY, MAX_TITLE, record_decision
 
@@ -36,13 +37,18 @@ def supersede(
     body: str | None = None,
     review_date: date | None = None,
     term_end: date | None = None,
+    key=None,
 ) -> Decision:
     """Record a new entry that replaces ``decision``, with the reason.
 
     The old entry stays as it was; the log pages show it as superseded and
     link to the new one. An entry is superseded once: a later correction
-    supersedes the correction.
+    supersedes the correction. A retry with the same ``key`` answers with the
+    entry the first call recorded.
     """
+    earlier = created_before(key=key, user=by, model=Decision)
+    if earlier is not None:
+        return earlier
     # The lock queues two corrections of the same entry, so only one wins.
     old = (
         Decision.objects.select_for_update(of=("self",))
@@ -76,7 +82,7 @@ def supersede(
         raise Invalid(_("The text is too long."), field="body")
     if Decision.objects.filter(supersedes=old).exists():
         raise Conflict(_("This decision is already superseded; correct the newer entry instead."))
-    return record_decision(
+    new = record_decision(
         organization=old.organization,
         kind=old.kind,
         title=title,
@@ -92,3 +98,5 @@ def supersede(
             "supersedes": old.sequence,
         },
     )
+    remember_created(key=key, user=by, row=new)
+    return new
