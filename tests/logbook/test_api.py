@@ -192,3 +192,15 @@ class TestPrivateFeedLinks:
         response = client.post("/api/v1/orgs/coop/feed-links", **_bearer(outsider))
         assert response.status_code == 404
         assert not FeedToken.objects.exists()
+
+
+class TestTheEntryPdf:
+    def test_a_member_gets_an_entry_as_pdf_with_a_token(self, client, log, bob):
+        response = client.get(f"{BASE}/1.pdf", **_bearer(bob))
+        assert response.status_code == 200, response.content[:300]
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+
+    def test_without_a_token_a_private_entry_is_not_found(self, client, log):
+        response = client.get(f"{BASE}/1.pdf")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
