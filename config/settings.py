@@ -389,6 +389,9 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 # A failed job is tried again this many times in all, after 30 s, 2 min, 8 min…
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=5, minimum=1)
+# A job still "running" this long after it started lost its worker (killed):
+# the scheduler enqueues it again (every job is idempotent).
+JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", default=30, minimum=1)
 # The local hour (TIME_ZONE) from which the daily and weekly digests go out.
 DIGEST_HOUR = env_int("DIGEST_HOUR", default=7, minimum=0, maximum=23)
 

@@ -196,6 +196,9 @@ def schedule_due(*, now: datetime | None = None) -> list[str]:
 
     now = now or timezone.now()
     enqueued = []
+    if _transactional(default_backend()):
+        for _n in range(requeue_stale(now=now)):
+            enqueued.append("requeued a stale job")
     for entry in periodic_jobs():
         key = period_key(entry, now)
         if key is None:
@@ -215,3 +218,37 @@ def schedule_due(*, now: datetime | None = None) -> list[str]:
 
 def default_backend():
     return task_backends["default"]
+
+
+def requeue_stale(*, now: datetime | None = None) -> int:
+    """Enqueue again each job left running by a worker that died (killed, host
+    lost) more than ``JOB_STALE_MINUTES`` ago, and mark the stale one failed.
+
+    Safe because every job is idempotent: its emails carry keys
+    (:func:`send_once`) and its rows unique constraints, so what the dead
+    worker had done is not done twice, and what it had not is done now.
+    """
+    from django.utils.module_loading import import_string
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=settings.JOB_STALE_MINUTES)
+    again = 0
+    for stale in DBTaskResult.objects.filter(status="RUNNING", started_at__lt=limit):
+        with transaction.atomic():
+            claimed = DBTaskResult.objects.filter(pk=stale.pk, status="RUNNING").update(
+                status="FAILED",
+                finished_at=now,
+                exception_class_path="core.jobs.StaleJob",
+                traceback="The worker running it stopped before it finished; enqueued again.",
+            )
+            if not claimed:
+                continue  # another scheduler took it
+            try:
+                job_task = import_string(stale.task_path)
+            except ImportError:
+                logger.error("stale job %s: %s no longer exists", stale.pk, stale.task_path)
+                continue
+            enqueue(job_task, *stale.args_kwargs["args"], **stale.args_kwargs["kwargs"])
+            again += 1
+    return again

@@ -83,3 +83,25 @@ def test_periods_are_local_and_digests_wait_for_their_hour():
     assert jobs.period_key(entry, datetime(2026, 12, 2, 6, 0, tzinfo=paris)) is None
     key = jobs.period_key(entry, datetime(2026, 12, 2, 8, 0, tzinfo=paris))
     assert key == "digest-daily:2026-12-02"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("database_backend")
+def test_a_job_whose_worker_was_killed_is_run_again_and_sends_nothing_twice():
+    from django.utils import timezone
+
+    # Two notification emails of one job: the first went out before the kill.
+    jobs.send_once(key="notification:1", message=EmailMessage("1", "b", None, ["a@example.org"]))
+    result = jobs.send_email.enqueue(
+        key="notification:1", to=["a@example.org"], subject="1", body="b"
+    )
+    jobs.send_email.enqueue(key="notification:2", to=["a@example.org"], subject="2", body="b")
+    # The worker claimed the first job and died (SIGKILL): it stays "running".
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status="RUNNING", started_at=timezone.now() - timedelta(hours=1)
+    )
+    assert [key for key in jobs.schedule_due() if "stale" in key] == ["requeued a stale job"]
+    _work()
+    assert [m.subject for m in mail.outbox] == ["1", "2"]  # "1" once: before the kill
+    assert DBTaskResult.objects.get(pk=result.id).status == "FAILED"
+    assert SentEmail.objects.count() == 2

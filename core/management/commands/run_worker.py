@@ -50,8 +50,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--worker-id", default="", help="Unique per worker (default: random).")
 
-    def handle(self, *args, interval, tick, no_scheduler, batch, worker_id, **options):
-        logging.getLogger("django_tasks_db").setLevel(logging.INFO)
+    def handle(self, *args, interval, tick, no_scheduler, batch, worker_id, verbosity, **options):
+        level = logging.INFO if verbosity >= 1 else logging.WARNING
+        logging.getLogger("django_tasks_db").setLevel(level)
+        logging.getLogger("django_tasks").setLevel(level)
         stop = threading.Event()
         if batch:
             if not no_scheduler:

@@ -1,0 +1,253 @@
+"""Notifications: what they add to the request that triggers them, the fan-out
+job's own cost, and digests for many people.
+
+    python bench/notify_fanout.py              # 200 members, 30 rounds each way, 2000 digests
+    python bench/notify_fanout.py --members 200 --trials 50 --people 10000
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cercle_notifybench \\
+        python bench/notify_fanout.py
+
+1. The request: the facilitator of a circle of ``--members`` members opens the
+   consent round of a proposal (an HTTP POST through Django's test client,
+   the page answered in full), with notifications on and off (the port's
+   handler unset), interleaved, a new proposal for each (prepared untimed).
+   With them on, the request only writes the fan-out job's row (the database
+   backend); the job runs later.
+2. The job: the worker runs the queued fan-out jobs (``run_worker --batch``):
+   one notification per member and, consent being asked-to-act, one email each
+   (the in-memory email backend).
+3. Digests: ``--people`` people with three unemailed notifications each; one
+   daily digest run (``send_digests``) builds and sends every digest.
+
+SQLite in a temporary file by default; PostgreSQL with ``BENCH_DATABASE_URL``
+(the database is dropped and created again: give it a name of its own).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def configure() -> str | None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault(
+        "SECRET_KEY", "bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+    )
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["CERCLE_ENV_FILE"] = ""
+    os.environ["LANGUAGE_CODE"] = "en"
+    os.environ["FAST_PASSWORD_HASHER"] = "1"
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
+    os.environ.pop("REDIS_URL", None)
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if url:
+        try:
+            import psycopg
+
+            parsed = urlparse(url)
+            name = parsed.path.lstrip("/")
+            admin = parsed._replace(path="/postgres").geturl()
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                connection.execute(f'CREATE DATABASE "{name}"')
+        except Exception as error:
+            return f"PostgreSQL not reachable ({error})"
+        os.environ["DATABASE_URL"] = url
+    else:
+        folder = tempfile.mkdtemp(prefix="cercle-notify-bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    return None
+
+
+def build(members: int):
+    from django.contrib.auth import get_user_model
+
+    from circles import services as circle_services
+    from circles.models import OrganizationMember, Role
+
+    User = get_user_model()
+    admin = User.objects.create_user(email="admin@example.org", password="x", display_name="Admin")
+    org = circle_services.create_organization(name="Coop", slug="coop", by=admin, language="en")
+    root = org.circles.get(parent__isnull=True)
+    circle = circle_services.create_circle(parent=root, name="Big", slug="big", by=admin)
+    people = [
+        User.objects.create_user(email=f"m{i}@example.org", password="x", display_name=f"M{i}")
+        for i in range(members)
+    ]
+    OrganizationMember.objects.bulk_create(
+        [OrganizationMember(organization=org, user=u) for u in people]
+    )
+    for user in people:
+        circle_services.add_member(circle=circle, user=user, by=admin)
+    facilitator = people[0]
+    circle_services.assign_role(
+        role=Role.objects.get(circle=circle, kind="facilitator"), user=facilitator, by=admin
+    )
+    circle.refresh_from_db()
+    return org, circle, facilitator, people
+
+
+def prepared(circle, facilitator, author, n):
+    from proposals import services
+    from proposals.models import Round
+
+    p = services.create_proposal(circle=circle, by=author, title=f"Proposal {n}", body="Text.")
+    services.present(proposal=p, by=facilitator)
+    services.open_reactions(proposal=p, by=facilitator, mode=Round.Mode.REVEAL)
+    services.close_round(proposal=p, by=facilitator)
+    return p
+
+
+def ms(values):
+    values = sorted(values)
+    p90 = values[int(len(values) * 0.9) - 1] if len(values) >= 10 else values[-1]
+    return f"median {statistics.median(values) * 1000:7.1f} ms  p90 {p90 * 1000:7.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--people", type=int, default=2000)
+    args = parser.parse_args()
+    reason = configure()
+    if reason:
+        print(f"skipped: {reason}")
+        return 0
+    import django
+
+    django.setup()
+    from django.core import mail
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from core import notify
+
+    setup_test_environment()  # the locmem outbox
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor}")
+    started = time.perf_counter()
+    org, circle, facilitator, people = build(args.members)
+    print(f"built a circle of {args.members} members in {time.perf_counter() - started:.1f} s")
+
+    handler = notify._handler
+    client = Client()
+    client.force_login(facilitator)
+    timings = {"on": [], "off": []}
+    proposals = []
+    for n in range(args.trials * 2 + 2):
+        mode = "on" if n % 2 == 0 else "off"
+        p = prepared(circle, facilitator, people[1], n)
+        notify._handler = handler if mode == "on" else None
+        url = reverse("proposals:act", kwargs={"org": org.slug, "pk": p.pk, "segment": "consent"})
+        t0 = time.perf_counter()
+        response = client.post(url, {"revision": 1, "mode": "in_turn"})
+        elapsed = time.perf_counter() - t0
+        assert response.status_code in (200, 302), response.status_code
+        if n >= 2:  # the first two warm the caches
+            timings[mode].append(elapsed)
+        proposals.append(p)
+    notify._handler = handler
+    on, off = statistics.median(timings["on"]), statistics.median(timings["off"])
+    print(f"open the consent round, {args.members} members, {args.trials} requests each:")
+    print(f"  without notifications  {ms(timings['off'])}")
+    print(f"  with notifications     {ms(timings['on'])}")
+    print(f"  added by notifications {(on - off) * 1000:+.1f} ms ({(on / off - 1) * 100:+.1f}%)")
+
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.models import Notification
+
+    jobs_queued = DBTaskResult.objects.filter(task_path__endswith="fan_out").count()
+    mail.outbox = []
+    t0 = time.perf_counter()
+    call_command("run_worker", "--batch", "--no-scheduler", verbosity=0)
+    elapsed = time.perf_counter() - t0
+    rows = Notification.objects.count()
+    print(
+        f"worker: {jobs_queued} fan-out jobs in {elapsed:.1f} s "
+        f"({elapsed / max(jobs_queued, 1) * 1000:.0f} ms a job of {args.members - 1} people), "
+        f"{rows} notifications, {len(mail.outbox)} emails"
+    )
+
+    # Digests ---------------------------------------------------------------
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from circles.models import OrganizationMember
+    from notifications import services
+    from realtime.models import Meeting
+
+    User = get_user_model()
+    t0 = time.perf_counter()
+    crowd = User.objects.bulk_create(
+        [
+            User(email=f"d{i}@example.org", display_name=f"D{i}", language=("fr", "en")[i % 2])
+            for i in range(args.people)
+        ],
+        batch_size=1000,
+    )
+    crowd = list(User.objects.filter(email__startswith="d").order_by("pk"))
+    OrganizationMember.objects.bulk_create(
+        [OrganizationMember(organization=org, user=u) for u in crowd], batch_size=1000
+    )
+    meeting = Meeting.objects.create(
+        circle=circle, title="Monthly", scheduled_start=timezone.now(), facilitator=facilitator
+    )
+    subject_type = ContentType.objects.get_for_model(Meeting)
+    now = timezone.now()
+    Notification.objects.update(emailed_at=now)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                kind="meeting_scheduled",
+                organization=org,
+                subject_type=subject_type,
+                subject_id=meeting.pk,
+                params={"title": f"Meeting {k}", "circle": "Big", "start": now.isoformat()},
+                url=f"/o/coop/meetings/{meeting.pk}/",
+                event_key=f"bench:{k}",
+                created=now,
+            )
+            for user in crowd
+            for k in range(3)
+        ],
+        batch_size=2000,
+    )
+    print(f"prepared {args.people} people x 3 notifications in {time.perf_counter() - t0:.1f} s")
+    mail.outbox = []
+    t0 = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    sent = services.send_digests(frequency="daily", period="bench")
+    if os.environ.get("BENCH_PROFILE"):
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    elapsed = time.perf_counter() - t0
+    print(
+        f"daily digests: {sent} sent in {elapsed:.1f} s "
+        f"({elapsed / max(sent, 1) * 1000:.1f} ms each, one worker), {len(mail.outbox)} emails"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
