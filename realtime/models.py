@@ -65,11 +65,6 @@ class Meeting(models.Model):
             "realtime:room", kwargs={"org": self.circle.organization.slug, "meeting_id": self.pk}
         )
 
-    @property
-    def group_name(self) -> str:
-        """The stem of the meeting's groups: one per language (``group_for``)."""
-        return f"meeting.{self.pk}"
-
     def group_for(self, language: str) -> str:
         return group_for(self.pk, language)
 

@@ -98,11 +98,14 @@ class TestWholeStateAndCleanup:
         ws = await _open(room_setup, cookie_for)
         await drain(ws)
         assert await database_sync_to_async(Connection.objects.count)() == 1
+        layer = get_channel_layer()
+        group = room_setup["meeting"].group_for(room_setup["ana"].language)
+        if hasattr(layer, "groups"):  # the in-memory layer shows its groups
+            assert len(layer.groups.get(group, {})) == 1
         await ws.disconnect()
         assert await database_sync_to_async(Connection.objects.count)() == 0
-        layer = get_channel_layer()
-        if hasattr(layer, "groups"):  # the in-memory layer shows its groups
-            assert not layer.groups.get(room_setup["meeting"].group_name)
+        if hasattr(layer, "groups"):
+            assert not layer.groups.get(group)
 
 
 async def closing(ws, timeout=3) -> dict:
