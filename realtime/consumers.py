@@ -113,6 +113,7 @@ def _unregister(consumer) -> None:
         sockets.discard(consumer)
         if not sockets:
             del _here[consumer.meeting_id]
+            fragments.forget(consumer.meeting_id)  # no socket here needs it now
 
 
 async def watch() -> None:

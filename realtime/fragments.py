@@ -113,11 +113,21 @@ _latest: dict[tuple[int, str], tuple[int, str]] = {}
 _latest_lock = threading.Lock()
 
 
+#: Rooms kept at most (the oldest kept goes first): a process's memory stays
+#: bounded however many meetings it has served.
+LATEST_MAX = 500
+
+
 def remember(meeting_id: int, language: str, version: int, html: str) -> None:
     with _latest_lock:
-        held = _latest.get((meeting_id, language))
-        if held is None or held[0] <= version:
-            _latest[(meeting_id, language)] = (version, html)
+        key = (meeting_id, language)
+        held = _latest.pop(key, None)
+        if held is not None and held[0] > version:
+            _latest[key] = held
+            return
+        _latest[key] = (version, html)
+        while len(_latest) > LATEST_MAX:
+            del _latest[next(iter(_latest))]
 
 
 def cached(meeting_id: int, language: str, version: int) -> str | None:

@@ -394,3 +394,19 @@ class TestFailFast:
             events.log_throttled(log, "kind", "again")
         last = caplog.records[-1].getMessage()
         assert last == "again (and 49 more like it since the last report)"
+
+
+class TestTheProcessCopyOfTheRoom:
+    def test_it_serves_only_the_version_asked_and_never_goes_back(self):
+        fragments.remember(1, "en", 3, "ROOM 3")
+        fragments.remember(1, "en", 2, "ROOM 2, late")
+        assert fragments.cached(1, "en", 3) == "ROOM 3"
+        assert fragments.cached(1, "en", 2) is None
+        assert fragments.cached(1, "fr", 3) is None
+
+    def test_it_is_bounded(self, monkeypatch):
+        monkeypatch.setattr(fragments, "LATEST_MAX", 2)
+        for meeting_id in (1, 2, 3):
+            fragments.remember(meeting_id, "en", 1, f"ROOM {meeting_id}")
+        assert fragments.cached(1, "en", 1) is None
+        assert fragments.cached(3, "en", 1) == "ROOM 3"
