@@ -398,12 +398,24 @@
 
   // The sticky bar never hides a focused control: the page scrolls with room
   // for it (scroll-padding, measured since the bar's height varies).
+  // On a phone the viewer's step controls dock above the bar (realtime.css):
+  // the bar's height places them, and both together pad the page.
+  function fixedHeight(el) {
+    if (!el || !el.getClientRects().length) return 0;
+    var style = getComputedStyle(el);
+    return style.position === "fixed" || style.position === "sticky" ? el.getBoundingClientRect().height : 0;
+  }
   function padForBar() {
-    var bar = document.getElementById("room-controls");
-    var height = bar && bar.getClientRects().length ? bar.getBoundingClientRect().height : 0;
-    document.documentElement.style.scrollPaddingBottom = height ? Math.ceil(height + 8) + "px" : "";
+    var root = document.documentElement;
+    var bar = fixedHeight(document.getElementById("room-controls"));
+    root.style.setProperty("--room-bar", Math.ceil(bar) + "px");
+    var dock = document.querySelector("#my-part [data-step-controls]");
+    var total = bar + fixedHeight(dock);
+    root.style.setProperty("--room-dock", Math.ceil(total) + "px");
+    root.style.scrollPaddingBottom = total ? Math.ceil(total + 8) + "px" : "";
   }
   window.addEventListener("resize", padForBar);
+  document.addEventListener("toggle", padForBar, true);
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var part = myPart();
