@@ -8,6 +8,7 @@ caller may not change answers 403 (from the service's ``NotAllowed``).
 import inspect
 import re
 from datetime import date, datetime
+from typing import Literal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -412,6 +413,44 @@ def _org_member_out(m) -> dict:
     }
 
 
+class ImportLineOut(Schema):
+    line: int
+    email: str
+    outcome: Literal["invite", "add", "unchanged", "error"]
+    reason: str
+    circles: list[str]
+
+
+class ImportCountsOut(Schema):
+    invite: int
+    add: int
+    unchanged: int
+    error: int
+
+
+class ImportPlanOut(Schema):
+    applied: bool
+    counts: ImportCountsOut
+    lines: list[ImportLineOut]
+
+
+def _import_plan_out(result: dict) -> dict:
+    return {
+        "applied": result["applied"],
+        "counts": result["counts"],
+        "lines": [
+            {
+                "line": line.row.number,
+                "email": line.row.email,
+                "outcome": line.outcome,
+                "reason": str(line.reason),
+                "circles": [c.slug for c in line.circles],
+            }
+            for line in result["lines"]
+        ],
+    }
+
+
 RETURNS = {
     "organization": (OrganizationOut, lambda organization: organization),
     "org_member": (OrgMemberOut, _org_member_out),
@@ -420,6 +459,7 @@ RETURNS = {
     "role": (RoleOut, _role_out),
     "assignment": (AssignmentOut, _assignment_out),
     "invitation": (InvitationOut, _invitation_out),
+    "import_plan": (ImportPlanOut, _import_plan_out),
 }
 
 #: A path parameter: its type and the subject it loads (as the service's keyword).

@@ -71,6 +71,40 @@ class OrganizationForm(forms.Form):
         return data
 
 
+class MembersImportForm(forms.Form):
+    text = forms.CharField(
+        label=_("The list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=_(
+            "One person per line: email, name, circles, language (only the email is "
+            "needed; circles by short name or name, separated by |). A first line naming "
+            "the columns is fine."
+        ),
+    )
+    file = forms.FileField(label=_("Or a CSV file"), required=False)
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                self.add_error("file", _("This file is too large (5 MB at most)."))
+                return data
+            raw = upload.read()
+            for encoding in ("utf-8-sig", "cp1252"):
+                try:
+                    data["text"] = raw.decode(encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+        if not (data.get("text") or "").strip():
+            self.add_error("text", _("Paste the list or choose a CSV file."))
+        return data
+
+
 class ChartDayForm(forms.Form):
     """The day the org chart shows: today, or a day of its history."""
 

@@ -445,6 +445,13 @@ class AdminIn(Schema):
     is_admin: bool
 
 
+class MembersImportIn(Schema):
+    # Lines of ``email, name, circles, language`` (a CSV file's text); see
+    # circles.imports. ``apply`` false: only the plan, nothing written.
+    text: str
+    apply: bool = False
+
+
 class InvitationIn(Schema):
     email: str
     circle: str
@@ -560,6 +567,16 @@ RULES = StepTable(
             page="circles:set_admin",
             api="set_org_admin",
             input=AdminIn,
+            guard=None,
+        ),
+        _action(
+            "import_members",
+            _("Import members from a list"),
+            ["admin"],
+            subject="organization",
+            page="circles:import_members",
+            api="import_members",
+            input=MembersImportIn,
             guard=None,
         ),
         _action(
@@ -756,6 +773,14 @@ API_ROUTES = {
         "Name, default language, public log (administrators).",
     ),
     "set_org_admin": Route("POST", "/orgs/{org}/members/{user_id}/admin", "org_member"),
+    "import_members": Route(
+        "POST",
+        "/orgs/{org}/members/import",
+        "import_plan",
+        200,
+        "Members from a list (administrators): with ``apply`` false, what each line would "
+        "do; with ``apply`` true, every line applied, or none (400) when one has an error.",
+    ),
     "create_circle": Route(
         "POST",
         "/orgs/{org}/circles",

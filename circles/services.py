@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import hash_token
 from accounts.records import person
@@ -238,10 +239,13 @@ def set_org_admin(*, organization, user, is_admin: bool, by) -> OrganizationMemb
 
 
 @transaction.atomic
-def invite(*, circle, email: str, by, days: int = INVITATION_DAYS) -> tuple[Invitation, str]:
+def invite(
+    *, circle, email: str, by, days: int = INVITATION_DAYS, language: str = ""
+) -> tuple[Invitation, str]:
     """Invite an address into ``circle``; returns the invitation and the raw link token.
 
-    The email is sent once the transaction commits.
+    The email is sent once the transaction commits, in ``language`` when given
+    (a members list names it), else the invitee's, else the inviter's.
     """
     circle = _lock_circle(circle)
     organization = circle.organization
@@ -268,7 +272,9 @@ def invite(*, circle, email: str, by, days: int = INVITATION_DAYS) -> tuple[Invi
     )
     link = absolute(reverse("circles:invitation", kwargs={"token": raw}))
     # In the invitee's language when they have an account; else the inviter's.
-    with translation.override(existing.language if existing else translation.get_language()):
+    if language not in dict(settings.LANGUAGES):
+        language = existing.language if existing else translation.get_language()
+    with translation.override(language):
         subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
         body = _(
             "%(who)s invites you to join the circle “%(circle)s” of %(org)s on Cercle.\n\n"
@@ -382,6 +388,47 @@ def accept_invitation(*, token: str, user=None, password: str = "", display_name
         invited_by=person(invitation.invited_by),
     )
     return user
+
+
+@transaction.atomic
+def import_members(*, organization, text: str, by, apply: bool = True) -> dict:
+    """Apply a members list (``circles.imports``): every line, or none.
+
+    The list is planned again here, with the organization locked, so what is
+    applied is what the rules say now; a single line in error refuses the
+    whole list (``Invalid``) and nothing is written. Invitations are sent by
+    jobs after the commit; each person added is a decision, as one by one.
+    With ``apply`` false, only the plan: ``{"applied", "counts", "lines"}``.
+    """
+    from circles import imports
+
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    rules.check("import_members", organization, by)
+    rows = imports.parse(text)
+    if not rows:
+        raise Invalid(_("The list is empty."), field="text")
+    lines = imports.plan(organization, rows, by=by)
+    result = {"applied": apply, "counts": imports.summary(lines), "lines": lines}
+    if not apply:
+        return result
+    errors = [line for line in lines if line.outcome == "error"]
+    if errors:
+        raise Invalid(
+            ngettext(
+                "%(n)s line has an error; nothing was imported.",
+                "%(n)s lines have an error; nothing was imported.",
+                len(errors),
+            )
+            % {"n": len(errors)},
+            field="text",
+        )
+    for line in lines:
+        for circle in line.circles:
+            if line.outcome == "add":
+                add_member(circle=circle, user=line.user, by=by)
+            elif line.outcome == "invite":
+                invite(circle=circle, email=line.row.email, by=by, language=line.row.language)
+    return result
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
     path("o/<slug:org>/settings/", views.organization_settings, name="settings"),
     path("o/<slug:org>/members/", views.organization_members, name="members"),
     path("o/<slug:org>/members/invite/", views.invite, name="invite"),
+    path("o/<slug:org>/members/import/", views.import_members, name="import_members"),
     path("o/<slug:org>/members/<int:user_id>/admin/", views.set_admin, name="set_admin"),
     path(
         "o/<slug:org>/invitations/<int:pk>/revoke/",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circles import blueprints, chart, health, rules, selectors, services
+from circles import blueprints, chart, health, imports, rules, selectors, services
 from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
@@ -22,6 +22,7 @@ from circles.forms import (
     CircleEditForm,
     CircleForm,
     InviteForm,
+    MembersImportForm,
     MoveForm,
     NewRoleForm,
     OrganizationForm,
@@ -238,6 +239,41 @@ def revoke_invitation(request, org, pk):
     if not rules.may("set_org_admin", organization, request.user):
         return redirect(invitation.circle)
     return redirect("circles:members", org=organization.slug)
+
+
+def import_members(request, org):
+    """Members from a list: a preview line by line, then all of it or nothing."""
+    organization = _org(request, org)
+    verdict = rules.may("import_members", organization, request.user)
+    if not verdict:
+        return _forbidden(request, organization, verdict)
+    form = MembersImportForm(request.POST or None, request.FILES or None)
+    lines, counts = None, None
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["text"]
+        if "apply" in request.POST:
+            try:
+                result = services.import_members(
+                    organization=organization, text=text, by=request.user
+                )
+            except DomainError as exc:
+                _form_error(form, exc)  # then the preview again, with its errors
+            else:
+                messages.success(request, imports.done_message(result["counts"]))
+                return redirect("circles:members", org=organization.slug)
+        try:
+            lines = imports.plan(organization, imports.parse(text), by=request.user)
+            counts = imports.summary(lines)
+        except DomainError as exc:
+            _form_error(form, exc)
+        # The text stays in the box (a file's too), so the preview can be confirmed.
+        form.data = form.data.copy()
+        form.data["text"] = text
+    return render(
+        request,
+        "circles/members_import.html",
+        {"organization": organization, "form": form, "lines": lines, "counts": counts},
+    )
 
 
 @require_POST

@@ -148,6 +148,11 @@ def _requests(world, action, extra):
             (f"{o}/members/{world.org_member.pk}/admin/", {"is_admin": "1"}),
             ("post", f"{api}/members/{world.org_member.pk}/admin", {"is_admin": True}),
         ),
+        "import_members": (
+            {"admin"},
+            (f"{o}/members/import/", {"text": "new@example.org,New,ops", "apply": "1"}),
+            ("post", f"{api}/members/import", {"text": "new@example.org,New,ops", "apply": True}),
+        ),
     }
     return table[action]
 
@@ -169,6 +174,7 @@ ACTIONS = [
     "revoke_invitation",
     "update_organization",
     "set_org_admin",
+    "import_members",
 ]
 
 

@@ -110,6 +110,7 @@ def _cases(world, extra, leaver=None):
             "public_log": False,
         },
         "set_org_admin": {"organization": world.org, "user": olga, "is_admin": True},
+        "import_members": {"organization": world.org, "text": "new@example.org,New,ops"},
         "invite": {"circle": world.ops, "email": "new@example.org"},
         "revoke_invitation": {"invitation": extra.get("invitation")},
         "create_circle": {"parent": world.ops, "name": "Sub"},
@@ -144,7 +145,12 @@ def _cases(world, extra, leaver=None):
 
 # What an administrator may still do once the circle is dissolved (they are not
 # in the circle, so leaving it is refused by who, not by when).
-OPEN_AFTER_DISSOLUTION = {"update_organization", "set_org_admin", "revoke_invitation"}
+OPEN_AFTER_DISSOLUTION = {
+    "update_organization",
+    "set_org_admin",
+    "revoke_invitation",
+    "import_members",  # allowed; a line naming the dissolved circle is an error
+}
 
 # Only an anonymous visitor is refused creating an organization: the page sends
 # them to log in and the API answers 401, before any rule is asked.
