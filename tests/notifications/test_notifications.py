@@ -172,7 +172,7 @@ class TestSelections:
 
         people = {u.pk: u for u in team.participants}
         for uid in selectors.current_round(election).speakers:
-            election_services.answer(election=election, by=people[uid], position="consent")
+            election_services.answer(election=election, by=people[uid], kind="consent")
         run(election_services.elect, election=election, by=fay)
         assert _recipients("selected") == [bo.pk]
 
