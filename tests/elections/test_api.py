@@ -47,6 +47,11 @@ class TestSelectionThroughTheApi:
         round_ = call(client, world.ana, world, p + "/round").json()
         assert round_["speakers"][-1]["member"]["id"] == world.cy.pk
         by_id = {m.pk: m for m in world.members}
+        first = by_id[round_["speakers"][0]["member"]["id"]]
+        old_body = {"position": "consent", "reason": ""}  # the first release's fields
+        r = call(client, first, world, p + "/answer", old_body)
+        assert (r.status_code, r.json()["field"]) == (400, "kind"), r.content
+        assert call(client, first, world, p + "/round").json()["answered"] == 0
         for s in round_["speakers"]:
             r = call(client, by_id[s["member"]["id"]], world, p + "/answer", {"kind": "consent"})
             assert r.status_code == 200, r.content
