@@ -392,6 +392,11 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=5, minimum=1)
 # A job still "running" this long after it started lost its worker (killed):
 # the scheduler enqueues it again (every job is idempotent).
 JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", default=30, minimum=1)
+# Webhooks: endpoints on private, loopback or link-local addresses are refused
+# (SSRF) unless this is set (a receiver on the same host, the tests); an
+# endpoint is disabled after this many failed deliveries in a row.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", default=10, minimum=1)
 # The local hour (TIME_ZONE) from which the daily and weekly digests go out.
 DIGEST_HOUR = env_int("DIGEST_HOUR", default=7, minimum=0, maximum=23)
 

@@ -91,3 +91,52 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.period}"
+
+
+class WebhookEndpoint(models.Model):
+    """An organization's address that receives its notifications' events as
+    signed JSON (``notifications.webhooks``)."""
+
+    class Format(models.TextChoices):
+        JSON = "json", _("Cercle JSON")
+        CHAT = "chat", _("Slack, Mattermost or Matrix message")
+
+    organization = models.ForeignKey(
+        "circles.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.URLField(_("address"), max_length=500)
+    secret = models.CharField(max_length=64, editable=False)
+    format = models.CharField(
+        _("format"), max_length=8, choices=Format.choices, default=Format.JSON
+    )
+    #: The kinds sent; empty: every kind.
+    kinds = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+    #: Failed deliveries in a row; at ``WEBHOOK_MAX_FAILURES`` it is disabled.
+    failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One try to deliver one event to one endpoint: the log admins read."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    ok = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.event_key} {self.status_code}"

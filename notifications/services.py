@@ -119,6 +119,15 @@ def fan_out(*, kind: str, subject: str, subject_id: int, params: dict, key: str)
     target = _subject(subject, subject_id)
     if found is None or target is None or found.audience is None:
         return 0
+    from notifications import webhooks
+
+    webhooks.enqueue_for(
+        organization_id=found.organization(target),
+        kind=kind,
+        params=params,
+        url=found.url(target),
+        key=key,
+    )
     recipients = _concerned(found, target, params, found.audience(target, params))
     if not recipients:
         return 0

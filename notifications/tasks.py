@@ -20,3 +20,14 @@ def daily_digests(*, period: str) -> int:
 @job
 def weekly_digests(*, period: str) -> int:
     return services.send_digests(frequency=Frequency.WEEKLY, period=period.split(":", 1)[-1])
+
+
+@job
+def deliver_webhook(
+    *, endpoint_id: int, kind: str, params: dict, url: str, key: str, attempt: int = 1
+) -> bool:
+    from notifications import webhooks
+
+    return webhooks.deliver(
+        endpoint_id=endpoint_id, kind=kind, params=params, url=url, key=key, attempt=attempt
+    )
