@@ -176,3 +176,49 @@ class TestTwoServerProcesses:
 
         asyncio.run(scenario())
         assert Meeting.objects.get(pk=meeting.pk).timer_ends is not None
+
+    def test_a_change_whose_process_never_published_it_reaches_a_socket_on_another(
+        self, room_setup, two_servers
+    ):
+        """This test process commits a change and never broadcasts it, as a
+        worker killed between commit and publish: the server holding the
+        socket finds it behind the room's version and sends the room."""
+        from unittest import mock
+
+        from django.utils.timezone import localtime
+
+        from realtime import broadcast
+
+        meeting, fac, ana = room_setup["meeting"], room_setup["fac"], room_setup["ana"]
+        services.open_meeting(meeting=meeting, by=fac)
+        a, _b = two_servers
+        ana_session = _session(ana)
+
+        def silent_change():
+            try:
+                with mock.patch.object(broadcast, "broadcast_meeting") as never_published:
+                    services.set_timer(meeting=meeting, seconds=420, by=fac)
+                assert never_published.called
+                return localtime(Meeting.objects.get(pk=meeting.pk).timer_ends).isoformat()[:19]
+            finally:
+                connection.close()  # this thread's own connection, before the database goes
+
+        async def scenario():
+            async with websockets.connect(
+                f"ws://{a}/ws/meetings/{meeting.pk}/",
+                origin=f"http://{a}",
+                additional_headers={"Cookie": f"sessionid={ana_session}"},
+                open_timeout=5,
+            ) as ws:
+                first = await asyncio.wait_for(ws.recv(), RECEIVE_TIMEOUT)
+                assert 'id="room-timer"' in first
+                ends = await asyncio.to_thread(silent_change)
+                deadline = time.monotonic() + 10  # two checks of the watch, and a loaded machine
+                while time.monotonic() < deadline:
+                    html = await asyncio.wait_for(ws.recv(), deadline - time.monotonic())
+                    if ends in html:
+                        assert 'id="room-agenda"' in html  # the whole room, from the database
+                        return
+                pytest.fail("the change that was never published never reached the socket")
+
+        asyncio.run(scenario())
