@@ -105,6 +105,16 @@ class MembersImportForm(forms.Form):
         return data
 
 
+class DuplicateForm(forms.Form):
+    name = forms.CharField(label=_("Name of the new circle"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=60,
+        required=False,
+        help_text=_("Unique in the organization. Made from the name if empty."),
+    )
+
+
 class ChartDayForm(forms.Form):
     """The day the org chart shows: today, or a day of its history."""
 

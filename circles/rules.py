@@ -465,6 +465,11 @@ class CircleIn(Schema):
     domain: str = ""
 
 
+class DuplicateIn(Schema):
+    name: str
+    slug: str = ""
+
+
 class CircleUpdate(Schema):
     name: str | None = None
     aim: str | None = None
@@ -638,6 +643,16 @@ RULES = StepTable(
             ),
         ),
         _action(
+            "duplicate_circle",
+            _("Duplicate the circle"),
+            ["dissolver"],
+            subject="circle",
+            page="circles:circle_duplicate",
+            api="duplicate_circle",
+            input=DuplicateIn,
+            guard=_all(_not_root(_("The root circle cannot be duplicated.")), read_only),
+        ),
+        _action(
             "add_member",
             _("Add a member"),
             ["member_adder"],
@@ -797,6 +812,14 @@ API_ROUTES = {
     ),
     "move_circle": Route("POST", "/orgs/{org}/circles/{circle}/move", "circle"),
     "dissolve_circle": Route("POST", "/orgs/{org}/circles/{circle}/dissolve", "circle"),
+    "duplicate_circle": Route(
+        "POST",
+        "/orgs/{org}/circles/{circle}/duplicate",
+        "circle",
+        201,
+        "A sibling circle with the same aim, domain and roles (their definitions), "
+        "without its members or holders.",
+    ),
     "add_member": Route("POST", "/orgs/{org}/circles/{circle}/members", "membership", 201),
     "remove_member": Route(
         "POST", "/orgs/{org}/circles/{circle}/members/{user_id}/remove", "membership"

@@ -598,6 +598,46 @@ def dissolve_circle(*, circle, by, reason: str) -> Circle:
 
 
 @transaction.atomic
+def duplicate_circle(*, circle, by, name: str, slug: str = "") -> Circle:
+    """A sibling of ``circle`` with its aim, domain, review term and roles
+    (their descriptions, qualifications and terms), without its members or
+    role holders. Each part is its own decision, as when built by hand."""
+    circle = _lock_circle(circle)
+    rules.check("duplicate_circle", circle, by)
+    copy = create_circle(
+        parent=circle.parent, name=name, slug=slug, aim=circle.aim, domain=circle.domain, by=by
+    )
+    if copy.review_months != circle.review_months:
+        Circle.objects.filter(pk=copy.pk).update(review_months=circle.review_months)
+        copy.review_months = circle.review_months
+    made = {r.kind: r for r in Role.objects.filter(circle=copy).exclude(kind=Role.Kind.CUSTOM)}
+    for role in Role.objects.filter(circle=circle).order_by("pk"):
+        if role.kind == Role.Kind.CUSTOM:
+            create_role(
+                circle=copy,
+                name=role.name,
+                description=role.description,
+                default_term_months=role.default_term_months,
+                qualifications=role.qualifications,
+                shared=role.shared,
+                by=by,
+            )
+        elif role.kind in made and (
+            role.description,
+            role.default_term_months,
+            list(role.qualifications or []),
+        ) != (made[role.kind].description, made[role.kind].default_term_months, []):
+            update_role(
+                role=made[role.kind],
+                by=by,
+                description=role.description,
+                default_term_months=role.default_term_months,
+                qualifications=role.qualifications,
+            )
+    return copy
+
+
+@transaction.atomic
 def add_member(*, circle, user, by) -> Membership:
     circle = _lock_circle(circle)
     rules.check("add_member", circle, by)

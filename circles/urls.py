@@ -31,6 +31,7 @@ urlpatterns = [
     path(C + "edit/", views.circle_edit, name="circle_edit"),
     path(C + "move/", views.circle_move, name="circle_move"),
     path(C + "dissolve/", views.circle_dissolve, name="circle_dissolve"),
+    path(C + "duplicate/", views.circle_duplicate, name="circle_duplicate"),
     path(C + "roles/new/", views.role_new, name="role_new"),
     path(C + "roles/<int:role_id>/edit/", views.role_edit, name="role_edit"),
     path(C + "roles/<int:role_id>/assign/", views.role_assign, name="role_assign"),

@@ -21,6 +21,7 @@ from circles.forms import (
     ChartDayForm,
     CircleEditForm,
     CircleForm,
+    DuplicateForm,
     InviteForm,
     MembersImportForm,
     MoveForm,
@@ -390,6 +391,7 @@ CIRCLE_ACTIONS = (
     "create_circle",
     "move_circle",
     "dissolve_circle",
+    "duplicate_circle",
     "add_member",
     "remove_member",
     "leave_circle",
@@ -520,6 +522,42 @@ def circle_new(request, org, circle):
             "form": form,
             "title": _("New sub-circle of %(name)s") % {"name": parent.name},
             "submit": _("Create the circle"),
+        },
+    )
+
+
+def circle_duplicate(request, org, circle):
+    """A sibling with the same aim, domain and roles, without its people."""
+    organization = _org(request, org)
+    source = _circle(organization, circle)
+    verdict = rules.may("duplicate_circle", source, request.user)
+    if not verdict:
+        return _forbidden(request, organization, verdict)
+    form = DuplicateForm(
+        request.POST or None,
+        initial={"name": _("%(name)s (copy)") % {"name": source.name}},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.duplicate_circle(circle=source, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The circle “%(name)s” is created with the roles of “%(source)s”.")
+                % {"name": copy.name, "source": source.name},
+            )
+            return redirect(copy)
+    return render(
+        request,
+        "circles/circle_form.html",
+        {
+            "organization": organization,
+            "circle": source,
+            "form": form,
+            "title": _("Duplicate %(name)s") % {"name": source.name},
+            "submit": _("Duplicate the circle"),
         },
     )
 

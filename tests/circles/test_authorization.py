@@ -148,6 +148,11 @@ def _requests(world, action, extra):
             (f"{o}/members/{world.org_member.pk}/admin/", {"is_admin": "1"}),
             ("post", f"{api}/members/{world.org_member.pk}/admin", {"is_admin": True}),
         ),
+        "duplicate_circle": (
+            {"admin"},
+            (f"{c}/duplicate/", {"name": "Ops copy", "slug": "ops-copy"}),
+            ("post", f"{api}/circles/ops/duplicate", {"name": "Ops copy", "slug": "ops-copy"}),
+        ),
         "import_members": (
             {"admin"},
             (f"{o}/members/import/", {"text": "new@example.org,New,ops", "apply": "1"}),
@@ -175,6 +180,7 @@ ACTIONS = [
     "update_organization",
     "set_org_admin",
     "import_members",
+    "duplicate_circle",
 ]
 
 

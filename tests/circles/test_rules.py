@@ -111,6 +111,7 @@ def _cases(world, extra, leaver=None):
         },
         "set_org_admin": {"organization": world.org, "user": olga, "is_admin": True},
         "import_members": {"organization": world.org, "text": "new@example.org,New,ops"},
+        "duplicate_circle": {"circle": world.ops, "name": "Ops copy"},
         "invite": {"circle": world.ops, "email": "new@example.org"},
         "revoke_invitation": {"invitation": extra.get("invitation")},
         "create_circle": {"parent": world.ops, "name": "Sub"},
