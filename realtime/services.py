@@ -191,7 +191,7 @@ def reorder_items(*, meeting, order: list[int], by) -> list[AgendaItem]:
     return [items[i] for i in order]
 
 
-def _has_run(meeting, item) -> bool:
+def has_run(meeting, item) -> bool:
     """An item the meeting has taken up: current now, marked done, or with a
     decision. It stays on the agenda (the minutes name it)."""
     return (
@@ -214,7 +214,7 @@ def remove_item(*, meeting, item, by, key=None) -> Meeting:
     item = AgendaItem.objects.select_for_update().filter(pk=item.pk, meeting=meeting).first()
     if item is None:
         raise Invalid(_("This item is not on this meeting's agenda."), field="item")
-    if _has_run(meeting, item):
+    if has_run(meeting, item):
         raise Conflict(_("This item has run: it stays on the agenda and in the minutes."))
     removed_at = item.position
     item.delete()

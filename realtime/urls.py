@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:meeting_id>/", views.meeting_detail, name="meeting"),
     path("<int:meeting_id>/items/", views.item_add, name="item_add"),
     path("<int:meeting_id>/items/<int:item_id>/move/", views.item_move, name="item_move"),
+    path("<int:meeting_id>/items/<int:item_id>/remove/", views.item_remove, name="item_remove"),
     path("<int:meeting_id>/items/<int:item_id>/notes/", views.notes_save, name="notes"),
     path("<int:meeting_id>/attendance/", views.attendance_mark, name="attendance"),
     path("<int:meeting_id>/room/", views.room, name="room"),

@@ -126,13 +126,18 @@ def _detail(request, meeting, *, form=None, status=200):
     can_lead = services.can_lead(request.user, meeting)
     if can_lead and form is None:
         form = AgendaItemForm(subjects=subjects.agenda_choices(meeting.circle))
+    items = list(selectors.agenda(meeting))
+    for item in items:
+        # The items the facilitator may still take off (not run yet), each
+        # form with its own key.
+        item.remove_key = new_key() if can_lead and not services.has_run(meeting, item) else None
     return render(
         request,
         "realtime/meeting_detail.html",
         {
             "meeting": meeting,
             "organization": meeting.circle.organization,
-            "items": selectors.agenda(meeting),
+            "items": items,
             "can_lead": can_lead,
             "form": form if can_lead else None,
             "idempotency_key": new_key(),
@@ -200,6 +205,25 @@ def item_move(request, org, meeting_id, item_id):
     except DomainError as exc:
         messages.error(request, exc.message)
     return _after_action(request, meeting, fallback=meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def item_remove(request, org, meeting_id, item_id):
+    """Take an item off the agenda before it runs (the API's remove_agenda_item)."""
+    meeting = _meeting(request, org, meeting_id)
+    item = AgendaItem.objects.filter(meeting=meeting, pk=item_id).first()
+    if item is None:  # a second click: the first took it off
+        return HttpResponseRedirect(meeting.get_absolute_url())
+    try:
+        services.remove_item(
+            meeting=meeting, item=item, by=request.user, key=request.POST.get("idempotency_key")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The item is off the agenda."))
+    return HttpResponseRedirect(meeting.get_absolute_url())
 
 
 def _after_action(request, meeting, *, fallback=None):

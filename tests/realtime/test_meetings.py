@@ -216,3 +216,32 @@ class TestPages:
         )
         assert response.status_code == 302
         assert Meeting.objects.get().title == "Monthly"
+
+
+class TestRemovingAnItemFromThePage:
+    def _url(self, name, meeting, **kw):
+        return reverse(f"realtime:{name}", kwargs={"org": "coop", "meeting_id": meeting.pk, **kw})
+
+    def test_the_facilitator_takes_an_item_off_before_it_runs(self, client, meeting, people):
+        fac = people["fac"]
+        a = services.add_item(meeting=meeting, kind="other", title="A", by=fac)
+        b = services.add_item(meeting=meeting, kind="other", title="B", by=fac)
+        client.force_login(fac)
+        page = client.get(self._url("meeting", meeting)).content.decode()
+        assert self._url("item_remove", meeting, item_id=a.pk) in page
+        response = client.post(self._url("item_remove", meeting, item_id=a.pk))
+        assert response.status_code == 302
+        assert list(meeting.items.values_list("title", "position")) == [("B", 1)]
+        services.open_meeting(meeting=meeting, by=fac)  # B is current: it has run
+        page = client.get(self._url("meeting", meeting)).content.decode()
+        assert self._url("item_remove", meeting, item_id=b.pk) not in page
+        client.post(self._url("item_remove", meeting, item_id=b.pk))
+        assert meeting.items.filter(pk=b.pk).exists()
+
+    def test_a_member_sees_no_remove_and_cannot_remove(self, client, meeting, people):
+        item = services.add_item(meeting=meeting, kind="other", title="A", by=people["fac"])
+        client.force_login(people["ana"])
+        page = client.get(self._url("meeting", meeting)).content.decode()
+        assert self._url("item_remove", meeting, item_id=item.pk) not in page
+        client.post(self._url("item_remove", meeting, item_id=item.pk))
+        assert meeting.items.filter(pk=item.pk).exists()
