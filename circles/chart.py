@@ -32,6 +32,7 @@ BROKEN_LINKS = {
     Health.SAME_PERSON: ("leader", "delegate"),
     Health.TERM_EXPIRED: ("leader", "delegate"),
     Health.NOT_MEMBER_OF_BOTH: ("leader", "delegate"),
+    Health.AWAITING_ACCEPTANCE: ("delegate",),
 }
 
 

@@ -2,7 +2,8 @@
 
 A circle with a parent is linked by two people: its leader (appointed by the
 parent) and its delegate (selected by the circle). Both must be different
-people, both must be members of both circles, and neither term may have run out.
+people, both must be members of both circles, neither term may have run out,
+and the parent circle must have accepted the delegate.
 """
 
 from collections import defaultdict
@@ -23,6 +24,7 @@ class Health(TextChoices):
     SAME_PERSON = "same_person", _("Leader and delegate are the same person")
     TERM_EXPIRED = "term_expired", _("A term has expired")
     NOT_MEMBER_OF_BOTH = "not_member_of_both", _("A link is not a member of both circles")
+    AWAITING_ACCEPTANCE = "awaiting_acceptance", _("The parent has not accepted the delegate yet")
 
 
 def _health(circle_id, parent_id, leader, delegate, members, today=None) -> Health:
@@ -38,6 +40,10 @@ def _health(circle_id, parent_id, leader, delegate, members, today=None) -> Heal
     for link in (leader, delegate):
         if not rules.member_of_both(link.user_id, circle_id, parent_id, members):
             return Health.NOT_MEMBER_OF_BOTH
+    # The link is whole once the parent circle has accepted the delegate the
+    # circle selected (circles.services.accept_delegate), not before.
+    if delegate.parent_acceptance_id is None:
+        return Health.AWAITING_ACCEPTANCE
     return Health.COMPLETE
 
 

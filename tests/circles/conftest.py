@@ -43,6 +43,15 @@ def role_of(circle, kind):
     return Role.objects.get(circle=circle, kind=kind)
 
 
+def accept_delegate(world):
+    """Ops's parent (the root, Ada admin) accepts Dee as delegate: the double
+    link is complete only from then on (circles.health)."""
+    from circles.models import RoleAssignment
+
+    dee = RoleAssignment.objects.get(role=role_of(world.ops, "delegate"), ended__isnull=True)
+    services.accept_delegate(assignment=dee, by=world.admin)
+
+
 @pytest.fixture
 def world(make_user) -> World:
     admin = make_user("ada")

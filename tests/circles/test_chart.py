@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 from circles import services
 from circles.models import Circle
 
-from .conftest import role_of
+from .conftest import accept_delegate, role_of
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -91,6 +91,7 @@ class TestChart:
         assert page.content.decode().count("data-health=") >= 60
 
     def test_the_api_gives_the_tree_with_health(self, world, client):
+        accept_delegate(world)
         client.force_login(world.member)
         tree = client.get("/api/v1/orgs/acme/chart").json()
         assert tree[0]["slug"] == "acme" and tree[0]["health"] is None

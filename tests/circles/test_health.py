@@ -10,7 +10,7 @@ from circles.health import Health, double_link_health, health_by_circle
 from circles.models import RoleAssignment
 from core.errors import Invalid
 
-from .conftest import role_of
+from .conftest import accept_delegate, role_of
 
 
 def both(circle):
@@ -51,7 +51,9 @@ class TestDoubleLinkRules:
 
 
 class TestHealthStates:
-    def test_complete(self, world):
+    def test_complete_once_the_parent_accepted_the_delegate(self, world):
+        assert both(world.ops) == Health.AWAITING_ACCEPTANCE
+        accept_delegate(world)
         assert both(world.ops) == Health.COMPLETE
 
     def test_missing_leader(self, world):
@@ -93,6 +95,11 @@ class TestHealthStates:
         assert both(world.ops) == Health.NOT_MEMBER_OF_BOTH
 
     def test_the_circle_page_says_it_in_words(self, world, client):
+        client.force_login(world.member)
+        page = client.get("/o/acme/c/ops/").content.decode()
+        assert 'data-health="awaiting_acceptance"' in page
+        assert "has not recorded its acceptance yet" in page
+        accept_delegate(world)
         child = services.create_circle(parent=world.ops, name="Child", slug="child", by=world.admin)
         client.force_login(world.member)
         page = client.get("/o/acme/c/child/").content.decode()

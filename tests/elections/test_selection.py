@@ -201,7 +201,8 @@ class TestDelegateSelection:
         assert Membership.objects.filter(
             circle=world.root, user=world.bo, left__isnull=True
         ).exists()
-        assert double_link_health(team) == Health.COMPLETE
+        # Selected, but the link is whole only once the parent accepts.
+        assert double_link_health(team) == Health.AWAITING_ACCEPTANCE
         # The parent objects first (recorded), then accepts (recorded).
         with pytest.raises(NotAllowed):
             services.record_parent_response(election=election, by=fay, accepted=True)
@@ -209,7 +210,9 @@ class TestDelegateSelection:
             election=election, by=world.admin, accepted=False, reason="Let us talk first."
         )
         assert Decision.objects.filter(record__action="delegate_objected").count() == 1
+        assert double_link_health(team) == Health.AWAITING_ACCEPTANCE
         services.record_parent_response(election=election, by=world.admin, accepted=True)
+        assert double_link_health(team) == Health.COMPLETE
         election.assignment.refresh_from_db()
         assert election.assignment.parent_acceptance.record["action"] == "delegate_accepted"
         assert verify_log(organization_id=world.org.pk).ok
