@@ -102,3 +102,18 @@ def make_user(db, django_user_model):
 @pytest.fixture
 def password():
     return "correct horse battery"
+
+
+@pytest.fixture
+def world(make_user):
+    """The shared personas (tests/personas.py): every app's fixtures select from it."""
+    from tests.personas import build_world
+
+    return build_world(make_user)
+
+
+@pytest.fixture
+def snap():
+    from tests.personas import snapshot
+
+    return snapshot

@@ -62,9 +62,9 @@ class TestEachKindTellsTheConcernedOnce:
     def test_it_asks_every_participant_but_the_facilitator_for_consent(self, team, run):
         p = _presented(team, run)
         run(proposal_services.open_consent_round, proposal=p, by=team.facilitator)
-        assert _recipients("consent_asked") == _ids(team.members)
+        assert _recipients("consent_asked") == _ids(team.all_members)
         # Asked-to-act: emailed at once, each member one email.
-        assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in team.members)
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in team.all_members)
         assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
 
     def test_outsiders_and_the_org_member_outside_the_circle_are_never_told(self, team, run):
@@ -125,7 +125,7 @@ class TestEachKindTellsTheConcernedOnce:
             facilitator=fay,
             by=fay,
         )
-        assert _recipients("meeting_scheduled") == _ids(team.members)
+        assert _recipients("meeting_scheduled") == _ids(team.all_members)
         # Not asked to act: no email now, it waits for the daily digest.
         assert mail.outbox == []
 
@@ -186,9 +186,9 @@ class TestEmails:
         run(proposal_services.open_consent_round, proposal=p, by=team.facilitator)
         (message,) = [m for m in mail.outbox if m.to == [ana.email]]
         assert "Votre consentement" in message.subject
-        assert "http://testserver/o/coop/proposals/" in message.body
+        assert "http://testserver/o/acme/proposals/" in message.body
         html = message.alternatives[0][0]
-        assert 'href="http://testserver/o/coop/proposals/' in html
+        assert 'href="http://testserver/o/acme/proposals/' in html
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         link = message.extra_headers["List-Unsubscribe"].strip("<>")
         assert link.startswith("http://testserver/notifications/unsubscribe/")
@@ -231,9 +231,11 @@ class TestDigests:
         ana.save()
         self._schedule(team, run, 3)
         self._schedule(team, run, 5)
-        assert services.send_digests(frequency="daily", period="2026-12-02") == len(team.members)
+        assert services.send_digests(frequency="daily", period="2026-12-02") == len(
+            team.all_members
+        )
         (digest,) = [m for m in mail.outbox if m.to == [ana.email]]
-        assert digest.body.count("Une réunion de Team") == 2
+        assert digest.body.count("Une réunion de Ops") == 2
         assert "2 notifications" in digest.subject
         assert digest.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
         # Run again (a second scheduler, a retried job): nothing more.

@@ -1,54 +1,67 @@
-"""Personas for the consent process, built through the circles services."""
+"""The consent process's view of the shared personas (tests/personas.py):
+the circle is Ops, run by its facilitator Fay; ``members`` are its plain
+members Ana, Bo and Cy; everyone of Ops takes part in its rounds."""
 
 from dataclasses import dataclass
 
 import pytest
 
-from circles import services as circle_services
-from circles.models import OrganizationMember, Role
+from circles import selectors as circle_selectors
+from tests.personas import World, build_world
 
 
 @dataclass
 class Team:
+    world: World
     organization: object
     circle: object
     admin: object
     facilitator: object
-    members: list  # plain circle members (not the facilitator)
+    members: list  # plain circle members Ana, Bo, Cy (no role)
     org_member: object  # of the organization, not of the circle
     other_org: object  # member of another organization
     outsider: object  # of no organization
 
     @property
     def participants(self):
-        return [self.facilitator, *self.members]
+        """Everyone who takes part in the circle's rounds, in seat order."""
+        people = {u.pk: u for u in self.world.everyone}
+        return [people[uid] for uid in circle_selectors.seat_order(self.circle)]
+
+    @property
+    def all_members(self):
+        """Every participant but the facilitator (``members`` and ``others``)."""
+        return [u for u in self.participants if u.pk != self.facilitator.pk]
+
+    @property
+    def others(self):
+        """The participants who are neither the facilitator nor ``members``
+        (the leader, the delegate, Mia): they answer too when all must."""
+        named = {self.facilitator.pk, *(m.pk for m in self.members)}
+        return [u for u in self.participants if u.pk not in named]
+
+
+def team_of(world: World) -> Team:
+    return Team(
+        world=world,
+        organization=world.org,
+        circle=world.ops,
+        admin=world.admin,
+        facilitator=world.facilitator,
+        members=[world.ana, world.bo, world.cy],
+        org_member=world.org_member,
+        other_org=world.other_member,
+        outsider=world.outsider,
+    )
 
 
 def build_team(make_user) -> Team:
-    admin = make_user("admin")
-    facilitator = make_user("fay")
-    members = [make_user(n) for n in ("ana", "bo", "cy")]
-    org_member = make_user("olga")
-    other = make_user("otto")
-    outsider = make_user("zed")
-    org = circle_services.create_organization(name="Coop", slug="coop", by=admin, language="en")
-    for user in (facilitator, *members, org_member):
-        OrganizationMember.objects.create(organization=org, user=user)
-    root = org.circles.get(parent__isnull=True)
-    circle = circle_services.create_circle(parent=root, name="Team", slug="team", by=admin)
-    for user in (facilitator, *members):
-        circle_services.add_member(circle=circle, user=user, by=admin)
-    circle_services.assign_role(
-        role=Role.objects.get(circle=circle, kind=Role.Kind.FACILITATOR), user=facilitator, by=admin
-    )
-    circle_services.create_organization(name="Other", slug="other", by=other, language="en")
-    circle.refresh_from_db()
-    return Team(org, circle, admin, facilitator, members, org_member, other, outsider)
+    return team_of(build_world(make_user))
 
 
 @pytest.fixture
-def team(db, make_user) -> Team:
-    return build_team(make_user)
+def team(world) -> Team:
+    return team_of(world)
 
 
 def api_url(proposal, tail: str = "") -> str:

@@ -39,7 +39,7 @@ def _url(p):
 
 
 def _detail(p):
-    return reverse("proposals:detail", kwargs={"org": "coop", "pk": p.pk})
+    return reverse("proposals:detail", kwargs={"org": "acme", "pk": p.pk})
 
 
 class TestRecordingAnAnswerForSomeone:

@@ -30,7 +30,7 @@ def consent(team):
 
 
 def _detail(p):
-    return reverse("proposals:detail", kwargs={"org": "coop", "pk": p.pk})
+    return reverse("proposals:detail", kwargs={"org": "acme", "pk": p.pk})
 
 
 def _checked(html: str) -> list[str]:

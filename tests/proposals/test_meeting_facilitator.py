@@ -62,13 +62,13 @@ class TestTheMeetingsFacilitatorRunsTheItem:
     def test_through_the_page(self, client, team, session):
         meeting, proposal, bo = session
         client.force_login(bo)
-        detail = client.get(f"/o/coop/proposals/{proposal.pk}/").content.decode()
+        detail = client.get(f"/o/acme/proposals/{proposal.pk}/").content.decode()
         assert step_url(proposal, "present") in detail  # their button
 
         def post(name, **data):
             r = client.post(step_url(proposal, name), {**data, "idempotency_key": new_key()})
             assert r.status_code == 302
-            page = client.get(f"/o/coop/proposals/{proposal.pk}/").content.decode()
+            page = client.get(f"/o/acme/proposals/{proposal.pk}/").content.decode()
             assert "message-error" not in page, name
 
         post("present")

@@ -332,7 +332,7 @@ class TestChangeEventsAndReviews:
             services.create_proposal(circle=team.circle, by=team.members[0], title="A", body=TEXT)
         )
         client.force_login(team.members[1])
-        url = f"/o/coop/proposals/new/?circle=team&amends={first.sequence}"
+        url = f"/o/acme/proposals/new/?circle=ops&amends={first.sequence}"
         assert "Review: A" in client.get(url).content.decode()
         client.post(url, {"title": "A, reviewed", "body": AMENDED, "idempotency_key": new_key()})
         review = Proposal.objects.get(title="A, reviewed")

@@ -216,7 +216,7 @@ class ConsentMachine(RuleBasedStateMachine):
         round_ = rounds.open_round_of(self.proposal)
         if round_ is None:
             return
-        by_id = {u.pk: u for u in self.people.values() if u.is_authenticated}
+        by_id = {u.pk: u for u in self.team.participants}
         for member_id in round_.speakers:
             user = by_id[member_id]
             if round_.kind == Round.Kind.CONSENT:

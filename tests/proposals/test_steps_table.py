@@ -180,9 +180,9 @@ class TestWhoResolvesWhichObjection:
         assert ways["other"] == []
         assert steps.resolutions(proposal, objection, team.members[2]) == ["withdrawn"]
         client.force_login(team.members[1])
-        html = client.get(f"/o/coop/proposals/{proposal.pk}/").content.decode()
+        html = client.get(f"/o/acme/proposals/{proposal.pk}/").content.decode()
         assert step_url(proposal, "resolve_objection", objection_id=objection.pk) not in html
         client.force_login(team.members[2])
-        html = client.get(f"/o/coop/proposals/{proposal.pk}/").content.decode()
+        html = client.get(f"/o/acme/proposals/{proposal.pk}/").content.decode()
         assert step_url(proposal, "resolve_objection", objection_id=objection.pk) in html
         assert 'value="withdrawn"' in html and 'value="dropped"' not in html
