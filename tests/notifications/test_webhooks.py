@@ -88,7 +88,7 @@ class TestDeliveries:
         assert headers["X-Cercle-Signature"] == f"sha256={expected}"
         payload = json.loads(body)
         assert payload["kind"] == "consent_asked"
-        assert payload["url"].startswith("http://testserver/o/coop/proposals/")
+        assert payload["url"].startswith("http://testserver/o/acme/proposals/")
         assert WebhookDelivery.objects.get().ok
 
     def test_the_chat_format_is_one_text(self, make_user, receiver, settings):

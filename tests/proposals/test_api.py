@@ -27,15 +27,15 @@ class TestUnderTheOrganization:
     def test_it_drafts_a_proposal_in_the_organization_of_the_path(self, client, team):
         client.force_login(team.members[0])
         r = client.post(
-            "/api/v1/orgs/coop/proposals",
-            {"circle": "team", "title": "Bread", "body": "Sourdough."},
+            "/api/v1/orgs/acme/proposals",
+            {"circle": "ops", "title": "Bread", "body": "Sourdough."},
             HTTP_IDEMPOTENCY_KEY=new_key(),
             **JSON,
         )
         assert r.status_code == 201, r.content
         proposal = Proposal.objects.get(pk=r.json()["id"])
         assert (proposal.circle, proposal.title) == (team.circle, "Bread")
-        listed = client.get("/api/v1/orgs/coop/proposals?circle=team").json()
+        listed = client.get("/api/v1/orgs/acme/proposals?circle=ops").json()
         assert [p["id"] for p in listed] == [proposal.pk]
 
     def test_a_proposal_under_another_organization_is_not_found(self, client, team, consent):
@@ -51,7 +51,7 @@ class TestUnderTheOrganization:
         assert client.get("/api/v1/proposals?organization=coop").status_code == 404
         r = client.post(
             "/api/v1/proposals",
-            {"organization": "coop", "circle": "team", "title": "B", "body": "b"},
+            {"organization": "coop", "circle": "ops", "title": "B", "body": "b"},
             **JSON,
         )
         assert r.status_code == 404 and not Proposal.objects.filter(title="B").exists()
