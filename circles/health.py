@@ -24,25 +24,45 @@ class Health(TextChoices):
     SAME_PERSON = "same_person", _("Leader and delegate are the same person")
     TERM_EXPIRED = "term_expired", _("A term has expired")
     NOT_MEMBER_OF_BOTH = "not_member_of_both", _("A link is not a member of both circles")
+<<<<<<< HEAD
     AWAITING_ACCEPTANCE = "awaiting_acceptance", _("The parent has not accepted the delegate yet")
+=======
+    AWAITING_ACCEPTANCE = (
+        "awaiting_acceptance",
+        _("The parent circle has not accepted the delegate yet"),
+    )
+>>>>>>> 65b28d6 (Double-link health (issue 17): a delegate the circle chose but the parent circle has not yet accepted is 'awaiting acceptance', not complete, on the chart (the delegate line broken), the circle page and the API; the chart of a past day reads the acceptance's date; the shared world records the parent's acceptance)
 
 
-def _health(circle_id, parent_id, leader, delegate, members, today=None) -> Health:
+def _accepted(delegate, today) -> bool:
+    """The parent circle recorded its acceptance of the delegate (by ``today``
+    when the health is read for a past day)."""
+    acceptance = delegate.parent_acceptance
+    if acceptance is None:
+        return False
+    return today is None or timezone.localdate(acceptance.decided_at) <= today
+
+
+def _health(circle_id, parent_id, leader, delegate, members, at=None) -> Health:
     if leader is None:
         return Health.MISSING_LEADER
     if delegate is None:
         return Health.MISSING_DELEGATE
     if rules.same_person(leader.user_id, delegate.user_id):
         return Health.SAME_PERSON
-    today = today or timezone.localdate()
+    today = at or timezone.localdate()
     if leader.term_end < today or delegate.term_end < today:
         return Health.TERM_EXPIRED
     for link in (leader, delegate):
         if not rules.member_of_both(link.user_id, circle_id, parent_id, members):
             return Health.NOT_MEMBER_OF_BOTH
+<<<<<<< HEAD
     # The link is whole once the parent circle has accepted the delegate the
     # circle selected (circles.services.accept_delegate), not before.
     if delegate.parent_acceptance_id is None:
+=======
+    if not _accepted(delegate, at):
+>>>>>>> 65b28d6 (Double-link health (issue 17): a delegate the circle chose but the parent circle has not yet accepted is 'awaiting acceptance', not complete, on the chart (the delegate line broken), the circle page and the API; the chart of a past day reads the acceptance's date; the shared world records the parent's acceptance)
         return Health.AWAITING_ACCEPTANCE
     return Health.COMPLETE
 
@@ -59,7 +79,7 @@ def health_by_circle(organization, at: date | None = None) -> dict[int, Health]:
             ),
             at,
         )
-        .select_related("role")
+        .select_related("role", "parent_acceptance")
         .order_by("term_start")
     ):
         links[assignment.role.circle_id][assignment.role.kind] = assignment
@@ -86,7 +106,7 @@ def double_link_health(circle) -> Health | None:
             role__kind__in=rules.LINK_KINDS,
             ended__isnull=True,
         )
-        .select_related("role")
+        .select_related("role", "parent_acceptance")
         .order_by("term_start")
     }
     members = set(

@@ -56,6 +56,23 @@ class TestHealthStates:
         accept_delegate(world)
         assert both(world.ops) == Health.COMPLETE
 
+    def test_awaiting_the_parent_acceptance_of_the_delegate(self, world, client):
+        """The circle chose its delegate; until the parent circle accepts them
+        the link is not complete (issue 17): the circle page says so too."""
+        child = services.create_circle(parent=world.ops, name="Child", slug="child", by=world.admin)
+        services.assign_role(role=role_of(child, "leader"), user=world.member, by=world.admin)
+        services.add_member(circle=child, user=world.org_member, by=world.admin)
+        delegate = services.assign_role(
+            role=role_of(child, "delegate"), user=world.org_member, by=world.admin
+        )
+        assert both(child) == Health.AWAITING_ACCEPTANCE
+        client.force_login(world.admin)
+        page = client.get("/o/acme/c/child/").content.decode()
+        assert 'data-health="awaiting_acceptance"' in page
+        assert "has not recorded its acceptance yet" in page
+        services.accept_delegate(assignment=delegate, by=world.admin)
+        assert both(child) == Health.COMPLETE
+
     def test_missing_leader(self, world):
         child = services.create_circle(parent=world.ops, name="Child", by=world.admin)
         assert both(child) == Health.MISSING_LEADER
