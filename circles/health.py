@@ -24,14 +24,7 @@ class Health(TextChoices):
     SAME_PERSON = "same_person", _("Leader and delegate are the same person")
     TERM_EXPIRED = "term_expired", _("A term has expired")
     NOT_MEMBER_OF_BOTH = "not_member_of_both", _("A link is not a member of both circles")
-<<<<<<< HEAD
     AWAITING_ACCEPTANCE = "awaiting_acceptance", _("The parent has not accepted the delegate yet")
-=======
-    AWAITING_ACCEPTANCE = (
-        "awaiting_acceptance",
-        _("The parent circle has not accepted the delegate yet"),
-    )
->>>>>>> 65b28d6 (Double-link health (issue 17): a delegate the circle chose but the parent circle has not yet accepted is 'awaiting acceptance', not complete, on the chart (the delegate line broken), the circle page and the API; the chart of a past day reads the acceptance's date; the shared world records the parent's acceptance)
 
 
 def _accepted(delegate, today) -> bool:
@@ -56,13 +49,7 @@ def _health(circle_id, parent_id, leader, delegate, members, at=None) -> Health:
     for link in (leader, delegate):
         if not rules.member_of_both(link.user_id, circle_id, parent_id, members):
             return Health.NOT_MEMBER_OF_BOTH
-<<<<<<< HEAD
-    # The link is whole once the parent circle has accepted the delegate the
-    # circle selected (circles.services.accept_delegate), not before.
-    if delegate.parent_acceptance_id is None:
-=======
     if not _accepted(delegate, at):
->>>>>>> 65b28d6 (Double-link health (issue 17): a delegate the circle chose but the parent circle has not yet accepted is 'awaiting acceptance', not complete, on the chart (the delegate line broken), the circle page and the API; the chart of a past day reads the acceptance's date; the shared world records the parent's acceptance)
         return Health.AWAITING_ACCEPTANCE
     return Health.COMPLETE
 

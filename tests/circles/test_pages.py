@@ -42,13 +42,8 @@ class TestOrganizationPages:
         # Dee is Ops's delegate, not yet accepted by the parent: not complete.
         assert "Ops" in page and 'data-health="awaiting_acceptance"' in page
         assert "Terms ending in the next 60 days" in page
-<<<<<<< HEAD
         latest = Decision.objects.filter(organization=world.org).latest("sequence")
         assert escape(latest.title) in page
-=======
-        # The latest decisions: the world's last one is the delegate's acceptance.
-        assert "Acme accepts Dee as delegate of Ops" in page
->>>>>>> 65b28d6 (Double-link health (issue 17): a delegate the circle chose but the parent circle has not yet accepted is 'awaiting acceptance', not complete, on the chart (the delegate line broken), the circle page and the API; the chart of a past day reads the acceptance's date; the shared world records the parent's acceptance)
         assert "/o/acme/log/" in page and "/o/acme/chart/" in page
 
     def test_the_settings_page_saves_as_a_decision(self, world):

@@ -201,11 +201,7 @@ class TestDelegateSelection:
         assert Membership.objects.filter(
             circle=world.root, user=world.bo, left__isnull=True
         ).exists()
-<<<<<<< HEAD
         # Selected, but the link is whole only once the parent accepts.
-=======
-        # Selected by the circle, not yet accepted by its parent: not complete.
->>>>>>> 65b28d6 (Double-link health (issue 17): a delegate the circle chose but the parent circle has not yet accepted is 'awaiting acceptance', not complete, on the chart (the delegate line broken), the circle page and the API; the chart of a past day reads the acceptance's date; the shared world records the parent's acceptance)
         assert double_link_health(team) == Health.AWAITING_ACCEPTANCE
         # The parent objects first (recorded), then accepts (recorded).
         with pytest.raises(NotAllowed):
