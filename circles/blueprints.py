@@ -3,8 +3,9 @@
 A *structure document* is an organization's circles and roles without people
 or decisions (``structure_of``): it is how a collective shares the shape it
 found good, and how the built-in templates are written. Applying one goes
-through the services (each circle and role created is a decision, like any
-other), inside the transaction that creates the organization.
+through the services (``circles.services.create_organization``: each circle
+and role created is a decision, like any other), inside the transaction that
+creates the organization. This module only describes and checks documents.
 
     {"format": "cercle-structure", "version": 1,
      "circles": [{"slug", "name", "aim", "domain", "parent": slug | null}],
@@ -160,7 +161,7 @@ def structure_of(organization) -> dict:
     }
 
 
-def _text(value, what: str) -> str:
+def text_of(value, what: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -189,7 +190,7 @@ def validate(document) -> dict:
     for entry in circles:
         if not isinstance(entry, dict):
             raise Invalid(_("The structure file is not valid: a circle is not an object."))
-        slug = _text(entry.get("slug"), "slug")
+        slug = text_of(entry.get("slug"), "slug")
         if entry.get("parent") is None:
             roots.append(slug)
         elif slug in by_slug or not slug:
@@ -223,65 +224,3 @@ def validate(document) -> dict:
                 % {"kind": role.get("kind")}
             )
     return document
-
-
-def apply(organization, root, document: dict, *, by) -> None:
-    """Create the document's circles and roles under ``root`` (through the
-    services, so each is a decision). Raises, and so rolls back the caller's
-    transaction, at the first refusal."""
-    from circles import services
-
-    document = validate(document)
-    created = {}
-    pending = list(document["circles"])
-    while pending:
-        for entry in list(pending):
-            parent = entry.get("parent")
-            if parent is None:
-                _root_text(root, entry, by)
-                created[entry.get("slug") or ""] = root
-            elif parent in created:
-                created[entry["slug"]] = services.create_circle(
-                    parent=created[parent],
-                    name=entry.get("name") or entry["slug"],
-                    slug=entry["slug"],
-                    aim=_text(entry.get("aim"), "aim"),
-                    domain=_text(entry.get("domain"), "domain"),
-                    by=by,
-                )
-            else:
-                continue
-            pending.remove(entry)
-    created.setdefault("", root)
-    for entry in document.get("roles", []):
-        circle = created[entry["circle"]]
-        qualifications = entry.get("qualifications") or []
-        term = entry.get("default_term_months") or 12
-        if entry["kind"] in PROCESS_KINDS:
-            role = Role.objects.filter(circle=circle, kind=entry["kind"]).first()
-            if role is not None:
-                services.update_role(
-                    role=role,
-                    by=by,
-                    description=_text(entry.get("description"), "description"),
-                    default_term_months=term,
-                    qualifications=qualifications,
-                )
-            continue
-        services.create_role(
-            circle=circle,
-            name=entry.get("name") or _("Role"),
-            description=_text(entry.get("description"), "description"),
-            default_term_months=term,
-            qualifications=qualifications,
-            shared=bool(entry.get("shared")),
-            by=by,
-        )
-
-
-def _root_text(root, entry: dict, by) -> None:
-    from circles import services
-
-    aim, domain = _text(entry.get("aim"), "aim"), _text(entry.get("domain"), "domain")
-    if aim or domain:
-        services.update_circle(circle=root, by=by, name=root.name, aim=aim, domain=domain)

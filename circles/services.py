@@ -154,8 +154,71 @@ def create_organization(
     document = (
         structure if template == "import" else blueprints.template_document(template, language)
     )
-    blueprints.apply(organization, root, document, by=by)
+    _apply_structure(root, document, by=by)
     return organization
+
+
+def _apply_structure(root, document: dict, *, by) -> None:
+    """Create the document's circles and roles under ``root`` (through the
+    services, so each is a decision). Raises, and so rolls back the caller's
+    transaction, at the first refusal."""
+    from circles import blueprints
+
+    document = blueprints.validate(document)
+    created = {}
+    pending = list(document["circles"])
+    while pending:
+        for entry in list(pending):
+            parent = entry.get("parent")
+            if parent is None:
+                _root_text(root, entry, by)
+                created[entry.get("slug") or ""] = root
+            elif parent in created:
+                created[entry["slug"]] = create_circle(
+                    parent=created[parent],
+                    name=entry.get("name") or entry["slug"],
+                    slug=entry["slug"],
+                    aim=blueprints.text_of(entry.get("aim"), "aim"),
+                    domain=blueprints.text_of(entry.get("domain"), "domain"),
+                    by=by,
+                )
+            else:
+                continue
+            pending.remove(entry)
+    created.setdefault("", root)
+    for entry in document.get("roles", []):
+        circle = created[entry["circle"]]
+        qualifications = entry.get("qualifications") or []
+        term = entry.get("default_term_months") or 12
+        if entry["kind"] in blueprints.PROCESS_KINDS:
+            role = Role.objects.filter(circle=circle, kind=entry["kind"]).first()
+            if role is not None:
+                update_role(
+                    role=role,
+                    by=by,
+                    description=blueprints.text_of(entry.get("description"), "description"),
+                    default_term_months=term,
+                    qualifications=qualifications,
+                )
+            continue
+        create_role(
+            circle=circle,
+            name=entry.get("name") or _("Role"),
+            description=blueprints.text_of(entry.get("description"), "description"),
+            default_term_months=term,
+            qualifications=qualifications,
+            shared=bool(entry.get("shared")),
+            by=by,
+        )
+
+
+def _root_text(root, entry: dict, by) -> None:
+    from circles import blueprints
+
+    aim = blueprints.text_of(entry.get("aim"), "aim")
+    domain = blueprints.text_of(entry.get("domain"), "domain")
+    if aim or domain:
+        update_circle(circle=root, by=by, name=root.name, aim=aim, domain=domain)
 
 
 @transaction.atomic
