@@ -19,13 +19,12 @@ from ninja import Body, Router, Schema, Status
 
 from accounts.api_auth import token_or_session
 from core.errors import Invalid
-from core.links import absolute
 from core.schemas import IDEMPOTENT, idempotency_key, one_of
 from decisions.copies import check_copy
 from decisions.models import Decision
 from logbook import corrections, exports, feeds, pdf, search, selectors
 from logbook.models import DecisionPerson
-from logbook.views import _entry_context as entry_context
+from logbook.views import entry_context
 
 
 def _anyone(request):
@@ -382,13 +381,7 @@ def verify_copy(request, org: str, payload: Body[dict]):
 )
 def get_decision_pdf(request, org: str, seq: int):
     # The entry page's own context and renderer: the file is the page's.
-    context = entry_context(request, org, seq)
-    decision = context["d"]
-    context["entry_url"] = absolute(decision.get_absolute_url())
-    response = HttpResponse(pdf.entry_pdf(context), content_type="application/pdf")
-    name = f"{context['organization'].slug}-{decision.sequence}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return pdf.entry_response(entry_context(request, org, seq))
 
 
 @router.get(

@@ -10,6 +10,21 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 
+def entry_response(context: dict):
+    """The PDF download of the entry described by ``context`` (the entry
+    page's): the same answer from the page's link and from the API."""
+    from django.http import HttpResponse
+
+    from core.links import absolute
+
+    decision = context["d"]
+    context = {**context, "entry_url": absolute(decision.get_absolute_url())}
+    response = HttpResponse(entry_pdf(context), content_type="application/pdf")
+    name = f"{context['organization'].slug}-{decision.sequence}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 def entry_pdf(context: dict) -> bytes:
     """The PDF of the entry described by ``context`` (the detail page's)."""
     from weasyprint import HTML  # imported when used: loading it costs ~0.3 s

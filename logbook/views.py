@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from circles import selectors as circle_selectors
 from core.errors import DomainError
-from core.links import absolute
 from decisions.copies import check_copy
 from decisions.models import Decision
 from logbook import corrections, exports, feeds, pdf, search, selectors
@@ -122,7 +121,7 @@ def log(request, org: str, circle: str | None = None):
     return render(request, "logbook/log.html", context)
 
 
-def _entry_context(request, org: str, seq: int) -> dict:
+def entry_context(request, org: str, seq: int) -> dict:
     organization = _readable(request, org)
     decision = selectors.decision_or_none(organization, seq)
     if decision is None:
@@ -147,19 +146,13 @@ def _entry_context(request, org: str, seq: int) -> dict:
 
 
 def detail(request, org: str, seq: int):
-    return render(request, "logbook/detail.html", _entry_context(request, org, seq))
+    return render(request, "logbook/detail.html", entry_context(request, org, seq))
 
 
 @require_safe
 def entry_pdf(request, org: str, seq: int):
     """The entry (the minutes of a meeting above all) as a PDF to hand out."""
-    context = _entry_context(request, org, seq)
-    decision = context["d"]
-    context["entry_url"] = absolute(decision.get_absolute_url())
-    response = HttpResponse(pdf.entry_pdf(context), content_type="application/pdf")
-    name = f"{context['organization'].slug}-{decision.sequence}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return pdf.entry_response(entry_context(request, org, seq))
 
 
 def search_view(request, org: str):
