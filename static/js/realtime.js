@@ -13,6 +13,7 @@
   var lastVersion = null;
   var wasMyTurn = false;
   var focusedTurn = "";
+  var pendingInPart = 0;  // the viewer's own requests from their part, on their way
   var timerHandle = null;
   var skew = 0;
 
@@ -122,8 +123,9 @@
     var version = shared ? shared.dataset.version : null;
     // Only a version that a push changed counts: after the viewer's own
     // action their part is newer than the room until the push arrives.
+    // While the viewer's own action is on its way, its answer brings the part.
     var stale = version !== null && lastVersion !== null && version !== lastVersion
-      && !!own && own.dataset.version !== version;
+      && !!own && own.dataset.version !== version && !pendingInPart;
     lastVersion = version;
     if (mineStep !== null && (mineStep !== step || stale)) {
       body.dispatchEvent(new CustomEvent("cercle:roundchange"));
@@ -343,11 +345,13 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var part = myPart();
-    if (part && elt && elt !== part && part.contains(elt)) actedInPart = true;
+    if (part && elt && elt !== part && part.contains(elt)) { actedInPart = true; pendingInPart += 1; }
     clearFailure();
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
+    var part = myPart();
+    if (pendingInPart && elt !== part) pendingInPart -= 1;
     var form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
     var xhr = event.detail.xhr;
     if (!form || !event.detail.successful || !xhr) return;

@@ -129,6 +129,18 @@ class TestTheRoomOnAPhone:
         assert dock["height"] + bar["height"] <= PHONE["height"] * 0.45, (dock, bar)
         assert close.bounding_box()["y"] + close.bounding_box()["height"] <= PHONE["height"]
         assert fay.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # A control focused from the keyboard is never left under the bar.
+        fay.keyboard.press("Tab")
+        fay.evaluate("() => document.querySelector('#my-part form.answer-form textarea').focus()")
+        fay.keyboard.press("Shift+Tab")
+        fay.keyboard.press("Tab")
+        hidden = fay.evaluate(
+            """() => { const el = document.activeElement, box = el.getBoundingClientRect();
+                 const dock = document.querySelector('#my-part [data-step-controls]');
+                 return dock.contains(el) ? false
+                   : box.bottom > dock.getBoundingClientRect().top + 1; }"""
+        )
+        assert hidden is False
         close.click()  # asks first (someone has not answered): nothing hidden under the bar
         expect(close).to_contain_text("Not answered yet")
         for page in (ana, fay):

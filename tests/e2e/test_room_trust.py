@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from elections import services as election_services
 from proposals import services as proposal_services
 from realtime import services as meeting_services
-from tests.e2e.test_live_meeting import LIVE, facilitate
+from tests.e2e.test_live_meeting import LIVE, facilitate, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +74,7 @@ def reactions_done(story):
     proposal_services.present(proposal=proposal, by=people["fay"])
     proposal_services.open_reactions(proposal=proposal, by=people["fay"])
     proposal_services.close_round(proposal=proposal, by=people["fay"])
-    return story
+    return {**story, "item": story["meeting"].items.order_by("position").first().pk}
 
 
 @pytest.fixture
@@ -149,6 +149,7 @@ class TestAnAmendment:
         story = reactions_done
         pages = _enter(new_page, log_in, password, story, "fay", "ana")
         fay, ana = pages["fay"], pages["ana"]
+        settled([fay, ana], "reactions", story["item"])
         revision = fay.locator("#my-part #open_consent-revision")
         expect(revision).to_have_value("1", timeout=LIVE)
         # Fay has started a note of her own in the amend form (not sent).
@@ -157,6 +158,11 @@ class TestAnAmendment:
 
         new_text = "Each member waters one week in four; neighbours cover the summer."
         facilitate(ana, "amend", body=new_text, change_note="Summer covered.")
+        # After her action Ana's focus is in her part (its message), not the page's top.
+        assert ana.evaluate(
+            "() => !!document.activeElement.closest('#my-part')"
+            " && document.activeElement !== document.body"
+        )
         expect(fay.locator("#room-item #text-title")).to_have_text(
             "The text (revision 2)", timeout=LIVE
         )

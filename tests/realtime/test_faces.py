@@ -17,6 +17,7 @@ from core.rooms import RoomFace
 from elections import room as elections_room
 from elections import services as election_services
 from proposals import room as proposals_room
+from proposals import rounds
 from proposals import services as proposal_services
 from proposals.models import Response
 from proposals.templatetags.proposals_tags import step_url
@@ -197,6 +198,46 @@ class TestTheViewersPart:
         for shared in SHARED_IDS:
             assert shared not in html
         assert selection.nominations.filter(nominator=people["ana"]).count() == 1
+
+
+class TestOwnAnswersShowAsRecorded:
+    def test_a_position_in_a_selections_consent_round(self, client, people, meeting, selection):
+        for who in ("fac", "sec", "ana", "bo"):
+            election_services.nominate(
+                election=selection, by=people[who], nominee=people["bo"], reason="Bo."
+            )
+        election_services.show_nominations(election=selection, by=people["fac"])
+        election_services.start_proposing(election=selection, by=people["fac"])
+        selection.refresh_from_db()
+        election_services.propose(
+            election=selection,
+            by=people["fac"],
+            nominee=people["bo"],
+            term_end=selection.term_end,
+            reason="Everyone named Bo.",
+        )
+        round_ = rounds.open_round_of(selection)
+        speaker = get_user_model().objects.get(pk=round_.current_speaker_id)
+        assert "Your answer is recorded" not in _mine(client, speaker, meeting)
+        election_services.answer(election=selection, by=speaker, kind="consent", text="Fine by me.")
+        # Their own part says so, on every load (a reload included); nobody else's does.
+        html = _mine(client, speaker, meeting)
+        assert "Your answer is recorded: Consent." in html and "Fine by me." in html
+        others = [p for p in ("fac", "sec", "ana", "bo") if people[p] != speaker]
+        assert "Your answer is recorded" not in _mine(client, people[others[0]], meeting)
+
+
+class TestTheSharedNominationProgress:
+    def test_the_count_and_ticks_are_in_the_shared_part_never_whom(
+        self, people, meeting, selection
+    ):
+        election_services.nominate(
+            election=selection, by=people["ana"], nominee=people["bo"], reason=SECRET
+        )
+        meeting.refresh_from_db()
+        room = fragments.render_room(meeting)
+        assert "1 of 4 have nominated." in room
+        assert 'data-name="Ana"' in room and SECRET not in room
 
 
 class TestHiddenAnswersNeverReachTheRoom:
