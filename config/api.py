@@ -61,7 +61,14 @@ class CercleApi(NinjaAPI):
         ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for methods in schema["paths"].values():
             for operation in methods.values():
-                responses = operation.setdefault("responses", {})
+                # One key per status: an operation's own ``openapi_extra`` writes
+                # "200" beside django-ninja's 200, and the JSON would then hold
+                # the key twice (which YAML readers such as Swagger UI refuse).
+                responses = {}
+                for status, response in operation.get("responses", {}).items():
+                    merged = responses.setdefault(str(status), {})
+                    merged.update(response)
+                operation["responses"] = responses
                 for status, description in ERROR_RESPONSES.items():
                     responses.setdefault(str(status), {"description": description, "content": ref})
         return schema

@@ -140,3 +140,20 @@ def test_the_published_document_is_the_one_served(client):
         "409"
         in served["paths"]["/api/v1/orgs/{org}/meetings/{meeting_id}/open"]["post"]["responses"]
     )
+
+
+def test_the_served_document_holds_no_key_twice(client):
+    """JSON allows a key twice in an object, YAML readers do not (Swagger UI
+    then shows a parser error instead of the API): a status written by an
+    operation's own ``openapi_extra`` must merge with django-ninja's."""
+    import json
+
+    twice = []
+
+    def no_duplicates(pairs):
+        keys = [key for key, _value in pairs]
+        twice.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicates)
+    assert not twice, twice
