@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from notifications import webhooks
+from notifications import tasks, webhooks
 from notifications.models import (
     Digest,
     Notification,
@@ -72,5 +72,5 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     @admin.action(description="Send a test event")
     def send_test(self, request, queryset):
         for endpoint in queryset:
-            webhooks.send_test(endpoint=endpoint)
+            tasks.send_webhook_test(endpoint=endpoint)
         self.message_user(request, f"{queryset.count()} test event(s) queued.")

@@ -10,9 +10,9 @@ class NotificationsConfig(AppConfig):
         from django.conf import settings
 
         from core import jobs, notify
-        from notifications import services
+        from notifications import tasks
 
-        notify.register(services.HANDLER)
+        notify.register(tasks.HANDLER)
         hour = settings.DIGEST_HOUR
         jobs.periodic(
             "digest-daily",

@@ -38,29 +38,28 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 # The port's handler ---------------------------------------------------------
 
 
-class _Handler:
-    def announce(self, event: Event) -> None:
-        from notifications import tasks
-
-        jobs.enqueue(
-            tasks.fan_out,
-            kind=event.kind,
-            subject=event.subject,
-            subject_id=event.subject_id,
-            params=event.params,
-            key=event.key,
-        )
-
-    def told(self, event: Event, recipient_ids: list[int]) -> None:
-        subject = _subject(event.subject, event.subject_id)
-        kind = kind_of(event.kind)
-        if subject is None or kind is None:
-            return
-        now = timezone.now()
-        _write(kind, subject, event.params, event.key, recipient_ids, emailed_at=now)
+# (``notifications.tasks.HANDLER`` is registered: it enqueues the fan-out job.)
 
 
-HANDLER = _Handler()
+def told(event: Event, recipient_ids: list[int]) -> None:
+    """People an app already told by email (a reminder): the notification is
+    written as emailed."""
+    subject = _subject(event.subject, event.subject_id)
+    kind = kind_of(event.kind)
+    if subject is None or kind is None:
+        return
+    now = timezone.now()
+    _write(kind, subject, event.params, event.key, recipient_ids, emailed_at=now)
+
+
+def webhook_target(*, kind: str, subject: str, subject_id: int) -> tuple[int, str] | None:
+    """The organization and the link of an event, for its webhooks; None when
+    the event concerns nobody (an unknown kind, a subject gone)."""
+    found = kind_of(kind)
+    target = _subject(subject, subject_id)
+    if found is None or target is None or found.audience is None:
+        return None
+    return found.organization(target), found.url(target)
 
 
 def _subject(label: str, pk: int):
@@ -119,15 +118,6 @@ def fan_out(*, kind: str, subject: str, subject_id: int, params: dict, key: str)
     target = _subject(subject, subject_id)
     if found is None or target is None or found.audience is None:
         return 0
-    from notifications import webhooks
-
-    webhooks.enqueue_for(
-        organization_id=found.organization(target),
-        kind=kind,
-        params=params,
-        url=found.url(target),
-        key=key,
-    )
     recipients = _concerned(found, target, params, found.audience(target, params))
     if not recipients:
         return 0

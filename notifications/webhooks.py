@@ -174,37 +174,10 @@ def deliver(*, endpoint_id: int, kind: str, params: dict, url: str, key: str, at
     return True
 
 
-def enqueue_for(*, organization_id, kind: str, params: dict, url: str, key: str) -> int:
-    """One delivery job per active endpoint of the organization taking ``kind``."""
-    from core import jobs
-    from notifications import tasks
-
-    count = 0
-    for endpoint in WebhookEndpoint.objects.filter(organization_id=organization_id, active=True):
-        if endpoint.kinds and kind not in endpoint.kinds:
-            continue
-        jobs.enqueue(
-            tasks.deliver_webhook,
-            endpoint_id=endpoint.pk,
-            kind=kind,
-            params=params,
-            url=url,
-            key=key,
-        )
-        count += 1
-    return count
-
-
-def send_test(*, endpoint) -> None:
-    """Enqueue a test event to ``endpoint`` (the "send test" action)."""
-    from core import jobs
-    from notifications import tasks
-
-    jobs.enqueue(
-        tasks.deliver_webhook,
-        endpoint_id=endpoint.pk,
-        kind="webhook_test",
-        params={},
-        url="",
-        key=f"webhook_test:{endpoint.pk}:{int(time.time())}",
-    )
+def endpoints_for(*, organization_id, kind: str) -> list[int]:
+    """The active endpoints of the organization that take ``kind``."""
+    return [
+        endpoint.pk
+        for endpoint in WebhookEndpoint.objects.filter(organization_id=organization_id, active=True)
+        if not endpoint.kinds or kind in endpoint.kinds
+    ]

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from core.errors import Invalid
-from notifications import webhooks
+from notifications import tasks, webhooks
 from notifications.models import WebhookDelivery, WebhookEndpoint
 from proposals import services as proposal_services
 from tests.notifications.test_notifications import _presented
@@ -96,7 +96,7 @@ class TestDeliveries:
         team = build_team(make_user)
         webhooks.add_endpoint(organization=team.organization, url=receiver.url, format="chat")
         endpoint = WebhookEndpoint.objects.get()
-        webhooks.send_test(endpoint=endpoint)
+        tasks.send_webhook_test(endpoint=endpoint)
         _work()
         ((_headers, body),) = receiver.received
         assert json.loads(body) == {"text": "A test message from Cercle."}
@@ -112,7 +112,7 @@ class TestDeliveries:
         receiver.status = 500
         team = build_team(make_user)
         endpoint = webhooks.add_endpoint(organization=team.organization, url=receiver.url)
-        webhooks.send_test(endpoint=endpoint)
+        tasks.send_webhook_test(endpoint=endpoint)
         _work()
         assert len(receiver.received) == 3
         assert list(WebhookDelivery.objects.values_list("status_code", flat=True)) == [500] * 3
