@@ -1,56 +1,60 @@
-"""Personas for selections: an organization with a root circle and a child
-circle "team" whose facilitator runs selections for four members."""
+"""The selections' view of the shared personas (tests/personas.py): the
+circle is Ops, whose facilitator Fay runs selections; its leader Leo, its
+delegate Dee (not yet accepted by the parent circle) and its plain members
+Mia, Ana, Bo and Cy take part. Olga is of the organization outside Ops;
+Oscar is a stranger to it."""
 
 from types import SimpleNamespace
 
 import pytest
 
 from circles import services as circle_services
-from circles.models import OrganizationMember, Role
+from circles.models import Role
 from core.idempotency import new_key
 from elections import services
 
 
+class Selection(SimpleNamespace):
+    @property
+    def pat(self):
+        """A member of the parent circle only: Olga, whom the first use adds
+        to the root circle (through the services), so that ``otto`` stays a
+        member of the organization in no circle."""
+        if not self.root.memberships.filter(user=self.olga, left__isnull=True).exists():
+            circle_services.add_member(circle=self.root, user=self.olga, by=self.admin)
+        return self.olga
+
+
 @pytest.fixture
-def world(make_user):
-    admin = make_user("claire")
-    org = circle_services.create_organization(name="Coop", slug="coop", by=admin, language="en")
-    root = org.circles.get(parent__isnull=True)
-    people = {name: make_user(name) for name in ("lea", "fay", "ana", "bo", "cy", "otto", "pat")}
-    for user in people.values():
-        OrganizationMember.objects.create(organization=org, user=user)
-    stranger = make_user("stranger")
-    team = circle_services.create_circle(parent=root, name="Team", slug="team", by=admin)
-    circle_services.assign_role(
-        role=Role.objects.get(circle=root, kind="leader"), user=admin, by=admin
-    )
-    # The parent circle's leader appoints the team's leader (joins both circles).
-    circle_services.assign_role(
-        role=Role.objects.get(circle=team, kind="leader"), user=people["lea"], by=admin
-    )
-    for name in ("fay", "ana", "bo", "cy"):
-        circle_services.add_member(circle=team, user=people[name], by=admin)
-    circle_services.assign_role(
-        role=Role.objects.get(circle=team, kind="facilitator"), user=people["fay"], by=admin
-    )
-    # pat is a member of the parent circle only.
-    circle_services.add_member(circle=root, user=people["pat"], by=admin)
-    roles = {r.kind: r for r in Role.objects.filter(circle=team)}
-    return SimpleNamespace(
-        org=org,
-        root=root,
-        team=team,
+def world(world):
+    roles = {r.kind: r for r in Role.objects.filter(circle=world.ops)}
+    return Selection(
+        shared=world,
+        org=world.org,
+        root=world.root,
+        team=world.ops,
         roles=roles,
-        admin=admin,
-        stranger=stranger,
-        members=[people[n] for n in ("lea", "fay", "ana", "bo", "cy")],
-        **people,
+        admin=world.admin,
+        leo=world.leader,
+        dee=world.delegate,
+        fay=world.facilitator,
+        mia=world.member,
+        ana=world.ana,
+        bo=world.bo,
+        cy=world.cy,
+        olga=world.org_member,
+        # Of the organization, in no circle.
+        otto=world.org_member,
+        # Of no organization.
+        stranger=world.outsider,
+        # Everyone of Ops, in the order they joined.
+        members=[world.leader, world.delegate, world.facilitator, *world.members],
     )
 
 
 @pytest.fixture
 def election(world):
-    """A selection of the team's secretary, opened by its facilitator."""
+    """A selection of Ops's secretary, opened by its facilitator."""
     return services.open_election(role=world.roles["secretary"], by=world.fay)
 
 
@@ -73,5 +77,5 @@ def nominate_all(world, election, choices):
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
-    # Eight personas per test: a fast hasher keeps the suite quick.
+    # Eleven personas per test: a fast hasher keeps the suite quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,4 @@
-"""A whole selection through the API, as a facilitator and four members would."""
+"""A whole selection through the API, as a facilitator and the members of Ops would."""
 
 from datetime import timedelta
 
@@ -32,7 +32,7 @@ class TestSelectionThroughTheApi:
         assert call(client, fay, world, p + "/show-nominations", {}).status_code == 409
         grid = call(client, world.ana, world, p + "/grid").json()
         assert grid["counts"] == [
-            {"nominee": {"id": world.cy.pk, "name": "Cy"}, "first": 5, "final": 5}
+            {"nominee": {"id": world.cy.pk, "name": "Cy"}, "first": 7, "final": 7}
         ]
         call(client, fay, world, p + "/start-proposing", {})
         term_end = (Election.objects.get(pk=eid).term_start + timedelta(days=300)).isoformat()

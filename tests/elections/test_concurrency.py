@@ -62,7 +62,7 @@ class TestConcurrentSelection:
         nominate_all(world, nominating, {"ana": ("bo", "r")})
         results, errors = at_once(
             lambda: services.show_nominations(election=nominating, by=world.fay),
-            lambda: services.show_nominations(election=nominating, by=world.lea),
+            lambda: services.show_nominations(election=nominating, by=world.leo),
         )
         assert len(results) == 1 and len(errors) == 1
         assert ElectionEvent.objects.filter(action="show_nominations").count() == 1

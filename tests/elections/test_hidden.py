@@ -22,11 +22,11 @@ class TestHiddenNominations:
         page_url = reverse(
             "elections:election", kwargs={"org": world.org.slug, "pk": nominating.pk}
         )
-        for viewer in (world.ana, world.lea, world.fay, world.otto, world.admin):
+        for viewer in (world.ana, world.leo, world.fay, world.otto, world.admin):
             client.force_login(viewer)
             html = client.get(page_url).content.decode()
             assert SECRET not in html
-            assert "1 of 5 have nominated" in html
+            assert "1 of 7 have nominated" in html
             for path in ("", "/nominations", "/grid", "/round", "/events"):
                 body = client.get(api(world, nominating, path)).content.decode()
                 assert SECRET not in body and f'"id": {world.cy.pk}, "name": "Cy"' not in body

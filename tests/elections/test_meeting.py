@@ -23,11 +23,11 @@ from realtime import services as meeting_services
 
 @pytest.fixture
 def meeting(world):
-    """The team's facilitator schedules a meeting that Ana facilitates."""
+    """Ops's facilitator schedules a meeting that Ana facilitates."""
     assert not circle_selectors.can_facilitate(world.ana, world.team)
     return meeting_services.schedule_meeting(
         circle=world.team,
-        title="Team weekly",
+        title="Ops weekly",
         scheduled_start=timezone.now() + timedelta(hours=1),
         facilitator=world.ana,
         by=world.fay,
@@ -100,7 +100,7 @@ class TestTheMeetingsFacilitator:
         run_in_meeting(world, meeting, election)
         services.cancel(election=election, by=world.ana, reason="Not now.")
         decision = Decision.objects.get(record__action="selection_cancelled")
-        assert decision.record["meeting"] == {"id": meeting.pk, "title": "Team weekly"}
+        assert decision.record["meeting"] == {"id": meeting.pk, "title": "Ops weekly"}
         assert decision.record["by"] == {"id": world.ana.pk, "name": world.ana.name}
 
     def test_outside_a_meeting_the_record_names_none(self, world, election):
@@ -119,5 +119,5 @@ class TestTheMeetingsFacilitator:
         world.roles["secretary"].refresh_from_db()
         assert world.roles["secretary"].qualifications == ["Patient"]
         decision = Decision.objects.get(record__action="role_updated")
-        assert decision.record["meeting"] == {"id": meeting.pk, "title": "Team weekly"}
+        assert decision.record["meeting"] == {"id": meeting.pk, "title": "Ops weekly"}
         assert decision.record["by"]["id"] == world.ana.pk

@@ -47,7 +47,7 @@ class TestElectionPages:
                 htmx=i % 2 == 0,
             )
             assert r.status_code in (200, 302)
-        assert Nomination.objects.filter(round=1).count() == 5
+        assert Nomination.objects.filter(round=1).count() == 7
         client.force_login(world.fay)
         r = post(client, world, election, "show_nominations", htmx=True)
         assert 'id="election-grid"' in r.content.decode()

@@ -152,7 +152,7 @@ class TestRoleChangePage:
         page = client.get(url).content.decode()
         assert "Patient" in page  # the pending change is shown
         assert "SECRET-OBJECTION" not in page
-        assert "1 of 5 have answered." in page
+        assert "1 of 7 have answered." in page
         assert "answer_role_change" in page  # ana's answer form
         client.force_login(world.bo)
         assert "SECRET-OBJECTION" in client.get(url).content.decode()

@@ -54,7 +54,7 @@ class TestEveryStepIsReachable:
     @pytest.mark.parametrize("name", list(STEPS.steps))
     def test_the_page_and_the_api_have_it(self, openapi, name):
         step = STEPS[name]
-        path = reverse("elections:action", kwargs={"org": "coop", "pk": 7, "step": step.url})
+        path = reverse("elections:action", kwargs={"org": "acme", "pk": 7, "step": step.url})
         match = resolve(path)
         assert match.func is views.election_action
         assert STEPS.by_url[match.kwargs["step"]] is step
