@@ -129,7 +129,15 @@ def facilitate(page, action: str, **fields) -> None:
     submit(page, form.locator("button[type=submit]"))
 
 
+IDLE = "() => !document.querySelector('.htmx-request')"
+
+
 def answer(page, kind: str, text: str = "") -> None:
+    # The turn's push may reload the person's part (realtime.js): answer in the
+    # form that stays, not in one that a reload in flight is about to replace
+    # (the typing would come back marked "not sent", as it should, and the
+    # test would wait for an answer it never sent).
+    page.wait_for_function(IDLE, timeout=LIVE)
     form = page.locator("#my-part form.answer-form")
     form.locator(f"input[name=kind][value={kind}]").check()
     if text:
