@@ -1,56 +1,43 @@
-"""A circle with a facilitator, members, an outsider, and a meeting."""
+"""The live room's view of the shared personas (tests/personas.py, fixture
+``world``): the circle is Ops (its seven members: Leo, Dee, Fay, Mia, Ana,
+Bo, Cy), its facilitator Fay (``fac``), Mia as the meeting's secretary
+(``sec``), Ana and Bo as plain members, Ada the organization's admin, and Otto
+(``outsider``), who belongs to another organization, "Other"."""
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from circles import services as circle_services
-from circles.models import Circle, OrganizationMember, Role
+
+def _cast(world) -> dict:
+    return {
+        "org": world.org,
+        "circle": world.ops,
+        "admin": world.admin,
+        "fac": world.facilitator,
+        "sec": world.member,
+        "ana": world.ana,
+        "bo": world.bo,
+        "outsider": world.other_member,
+        "other_org": world.other_org,
+    }
 
 
 @pytest.fixture
-def room_setup(transactional_db):
-    User = get_user_model()
-
-    def user(name):
-        return User.objects.create_user(
-            email=f"{name}@example.org", password="correct horse battery", display_name=name.title()
-        )
-
-    admin = user("admin")
-    fac, ana, bo, outsider = user("fac"), user("ana"), user("bo"), user("outsider")
-    org = circle_services.create_organization(name="Coop", slug="coop", by=admin)
-    root = Circle.objects.get(organization=org, parent__isnull=True)
-    for person in (fac, ana, bo):
-        OrganizationMember.objects.create(organization=org, user=person)
-        circle_services.add_member(circle=root, user=person, by=admin)
-    circle_services.assign_role(
-        role=Role.objects.get(circle=root, kind="facilitator"), user=fac, by=admin
-    )
-    other_org = circle_services.create_organization(name="Other", slug="other", by=outsider)
+def room_setup(transactional_db, world):
     from realtime import services
 
-    meeting = services.schedule_meeting(
-        circle=root,
+    cast = _cast(world)
+    cast["meeting"] = services.schedule_meeting(
+        circle=world.ops,
         title="Weekly",
         scheduled_start=timezone.now() + timedelta(hours=1),
-        facilitator=fac,
-        by=fac,
+        facilitator=world.facilitator,
+        by=world.facilitator,
     )
-    return {
-        "org": org,
-        "circle": root,
-        "admin": admin,
-        "fac": fac,
-        "ana": ana,
-        "bo": bo,
-        "outsider": outsider,
-        "other_org": other_org,
-        "meeting": meeting,
-    }
+    return cast
 
 
 def session_cookie(user) -> bytes:
@@ -65,26 +52,10 @@ def cookie_for():
 
 
 @pytest.fixture
-def people(db):
-    """A circle (Fac holds its facilitator role; Sec, Ana and Bo are members),
-    and an outsider with an organization of their own."""
-    User = get_user_model()
-    names = ["admin", "fac", "sec", "ana", "bo", "outsider"]
-    users = {
-        n: User.objects.create_user(email=f"{n}@example.org", password="x", display_name=n.title())
-        for n in names
-    }
-    org = circle_services.create_organization(name="Coop", slug="coop", by=users["admin"])
-    root = Circle.objects.get(organization=org, parent__isnull=True)
-    for n in ("fac", "sec", "ana", "bo"):
-        OrganizationMember.objects.create(organization=org, user=users[n])
-        circle_services.add_member(circle=root, user=users[n], by=users["admin"])
-    circle_services.assign_role(
-        role=Role.objects.get(circle=root, kind="facilitator"), user=users["fac"], by=users["admin"]
-    )
-    circle_services.create_organization(name="Other", slug="other", by=users["outsider"])
-    users.update(org=org, circle=root)
-    return users
+def people(world):
+    """Ops with Fay as its facilitator, Mia (``sec``), Ana and Bo among its
+    members, and Otto (``outsider``) with an organization of his own."""
+    return _cast(world)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from decisions.services import verify_log
 from proposals.models import Proposal
 from realtime.models import AgendaItem, Attendance, Meeting
 
-BASE = "/api/v1/orgs/coop/meetings"
+BASE = "/api/v1/orgs/acme/meetings"
 
 
 class Api:
@@ -69,7 +69,7 @@ class TestAMeetingEndToEnd:
         m = _schedule(api, people, secretary=people["sec"].pk)
         mid = m["id"]
         assert m["state"] == "scheduled"
-        assert m["facilitator"] == {"id": people["fac"].pk, "name": "Fac"}
+        assert m["facilitator"] == {"id": people["fac"].pk, "name": "Fay"}
         assert m["secretary"]["id"] == people["sec"].pk
         assert m["your_roles"] == ["facilitator", "secretary", "member"]
 

@@ -54,7 +54,7 @@ def live(room_setup):
 
 def _answer(s, who):
     url = reverse(
-        "proposals:act", kwargs={"org": "coop", "pk": s["proposal"].pk, "segment": "answers"}
+        "proposals:act", kwargs={"org": "acme", "pk": s["proposal"].pk, "segment": "answers"}
     )
     return _client(s[who]).post(
         url,
@@ -83,7 +83,7 @@ class TestARemovedMember:
         membership.save(update_fields=["left"])
         url = reverse(
             "realtime:action",
-            kwargs={"org": "coop", "meeting_id": live["meeting"].pk, "action": "timer"},
+            kwargs={"org": "acme", "meeting_id": live["meeting"].pk, "action": "timer"},
         )
         response = _client(live["fac"]).post(url, {"minutes": 5}, headers={"HX-Request": "true"})
         assert response.status_code == 404
@@ -134,7 +134,7 @@ class TestTheTimerInOneStatement:
     def url(self, s):
         return reverse(
             "realtime:action",
-            kwargs={"org": "coop", "meeting_id": s["meeting"].pk, "action": "timer"},
+            kwargs={"org": "acme", "meeting_id": s["meeting"].pk, "action": "timer"},
         )
 
     def test_the_facilitator_sets_it_in_five_queries(self, live):

@@ -115,7 +115,7 @@ def _to_consent(proposal, facilitator, mode="in_turn"):
 
 def _mine(client, user, meeting) -> str:
     client.force_login(user)
-    url = reverse("realtime:me", kwargs={"org": "coop", "meeting_id": meeting.pk})
+    url = reverse("realtime:me", kwargs={"org": "acme", "meeting_id": meeting.pk})
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
@@ -185,7 +185,7 @@ class TestTheViewersPart:
     ):
         client.force_login(people["ana"])
         url = reverse(
-            "elections:action", kwargs={"org": "coop", "pk": selection.pk, "step": "nominate"}
+            "elections:action", kwargs={"org": "acme", "pk": selection.pk, "step": "nominate"}
         )
         response = client.post(
             url,
@@ -250,7 +250,7 @@ class TestHiddenAnswersNeverReachTheRoom:
             assert SECRET not in _mine(client, people[who], meeting)
         client.force_login(people["bo"])
         room = client.get(
-            reverse("realtime:room", kwargs={"org": "coop", "meeting_id": meeting.pk})
+            reverse("realtime:room", kwargs={"org": "acme", "meeting_id": meeting.pk})
         )
         assert SECRET not in room.content.decode()
         assert SECRET in _mine(client, people["ana"], meeting)  # her own answer

@@ -129,7 +129,7 @@ class TestClosing:
         assert minutes.kind == "minutes"
         assert minutes.record["meeting"]["id"] == meeting.pk
         assert minutes.record["attendance"] == [
-            {"id": people["fac"].pk, "name": "Fac"},  # opening the meeting marks the opener
+            {"id": people["fac"].pk, "name": "Fay"},  # opening the meeting marks the opener
             {"id": people["ana"].pk, "name": "Ana"},
         ]
         assert minutes.record["items"][0]["notes"] == "The shop opens in May."
@@ -154,7 +154,7 @@ class TestClosing:
 
 class TestPages:
     def _url(self, name, meeting, **kw):
-        return reverse(f"realtime:{name}", kwargs={"org": "coop", "meeting_id": meeting.pk, **kw})
+        return reverse(f"realtime:{name}", kwargs={"org": "acme", "meeting_id": meeting.pk, **kw})
 
     def test_the_room_is_404_for_an_outsider(self, client, meeting, people):
         client.force_login(people["outsider"])
@@ -204,7 +204,7 @@ class TestPages:
 
     def test_scheduling_through_the_page(self, client, people):
         client.force_login(people["fac"])
-        url = reverse("realtime:new", kwargs={"org": "coop"}) + "?circle=coop"
+        url = reverse("realtime:new", kwargs={"org": "acme"}) + "?circle=ops"
         response = client.post(
             url,
             {
@@ -220,7 +220,7 @@ class TestPages:
 
 class TestRemovingAnItemFromThePage:
     def _url(self, name, meeting, **kw):
-        return reverse(f"realtime:{name}", kwargs={"org": "coop", "meeting_id": meeting.pk, **kw})
+        return reverse(f"realtime:{name}", kwargs={"org": "acme", "meeting_id": meeting.pk, **kw})
 
     def test_the_facilitator_takes_an_item_off_before_it_runs(self, client, meeting, people):
         fac = people["fac"]

@@ -37,7 +37,7 @@ def test_a_meeting_starting_now_or_later_is_scheduled(people):
 
 def test_the_form_shows_the_error_at_its_field_and_names_it(client, people):
     client.force_login(people["fac"])
-    url = reverse("realtime:new", kwargs={"org": "coop"}) + "?circle=" + people["circle"].slug
+    url = reverse("realtime:new", kwargs={"org": "acme"}) + "?circle=" + people["circle"].slug
     response = client.post(
         url,
         {"title": "Weekly", "scheduled_start": "2020-03-01T18:00", "facilitator": people["fac"].pk},
@@ -51,7 +51,7 @@ def test_the_form_shows_the_error_at_its_field_and_names_it(client, people):
 
 def test_a_required_field_is_named_in_the_summary(client, people):
     client.force_login(people["fac"])
-    url = reverse("realtime:new", kwargs={"org": "coop"}) + "?circle=" + people["circle"].slug
+    url = reverse("realtime:new", kwargs={"org": "acme"}) + "?circle=" + people["circle"].slug
     response = client.post(url, {"title": "", "scheduled_start": "", "facilitator": ""})
     html = response.content.decode()
     assert '<a href="#id_title">Title: This field is required.</a>' in html
