@@ -92,7 +92,7 @@ def version_of(meeting) -> int:
 
 @pytest.fixture
 def bilingual(room_setup):
-    """Fac and Ana read French, Bo reads English."""
+    """Fay and Ana read French, Bo reads English."""
     for who, language in (("fac", "fr"), ("ana", "fr"), ("bo", "en")):
         set_language(room_setup[who], language)
     return room_setup
