@@ -54,6 +54,10 @@ def _meeting(request, org, meeting_id) -> Meeting:
     meeting = qs.first()
     if meeting is None or not getattr(meeting, "viewer_reads", False):
         raise Http404
+    # What a broadcast handed over earlier in this thread belongs to another
+    # request (one whose answer did not take it): this request's action hands
+    # over its own, or the room is rendered afresh (_after_action).
+    fragments.take_over(meeting.pk)
     return meeting
 
 

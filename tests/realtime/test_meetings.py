@@ -245,3 +245,21 @@ class TestRemovingAnItemFromThePage:
         assert self._url("item_remove", meeting, item_id=item.pk) not in page
         client.post(self._url("item_remove", meeting, item_id=item.pk))
         assert meeting.items.filter(pk=item.pk).exists()
+
+
+def test_an_answer_never_carries_html_another_request_left_behind(client, meeting, people):
+    """A broadcast hands its HTML to the view of the same thread; one a view
+    did not take (a page post, a test without commits) must not become the
+    next request's answer."""
+    from realtime import fragments
+
+    fragments.hand_over(meeting.pk, '<div id="room-state" data-state="stale"></div>')
+    client.force_login(people["fac"])
+    response = client.post(
+        reverse(
+            "realtime:action", kwargs={"org": "acme", "meeting_id": meeting.pk, "action": "open"}
+        ),
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'data-state="stale"' not in response.content.decode()
+    assert 'data-state="open"' in response.content.decode()
