@@ -1,6 +1,11 @@
-"""A year of decisions in one collective, recorded the way the engines record
-them (docs/RECORDS.md): personas alice (admin, facilitator of the garden),
-bob (member), an outsider, and anonymous."""
+"""A year of decisions in the shared personas' organization (tests/personas.py,
+fixture ``world``), recorded the way the engines record them (docs/RECORDS.md):
+``alice`` is Ada (the organization's admin), ``bob`` is Bo (a plain member of
+Ops), ``outsider`` is Oscar (of no organization), and anonymous. The circles
+are the root Acme, Ops (``garden``: Fay facilitates it) and a sub-circle of
+Ops, Semences (``seeds``). The world's own set-up fills the first
+``WORLD_ENTRIES`` entries of the log; ``seq(n)`` is the n-th entry recorded
+after them."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,8 +13,23 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from circles.models import Circle, Organization, OrganizationMember, Role, RoleAssignment
+from circles import services as circle_services
+from circles.models import Circle
 from decisions.services import record_decision
+from tests.personas import role_of
+
+#: Entries the world's set-up records in Acme's log (organization, circles,
+#: roles, members) before any test records its own.
+WORLD_ENTRIES = 14
+
+
+#: The world's entries in Ops (its creation's members and roles), oldest first.
+WORLD_OPS = (4, 6, 7, 8, 9, 10, 11, 13, 14)
+
+
+def seq(n: int) -> int:
+    """The sequence number of the n-th entry a test records in Acme's log."""
+    return WORLD_ENTRIES + n
 
 
 def person(user):
@@ -17,46 +37,42 @@ def person(user):
 
 
 @pytest.fixture
-def alice(make_user):
-    return make_user("alice")
+def alice(world):
+    return world.admin
 
 
 @pytest.fixture
-def bob(make_user):
-    return make_user("bob")
+def bob(world):
+    return world.bo
 
 
 @pytest.fixture
-def outsider(make_user):
-    return make_user("outsider")
+def outsider(world):
+    return world.outsider
 
 
 @pytest.fixture
-def org(db, alice, bob):
-    organization = Organization.objects.create(name="Coop Breizh", slug="coop", language="fr")
-    OrganizationMember.objects.create(organization=organization, user=alice, is_admin=True)
-    OrganizationMember.objects.create(organization=organization, user=bob)
+def org(world):
+    organization = world.org
+    assert organization.decisions.count() == WORLD_ENTRIES, "the world's log changed"
     return organization
 
 
 @pytest.fixture
-def circles(org):
-    root = Circle.objects.create(organization=org, name="Coop", slug="coop")
-    garden = Circle.objects.create(organization=org, parent=root, name="Jardin", slug="jardin")
-    seeds = Circle.objects.create(organization=org, parent=garden, name="Semences", slug="semences")
-    return {"root": root, "garden": garden, "seeds": seeds}
+def circles(world, org):
+    seeds = Circle.objects.create(
+        organization=org, parent=world.ops, name="Semences", slug="semences"
+    )
+    return {"root": world.root, "garden": world.ops, "seeds": seeds}
 
 
 @pytest.fixture
-def facilitator(circles, alice, bob):
-    """alice facilitates the garden, bob is its secretary."""
-    today = timezone.localdate()
-    for kind, user in (("facilitator", alice), ("secretary", bob)):
-        role = Role.objects.create(circle=circles["garden"], kind=kind, name=kind.title())
-        RoleAssignment.objects.create(
-            role=role, user=user, term_start=today, term_end=today + timedelta(days=365)
-        )
-    return alice
+def facilitator(world, circles):
+    """Fay facilitates Ops (the garden); Bo is made its secretary."""
+    circle_services.assign_role(
+        role=role_of(world.ops, "secretary"), user=world.bo, by=world.leader
+    )
+    return world.facilitator
 
 
 def record(org, **kwargs):

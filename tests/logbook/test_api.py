@@ -9,17 +9,19 @@ from django.test import Client
 
 from logbook.exports import json_document
 
-BASE = "/api/v1/orgs/coop/decisions"
+from .conftest import seq
+
+BASE = "/api/v1/orgs/acme/decisions"
 
 
 class TestLogApi:
     def test_it_lists_with_filters_and_keyset_pagination(self, member_client, log):
         page = member_client.get(BASE, {"limit": 2}).json()
-        assert [d["sequence"] for d in page["items"]] == [5, 4]
+        assert [d["sequence"] for d in page["items"]] == [seq(5), seq(4)]
         page2 = member_client.get(BASE, {"limit": 2, "before": page["next_before"]}).json()
-        assert [d["sequence"] for d in page2["items"]] == [3, 2]
-        kinds = member_client.get(BASE, {"kind": "policy", "circle": "jardin"}).json()
-        assert [d["sequence"] for d in kinds["items"]] == [3]
+        assert [d["sequence"] for d in page2["items"]] == [seq(3), seq(2)]
+        kinds = member_client.get(BASE, {"kind": "policy", "circle": "ops"}).json()
+        assert [d["sequence"] for d in kinds["items"]] == [seq(3)]
 
     @pytest.mark.parametrize(
         "query, code",
@@ -32,19 +34,19 @@ class TestLogApi:
         assert response.json()["detail"]
 
     def test_it_gets_one_decision_with_its_record_and_hashes(self, member_client, log):
-        data = member_client.get(f"{BASE}/1").json()
+        data = member_client.get(f"{BASE}/{seq(1)}").json()
         assert data["hash"] == log["policy"].hash
         assert data["record"]["objections"][0]["state"] == "integrated"
         assert member_client.get(f"{BASE}/99").status_code == 404
 
     def test_it_searches(self, member_client, log):
         hits = member_client.get(f"{BASE}/search", {"q": "graines"}).json()
-        assert [h["decision"]["sequence"] for h in hits] == [3]
+        assert [h["decision"]["sequence"] for h in hits] == [seq(3)]
         assert member_client.get(f"{BASE}/search", {"q": "!!!"}).json() == []
 
     def test_it_exports_and_verifies(self, member_client, log, org):
         document = member_client.get(f"{BASE}/export").json()
-        assert document["head"]["sequence"] == 5
+        assert document["head"]["sequence"] == seq(5)
         verify = member_client.get(f"{BASE}/verify").json()
         assert verify["ok"] and verify["head_hash"] == document["head"]["hash"]
 
@@ -135,19 +137,23 @@ class TestCorrections:
 
         headers = {**_bearer(alice), "HTTP_IDEMPOTENCY_KEY": new_key()}
         body = {"reason": "A typo in the amount.", "body": "Forty euros."}
-        first = client.post(f"{BASE}/1/supersede", body, content_type="application/json", **headers)
+        first = client.post(
+            f"{BASE}/{seq(1)}/supersede", body, content_type="application/json", **headers
+        )
         assert first.status_code == 201, first.content
-        again = client.post(f"{BASE}/1/supersede", body, content_type="application/json", **headers)
+        again = client.post(
+            f"{BASE}/{seq(1)}/supersede", body, content_type="application/json", **headers
+        )
         assert again.status_code == 201 and again.json()["sequence"] == first.json()["sequence"]
         new = org.decisions.get(sequence=first.json()["sequence"])
-        assert new.supersedes.sequence == 1 and new.body == "Forty euros."
+        assert new.supersedes.sequence == seq(1) and new.body == "Forty euros."
         assert new.record["reason"] == "A typo in the amount."
-        assert org.decisions.filter(supersedes__sequence=1).count() == 1
+        assert org.decisions.filter(supersedes__sequence=seq(1)).count() == 1
 
     def test_a_member_may_not_correct_and_nothing_is_written(self, client, log, org, bob):
         count = org.decisions.count()
         response = client.post(
-            f"{BASE}/1/supersede",
+            f"{BASE}/{seq(1)}/supersede",
             {"reason": "No."},
             content_type="application/json",
             **_bearer(bob),
@@ -158,7 +164,7 @@ class TestCorrections:
     def test_a_correction_needs_a_reason(self, client, log, org, alice):
         count = org.decisions.count()
         response = client.post(
-            f"{BASE}/1/supersede", {}, content_type="application/json", **_bearer(alice)
+            f"{BASE}/{seq(1)}/supersede", {}, content_type="application/json", **_bearer(alice)
         )
         assert response.status_code == 400 and response.json()["field"] == "reason"
         assert org.decisions.count() == count
@@ -169,38 +175,38 @@ class TestPrivateFeedLinks:
         from logbook.models import FeedToken
 
         auth = _bearer(bob)
-        created = client.post("/api/v1/orgs/coop/feed-links", **auth)
+        created = client.post("/api/v1/orgs/acme/feed-links", **auth)
         assert created.status_code == 201, created.content
         link = created.json()
         assert FeedToken.objects.get(pk=link["id"]).user == bob
         assert set(link["urls"]) == {"atom", "ical", "json", "csv", "md"}
         anonymous = Client()
         assert anonymous.get(link["urls"]["csv"]).status_code == 200  # a feed reader's fetch
-        listed = client.get("/api/v1/orgs/coop/feed-links", **auth).json()
+        listed = client.get("/api/v1/orgs/acme/feed-links", **auth).json()
         assert [x["id"] for x in listed] == [link["id"]] and "token" not in listed[0]
 
-        revoked = client.post(f"/api/v1/orgs/coop/feed-links/{link['id']}/revoke", **auth)
+        revoked = client.post(f"/api/v1/orgs/acme/feed-links/{link['id']}/revoke", **auth)
         assert revoked.status_code == 204
         assert FeedToken.objects.get(pk=link["id"]).revoked is not None
         assert anonymous.get(link["urls"]["atom"]).status_code == 404
-        again = client.post(f"/api/v1/orgs/coop/feed-links/{link['id']}/revoke", **auth)
+        again = client.post(f"/api/v1/orgs/acme/feed-links/{link['id']}/revoke", **auth)
         assert again.status_code == 404
 
     def test_an_outsider_gets_no_link(self, client, log, outsider):
         from logbook.models import FeedToken
 
-        response = client.post("/api/v1/orgs/coop/feed-links", **_bearer(outsider))
+        response = client.post("/api/v1/orgs/acme/feed-links", **_bearer(outsider))
         assert response.status_code == 404
         assert not FeedToken.objects.exists()
 
 
 class TestTheEntryPdf:
     def test_a_member_gets_an_entry_as_pdf_with_a_token(self, client, log, bob):
-        response = client.get(f"{BASE}/1.pdf", **_bearer(bob))
+        response = client.get(f"{BASE}/{seq(1)}.pdf", **_bearer(bob))
         assert response.status_code == 200, response.content[:300]
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
 
     def test_without_a_token_a_private_entry_is_not_found(self, client, log):
-        response = client.get(f"{BASE}/1.pdf")
+        response = client.get(f"{BASE}/{seq(1)}.pdf")
         assert response.status_code == 404 and response.json()["code"] == "not_found"

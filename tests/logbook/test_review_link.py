@@ -8,9 +8,11 @@ class TestStartAReview:
         self, member_client, log, circles, alice
     ):
         policy = log["policy"]
-        Membership.objects.create(circle=circles["root"], user=alice)
+        assert Membership.objects.filter(
+            circle=circles["root"], user=alice, left__isnull=True
+        ).exists()
         page = member_client.get(policy.get_absolute_url()).content.decode()
-        assert f"?circle=coop&amp;amends={policy.sequence}" in page
-        form = member_client.get(f"/o/coop/proposals/new/?circle=coop&amends={policy.sequence}")
+        assert f"?circle=acme&amp;amends={policy.sequence}" in page
+        form = member_client.get(f"/o/acme/proposals/new/?circle=acme&amends={policy.sequence}")
         assert form.status_code == 200
         assert policy.title in form.content.decode()

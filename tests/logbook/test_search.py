@@ -6,21 +6,23 @@ from django.urls import reverse
 
 from logbook import search
 
+from .conftest import seq
+
 
 def _search(client, q, **extra):
-    return client.get(reverse("logbook:search", kwargs={"org": "coop"}), {"q": q, **extra})
+    return client.get(reverse("logbook:search", kwargs={"org": "acme"}), {"q": q, **extra})
 
 
 class TestSearch:
     def test_it_finds_a_word_in_a_title_or_a_body(self, member_client, log):
         response = _search(member_client, "graines")
-        assert [h.decision.sequence for h in response.context["hits"]] == [3]
+        assert [h.decision.sequence for h in response.context["hits"]] == [seq(3)]
         assert "<mark>graines</mark>" in response.content.decode()
 
     def test_every_word_must_match(self, member_client, log):
         assert [
             h.decision.sequence for h in _search(member_client, "réunions heure").context["hits"]
-        ] == [1]
+        ] == [seq(1)]
         assert _search(member_client, "réunions girafe").context["hits"] == []
 
     def test_it_filters_by_kind(self, member_client, log):
@@ -40,7 +42,7 @@ class TestSearch:
 
     def test_htmx_gets_only_the_results(self, member_client, log):
         response = member_client.get(
-            reverse("logbook:search", kwargs={"org": "coop"}),
+            reverse("logbook:search", kwargs={"org": "acme"}),
             {"q": "graines"},
             HTTP_HX_REQUEST="true",
         )

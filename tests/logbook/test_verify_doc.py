@@ -14,7 +14,7 @@ import pytest
 
 from decisions.models import LogHead
 
-from .conftest import record
+from .conftest import record, seq
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "VERIFY.md"
 
@@ -53,11 +53,11 @@ def export(client, alice, org, circles, log):
         circle=circles["garden"],
         title="Règle « corrigée » 🌱",
         body='Ligne 1\tavec "guillemets" et \\ barre\nLigne 2 — été',
-        record={"action": "corrected", "by": {"id": alice.pk, "name": "Alice"}, "n": [1, 2.5]},
+        record={"action": "corrected", "by": {"id": alice.pk, "name": alice.name}, "n": [1, 2.5]},
         supersedes=log["policy"],
     )
     client.force_login(alice)
-    response = client.get("/o/coop/log/export.json")
+    response = client.get("/o/acme/log/export.json")
     assert response.status_code == 200
     return json.loads(b"".join(response.streaming_content))
 
@@ -70,12 +70,12 @@ def test_the_snippet_is_about_ten_lines_of_standard_library():
     assert "from " not in _snippet()
 
 
-def test_it_accepts_the_apps_export(tmp_path, export):
+def test_it_accepts_the_apps_export(tmp_path, export, org):
     result = _run(tmp_path, export)
     assert result.returncode == 0, result.stderr
-    head = LogHead.objects.get()
+    head = LogHead.objects.get(organization=org)
     assert result.stdout.strip() == f"OK: {head.sequence} entries, head {head.hash}"
-    assert len(export["entries"]) == head.sequence == 6
+    assert len(export["entries"]) == head.sequence == seq(6)
 
 
 def test_the_doc_states_the_genesis_and_the_formula(export):
@@ -95,7 +95,7 @@ def _edit_title(doc):
 
 
 def _edit_nested_record(doc):
-    doc["entries"][0]["record"]["objections"][0]["reason"] = "Rien"
+    doc["entries"][seq(1) - 1]["record"]["objections"][0]["reason"] = "Rien"  # the policy
 
 
 def _edit_and_rehash(doc):

@@ -7,9 +7,11 @@ from django.urls import reverse
 from logbook.feeds import create_feed_token, revoke_feed_token
 from logbook.models import FeedToken
 
+from .conftest import seq
+
 PATHS = [
     ("logbook:log", {}),
-    ("logbook:circle_log", {"circle": "jardin"}),
+    ("logbook:circle_log", {"circle": "ops"}),
     ("logbook:detail", {"seq": 1}),
     ("logbook:search", {}),
     ("logbook:due", {}),
@@ -17,23 +19,23 @@ PATHS = [
     ("logbook:export", {"fmt": "json"}),
     ("logbook:export", {"fmt": "csv"}),
     ("logbook:export", {"fmt": "md"}),
-    ("logbook:circle_export", {"circle": "jardin", "fmt": "json"}),
+    ("logbook:circle_export", {"circle": "ops", "fmt": "json"}),
     ("logbook:feed", {}),
-    ("logbook:circle_feed", {"circle": "jardin"}),
+    ("logbook:circle_feed", {"circle": "ops"}),
     ("logbook:calendar", {}),
-    ("logbook:circle_calendar", {"circle": "jardin"}),
+    ("logbook:circle_calendar", {"circle": "ops"}),
 ]
 API_PATHS = [
-    "/api/v1/orgs/coop/decisions",
-    "/api/v1/orgs/coop/decisions/1",
-    "/api/v1/orgs/coop/decisions/search?q=semences",
-    "/api/v1/orgs/coop/decisions/export",
-    "/api/v1/orgs/coop/decisions/verify",
+    "/api/v1/orgs/acme/decisions",
+    "/api/v1/orgs/acme/decisions/1",
+    "/api/v1/orgs/acme/decisions/search?q=semences",
+    "/api/v1/orgs/acme/decisions/export",
+    "/api/v1/orgs/acme/decisions/verify",
 ]
 
 
 def _url(name, kwargs, query=""):
-    return reverse(name, kwargs={"org": "coop", **kwargs}) + query
+    return reverse(name, kwargs={"org": "acme", **kwargs}) + query
 
 
 def _body(response):
@@ -65,7 +67,7 @@ class TestPrivateLog:
         assert response.json()["code"] == "not_found"
 
     def test_a_missing_organization_looks_the_same_as_a_private_one(self, client, log):
-        private = client.get(reverse("logbook:log", kwargs={"org": "coop"}))
+        private = client.get(reverse("logbook:log", kwargs={"org": "acme"}))
         missing = client.get(reverse("logbook:log", kwargs={"org": "nope"}))
         assert private.status_code == missing.status_code == 404
 
@@ -84,32 +86,34 @@ class TestPublicLog:
     def test_anonymous_cannot_correct_a_decision(self, client, log, org):
         org.public_log = True
         org.save()
-        url = reverse("logbook:supersede", kwargs={"org": "coop", "seq": 1})
+        url = reverse("logbook:supersede", kwargs={"org": "acme", "seq": seq(1)})
         assert client.get(url).status_code == 404
         response = client.post(url, {"reason": "because", "body": "x"})
         assert response.status_code == 400
-        assert org.decisions.count() == 5
+        assert org.decisions.count() == seq(5)
 
     def test_anonymous_cannot_create_a_private_link(self, client, log, org):
         org.public_log = True
         org.save()
-        response = client.post(reverse("logbook:create_link", kwargs={"org": "coop"}))
+        response = client.post(reverse("logbook:create_link", kwargs={"org": "acme"}))
         assert response.status_code == 302
         assert not FeedToken.objects.exists()
 
     def test_the_api_lists_a_public_log_without_a_token(self, client, log, org):
         org.public_log = True
         org.save()
-        response = client.get("/api/v1/orgs/coop/decisions")
+        response = client.get("/api/v1/orgs/acme/decisions")
         assert response.status_code == 200
-        assert [d["sequence"] for d in response.json()["items"]] == [5, 4, 3, 2, 1]
+        assert [d["sequence"] for d in response.json()["items"]] == [
+            *range(seq(5), 0, -1)
+        ]  # the log's five, then the world's own
 
 
 class TestPrivateLinks:
     def test_a_member_creates_a_link_that_opens_feeds_and_exports(
         self, member_client, client, log, org, alice
     ):
-        response = member_client.post(reverse("logbook:create_link", kwargs={"org": "coop"}))
+        response = member_client.post(reverse("logbook:create_link", kwargs={"org": "acme"}))
         raw = response.context["raw"]
         assert FeedToken.objects.filter(user=alice, revoked__isnull=True).count() == 1
         for name, kwargs in PATHS[6:]:
@@ -141,7 +145,7 @@ class TestPrivateLinks:
     def test_the_revoke_button_revokes(self, member_client, log, org, alice):
         token, _raw = create_feed_token(user=alice, organization=org)
         member_client.post(
-            reverse("logbook:revoke_link", kwargs={"org": "coop", "token_id": token.pk})
+            reverse("logbook:revoke_link", kwargs={"org": "acme", "token_id": token.pk})
         )
         token.refresh_from_db()
         assert token.revoked is not None
