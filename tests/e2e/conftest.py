@@ -14,7 +14,7 @@ server process sees them):
   cookies, to act as several members of one meeting;
 - ``log_in(page, email, password)``: logs in through the real login form;
 - ``orm(fn, *args)``: runs ``fn`` where the Django ORM may be used (see below);
-- ``story``: the garden's personas (Fay facilitates; Ana, Bo, Cy), a proposal,
+- ``story``: the shared personas' Ops (Fay facilitates; Ana, Bo, Cy come), a proposal,
   a selection and a meeting with both on its agenda, shared by the room tests.
 
 Playwright's sync API marks the thread as running an asyncio loop between its
@@ -255,35 +255,22 @@ def orm() -> Callable:
 
 
 @pytest.fixture
-def story(make_user):
-    """A circle (Fay facilitates; Ana, Bo and Cy are members), a proposal
-    drafted by Ana, a selection for the circle's treasurer, and a meeting
-    with both on its agenda. Made here, before the browsers start."""
+def story(world):
+    """The shared personas' Ops (tests/personas.py; Fay facilitates; Ana, Bo
+    and Cy are the members who come to its meeting), a proposal drafted by
+    Ana, a selection for the circle's treasurer, and a meeting with both on
+    its agenda. Made here, before the browsers start."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from circles import services as circle_services
-    from circles.models import Circle, OrganizationMember, Role
     from elections import services as election_services
     from proposals import services as proposal_services
     from realtime import services as meeting_services
 
-    admin = make_user("admin", display_name="Admin")
-    people = {name: make_user(name) for name in ("ana", "bo", "cy", "fay")}
-    org = circle_services.create_organization(
-        name="Jardin partagé", slug="jardin", by=admin, language="en"
-    )
-    root = Circle.objects.get(organization=org, parent__isnull=True)
-    circle = circle_services.create_circle(parent=root, name="Garden", by=admin)
-    for person in people.values():
-        OrganizationMember.objects.create(organization=org, user=person)
-        circle_services.add_member(circle=circle, user=person, by=admin)
-    circle_services.assign_role(
-        role=Role.objects.get(circle=circle, kind=Role.Kind.FACILITATOR),
-        user=people["fay"],
-        by=admin,
-    )
+    admin, circle = world.admin, world.ops
+    people = {"ana": world.ana, "bo": world.bo, "cy": world.cy, "fay": world.facilitator}
     proposal = proposal_services.create_proposal(
         circle=circle,
         by=people["ana"],
@@ -296,7 +283,7 @@ def story(make_user):
     election = election_services.open_election(role=role, by=people["fay"])
     meeting = meeting_services.schedule_meeting(
         circle=circle,
-        title="Garden meeting",
+        title="Ops meeting",
         scheduled_start=timezone.now() + timedelta(minutes=5),
         facilitator=people["fay"],
         by=people["fay"],
@@ -306,7 +293,9 @@ def story(make_user):
     return {
         "room": meeting.room_url(),
         "people": people,
-        "org": org,
+        "admin": admin,
+        "world": world,
+        "org": world.org,
         "circle": circle,
         "proposal": proposal,
         "election": election,

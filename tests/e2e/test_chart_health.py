@@ -8,16 +8,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def linked(story, make_user):
-    """Under the garden: a Seeds circle with a leader (Ana) and a delegate (Bo),
+def linked(story):
+    """Under Ops: a Seeds circle with a leader (Ana) and a delegate (Bo),
     the delegate not yet accepted by the parent."""
-    from django.contrib.auth import get_user_model
-
     from circles import services
     from circles.models import Role
 
     people = story["people"]
-    admin = get_user_model().objects.get(email="admin@example.org")
+    admin = story["admin"]
     seeds = services.create_circle(parent=story["circle"], name="Seeds", by=admin)
     services.assign_role(
         role=Role.objects.get(circle=seeds, kind=Role.Kind.LEADER), user=people["ana"], by=admin

@@ -8,8 +8,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def alice(make_user):
-    return make_user("alice", display_name="Alice Martin", language="en")
+def alice(world):
+    """Oscar of the shared personas (of no organization), reading English."""
+    from accounts.services import update_profile
+
+    return update_profile(user=world.outsider, display_name="Oscar", language="en")
 
 
 class TestHomeAndLogin:
@@ -18,10 +21,10 @@ class TestHomeAndLogin:
         assert page.locator("h1").count() == 1
         assert page.locator("body").get_attribute("hx-headers")
 
-        log_in(page, "alice@example.org", password)
+        log_in(page, "oscar@example.org", password)
         assert page.get_by_role("heading", name="Your organizations").is_visible()
         assert page.locator("html").get_attribute("lang") == "en"
-        assert page.get_by_role("link", name="Alice Martin").is_visible()
+        assert page.get_by_role("link", name="Oscar").is_visible()
 
         page.get_by_role("button", name=re.compile(r"^FR")).click()
         page.wait_for_load_state()
@@ -32,12 +35,12 @@ class TestHomeAndLogin:
         page.locator("form[action='/accounts/logout/'] button").click()
         page.wait_for_load_state()
         assert page.get_by_role("link", name=re.compile("Log in|Connexion|Se connecter")).count()
-        assert not page.get_by_role("link", name="Alice Martin").count()
+        assert not page.get_by_role("link", name="Oscar").count()
         assert page.console_errors == []
 
     def test_it_says_so_on_a_wrong_password(self, alice, page):
         page.goto("/accounts/login/")
-        page.locator("input[name=username]").fill("alice@example.org")
+        page.locator("input[name=username]").fill("oscar@example.org")
         page.locator("input[name=password]").fill("not the password")
         page.locator("main form button[type=submit]").click()
         summary = page.locator(".error-summary")
@@ -75,7 +78,7 @@ class TestHomeAndLogin:
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{path} scrolls sideways at {width}px"
-        log_in(page, "alice@example.org", password)
+        log_in(page, "oscar@example.org", password)
         page.goto("/accounts/profile/")
         page.locator("input[name=name]").fill("a script with a long name")
         page.get_by_role("button", name="Create a token").click()

@@ -1,6 +1,6 @@
 """An English viewer in a French meeting reads the room in English (issue 17.3).
 
-Fay (French) runs a meeting of a French collective; Bo reads English. Every
+Fay (French) runs a meeting of Ops in Acme, a French collective; Bo reads English. Every
 shared fragment pushed to the room (the agenda, the state, presence, the
 timer) is rendered once per language and each browser gets its own: Bo's
 stays English after every push, Fay's French.
@@ -13,7 +13,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from circles import services as circle_services
-from circles.models import Circle, OrganizationMember, Role
 from realtime import services as meeting_services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,23 +21,19 @@ LIVE = 8_000
 
 
 @pytest.fixture
-def french_meeting(make_user):
-    admin = make_user("admin", display_name="Admin", language="fr")
-    fay = make_user("fay", language="fr")
-    bo = make_user("bo", language="en")
-    org = circle_services.create_organization(
-        name="Jardin partagé", slug="jardin", by=admin, language="fr"
+def french_meeting(world):
+    """Acme's settings say French, and so does Fay; Bo reads English."""
+    from accounts.services import update_profile
+
+    admin, org = world.admin, world.org
+    circle_services.update_organization(
+        organization=org, by=admin, name=org.name, language="fr", public_log=org.public_log
     )
-    circle = Circle.objects.get(organization=org, parent__isnull=True)
-    for person in (fay, bo):
-        OrganizationMember.objects.create(organization=org, user=person)
-        circle_services.add_member(circle=circle, user=person, by=admin)
-    circle_services.assign_role(
-        role=Role.objects.get(circle=circle, kind=Role.Kind.FACILITATOR), user=fay, by=admin
-    )
+    fay = update_profile(user=world.facilitator, display_name="Fay", language="fr")
+    update_profile(user=world.bo, display_name="Bo", language="en")
     meeting = meeting_services.schedule_meeting(
-        circle=circle,
-        title="Réunion du jardin",
+        circle=world.ops,
+        title="Réunion d'Ops",
         scheduled_start=timezone.now() + timedelta(minutes=5),
         facilitator=fay,
         by=fay,
