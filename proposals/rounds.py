@@ -238,8 +238,3 @@ def answered_ids(round_: Round) -> set[int]:
             "member_id", flat=True
         )
     )
-
-
-def everyone_answered(round_: Round) -> bool:
-    answered, expected = progress(round_)
-    return answered >= expected
