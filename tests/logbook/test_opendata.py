@@ -10,25 +10,27 @@ import pytest
 from django.urls import reverse
 
 from circles import services
-from circles.models import Circle, OrganizationMember, Role
 from decisions.models import Decision
 
 
 @pytest.fixture
-def public_org(make_user):
-    admin = make_user("ada")
-    member = make_user("mia")
-    org = services.create_organization(
-        name="Coop <Ouverte>", slug="ouverte", by=admin, language="fr", public_log=True
+def public_org(world):
+    """Acme made public (and French, and renamed with markup to escape), its
+    Ops (led by Leo, Mia among its members), and a dissolved circle "Old"."""
+    admin = world.admin
+    org = services.update_organization(
+        organization=world.org, by=admin, name="Acme <Ouverte>", language="fr", public_log=True
     )
-    OrganizationMember.objects.create(organization=org, user=member)
-    root = Circle.objects.get(organization=org, parent__isnull=True)
-    ops = services.create_circle(parent=root, name="Ops", slug="ops", by=admin, aim="Run it")
-    services.add_member(circle=ops, user=member, by=admin)
-    services.assign_role(role=Role.objects.get(circle=ops, kind="leader"), user=admin, by=admin)
-    old = services.create_circle(parent=root, name="Old", slug="old", by=admin)
+    old = services.create_circle(parent=world.root, name="Old", slug="old", by=admin)
     services.dissolve_circle(circle=old, by=admin, reason="Done")
-    return {"org": org, "admin": admin, "member": member, "ops": ops, "old": old}
+    return {
+        "org": org,
+        "admin": admin,
+        "leader": world.leader,
+        "member": world.member,
+        "ops": world.ops,
+        "old": old,
+    }
 
 
 def test_popolo_document_holds_the_structure_its_history_and_the_decisions(client, public_org):
@@ -41,7 +43,7 @@ def test_popolo_document_holds_the_structure_its_history_and_the_decisions(clien
     assert data["meta"]["licence"]["id"] == "CC-BY-SA-4.0"
     orgs = {o["id"]: o for o in data["organizations"]}
     ops, old = public_org["ops"], public_org["old"]
-    assert orgs[f"circle-{ops.pk}"]["description"] == "Run it"
+    assert orgs[f"circle-{ops.pk}"]["description"] == "Run things"
     assert orgs[f"circle-{old.pk}"]["dissolution_date"] is not None
     assert orgs[f"circle-{ops.pk}"]["parent_id"].startswith("circle-")
     persons = {p["id"]: p for p in data["persons"]}
@@ -56,7 +58,7 @@ def test_popolo_document_holds_the_structure_its_history_and_the_decisions(clien
         if p["organization_id"] == f"circle-{ops.pk}" and p["role"] == "leader"
     )
     terms = [m for m in data["memberships"] if m.get("post_id") == leader_post["id"]]
-    assert [t["person_id"] for t in terms] == [f"person-{public_org['admin'].pk}"]
+    assert [t["person_id"] for t in terms] == [f"person-{public_org['leader'].pk}"]
     assert terms[0]["start_date"] and terms[0]["end_date"]
     motions = data["motions"]
     decisions = list(Decision.objects.filter(organization=org).order_by("sequence"))
@@ -74,7 +76,7 @@ def test_the_zip_has_one_csv_per_kind_and_the_licence(client, public_org):
         assert {"organizations.csv", "motions.csv", "memberships.csv", "LICENCE.txt"} <= names
         rows = list(csv.DictReader(io.StringIO(archive.read("organizations.csv").decode())))
         licence = archive.read("LICENCE.txt").decode()
-    assert {r["name"] for r in rows} >= {"Coop <Ouverte>", "Ops", "Old"}
+    assert {r["name"] for r in rows} >= {"Acme <Ouverte>", "Ops", "Old"}
     assert "CC-BY-SA-4.0" in licence
 
 
@@ -118,13 +120,13 @@ def test_public_pages_carry_json_ld_that_parses(client, public_org):
     body = page[page.index(">", start) + 1 : page.index("</script>", start)]
     assert "<Ouverte>" not in body  # escaped for the script element
     data = json.loads(body)
-    assert data["name"] == "Coop <Ouverte>"
+    assert data["name"] == "Acme <Ouverte>"
     assert {c["name"] for c in data["subOrganization"]} == {"Ops"}
 
 
-def test_a_private_organization_publishes_nothing(client, make_user):
-    admin = make_user("pia")
-    org = services.create_organization(name="Privée", slug="privee", by=admin, language="fr")
+def test_a_private_organization_publishes_nothing(client, world):
+    admin, org = world.other_member, world.other_org  # Otto's "Other" keeps its log private
+    assert not org.public_log
     client.force_login(admin)  # even its own admin: open data is for public organizations
     for name in ("page", "popolo", "zip"):
         assert client.get(reverse(f"opendata:{name}", kwargs={"org": org.slug})).status_code == 404

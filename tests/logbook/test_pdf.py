@@ -6,8 +6,6 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from circles import services
-from circles.models import Circle
 from decisions.services import record_decision
 
 
@@ -16,11 +14,9 @@ def _text(pdf: bytes) -> str:
 
 
 @pytest.fixture
-def minutes(make_user):
-    admin = make_user("ada")
-    leo = make_user("leo", display_name="Léo Martin")
-    org = services.create_organization(name="Coop Été", slug="ete", by=admin, language="fr")
-    root = Circle.objects.get(organization=org, parent__isnull=True)
+def minutes(world):
+    """Minutes of the root circle of Acme: Ada facilitated, Leo took the notes."""
+    admin, leo, org, root = world.admin, world.leader, world.org, world.root
     person = lambda u: {"id": u.pk, "name": u.name}  # noqa: E731
     decision = record_decision(
         organization=org,
@@ -46,20 +42,20 @@ def minutes(make_user):
             "notes": "Prochaine réunion en juillet.",
         },
     )
-    return {"org": org, "admin": admin, "decision": decision}
+    return {"org": org, "admin": admin, "secretary": leo, "decision": decision}
 
 
 def test_the_minutes_pdf_holds_the_meeting_people_items_and_hash(client, minutes):
     client.force_login(minutes["admin"])
     decision = minutes["decision"]
-    url = reverse("logbook:pdf", kwargs={"org": "ete", "seq": decision.sequence})
+    url = reverse("logbook:pdf", kwargs={"org": "acme", "seq": decision.sequence})
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = _text(response.content)
     for expected in (
         "Procès-verbal de la réunion de juin",
-        "Léo Martin",
+        minutes["secretary"].name,
         "Tour d'ouverture",
         "Budget des semences",
         "Prochaine réunion en juillet.",
@@ -73,16 +69,16 @@ def test_the_minutes_pdf_holds_the_meeting_people_items_and_hash(client, minutes
 def test_the_detail_page_offers_the_pdf(client, minutes):
     client.force_login(minutes["admin"])
     decision = minutes["decision"]
-    page = client.get(reverse("logbook:detail", kwargs={"org": "ete", "seq": decision.sequence}))
+    page = client.get(reverse("logbook:detail", kwargs={"org": "acme", "seq": decision.sequence}))
     assert (
-        reverse("logbook:pdf", kwargs={"org": "ete", "seq": decision.sequence})
+        reverse("logbook:pdf", kwargs={"org": "acme", "seq": decision.sequence})
         in page.content.decode()
     )
 
 
-def test_the_pdf_of_a_private_log_is_refused_to_outsiders(client, minutes, make_user):
-    client.force_login(make_user("oscar"))
-    url = reverse("logbook:pdf", kwargs={"org": "ete", "seq": minutes["decision"].sequence})
+def test_the_pdf_of_a_private_log_is_refused_to_outsiders(client, minutes, world):
+    client.force_login(world.outsider)
+    url = reverse("logbook:pdf", kwargs={"org": "acme", "seq": minutes["decision"].sequence})
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
