@@ -345,19 +345,26 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var part = myPart();
-    if (part && elt && elt !== part && part.contains(elt)) { actedInPart = true; pendingInPart += 1; }
+    if (part && elt && elt !== part && part.contains(elt)) {
+      actedInPart = true;
+      pendingInPart += 1;
+      // Listened to on the element itself: when a push reloads the part while
+      // the request is on its way, the form leaves the page and its events no
+      // longer reach the document; the draft it sent must be forgotten all the
+      // same, or it would come back into the next round's form (same action).
+      elt.addEventListener("htmx:afterRequest", afterPartRequest, { once: true });
+    }
     clearFailure();
   });
-  document.addEventListener("htmx:afterRequest", function (event) {
+  function afterPartRequest(event) {
+    if (pendingInPart) pendingInPart -= 1;
     var elt = event.detail.elt;
-    var part = myPart();
-    if (pendingInPart && elt !== part) pendingInPart -= 1;
     var form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
     var xhr = event.detail.xhr;
     if (!form || !event.detail.successful || !xhr) return;
     // A refused step comes back with its error summary: the draft stays.
     if ((xhr.responseText || "").indexOf("error-summary") === -1) forgetDraft(form);
-  });
+  }
 
   // After one's own action, focus goes to what answered it (an error summary
   // takes it itself, cercle.js), not to the top of the page.

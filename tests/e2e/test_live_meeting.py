@@ -351,6 +351,9 @@ class TestLiveMeeting:
             ids.values()
         )
         assert {p["position"] for p in adopted["decision"]["positions"]} == {"consent"}
+        # Everyone consented without a word: nobody's earlier text (a reaction
+        # typed in the same answer form) came back into their consent.
+        assert {p["text"] for p in adopted["decision"]["positions"]} == {""}
         assert adopted["decision"]["objections"][0]["state"] == "integrated"
 
         # The selection: the facilitator moves to the next item.
