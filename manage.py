@@ -17,8 +17,31 @@ def _database_unreachable() -> str | None:
     return None
 
 
+# Commands that only read the code (no server, no email, nothing signed): on a
+# fresh checkout, without .env or DEBUG, they run with the development
+# defaults instead of stopping at the production settings' requirements
+# (SECRET_KEY, ALLOWED_HOSTS). An explicit DEBUG=0 still gets its checks, and
+# `check --deploy` is never one of them.
+OFFLINE_COMMANDS = {
+    "makemigrations",
+    "showmigrations",
+    "sqlmigrate",
+    "check",
+    "makemessages",
+    "compilemessages",
+    "help",
+    "version",
+}
+
+
+def _offline(argv: list[str]) -> bool:
+    return len(argv) > 1 and argv[1] in OFFLINE_COMMANDS and "--deploy" not in argv
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if _offline(sys.argv) and "DEBUG" not in os.environ:
+        os.environ["DEBUG"] = "1"
     from django.core.exceptions import ImproperlyConfigured
 
     try:
