@@ -5,7 +5,9 @@ class ElectionsConfig(AppConfig):
     name = "elections"
 
     def ready(self):
-        from core import reminders
+        from core import agenda, reminders
+        from elections.agenda import due_items
         from elections.reminders import due_terms
 
         reminders.register("terms", due_terms)
+        agenda.register("elections", due_items)

@@ -450,6 +450,21 @@ def replaced_text(decision) -> Decision | None:
     return None
 
 
+def outcome_labels() -> dict[str, str]:
+    """The words of a minutes item's ``outcome`` (``realtime.AgendaItem.
+    Outcome``, which the log pages may not import), in the reader's language.
+    Minutes written before the outcomes were words carry free text: shown as is."""
+    return {
+        "decided": _("Decided"),
+        "selected": _("Selection decided"),
+        "selection_opened": _("Selection opened, not finished"),
+        "deferred": _("Deferred to the next meeting"),
+        "withdrawn": _("Withdrawn"),
+        "cancelled": _("Selection cancelled"),
+        "noted": _("Noted"),
+    }
+
+
 def minutes_items(decision) -> list[dict]:
     """The agenda of a minutes entry, each item with the decision it led to.
 
@@ -467,12 +482,16 @@ def minutes_items(decision) -> list[dict]:
             organization_id=decision.organization_id, sequence__in=sequences
         )
     }
+    labels = outcome_labels()
     out = []
     for item in items:
         found = linked.get(item.get("decision"))
+        outcome = item.get("outcome") or ""
         out.append(
             {
                 "item": view(item),
+                "outcome": labels.get(outcome, outcome) if isinstance(outcome, str) else "",
+                "hash": found.hash if found is not None else item.get("decision_hash"),
                 "decision": found,
                 "record": view(found.record) if found is not None else None,
             }

@@ -1,5 +1,6 @@
 """Demo proposals in the general circle: one adopted (its decision in the
-log), one open for consent until next week. Skipped if already there."""
+log), one open for consent until next week, one deferred (so the next
+meeting's draft agenda proposes it again). Skipped if already there."""
 
 from datetime import timedelta
 
@@ -20,6 +21,12 @@ OPEN = (
     "Réunions du cercle général le premier mardi du mois",
     "Le cercle général se réunit **le premier mardi de chaque mois**, de 18 h à 20 h, "
     "en visio ou à la Maison des associations de Quimper.",
+)
+
+DEFERRED = (
+    "Fête de la coopérative en juin",
+    "Une fête ouverte aux adhérents et aux producteurs, le dernier samedi de juin.",
+    "Attendre le budget de l'été.",
 )
 
 
@@ -54,6 +61,12 @@ def seed(ctx: dict) -> None:
         services.present(proposal=p, by=fay)
         services.open_async_consent(proposal=p, by=fay, deadline=timezone.now() + timedelta(days=7))
         services.answer(proposal=p, by=people["claire"], kind="consent")
+        ctx["created"] = True
+    if not Proposal.objects.filter(circle=general, title=DEFERRED[0]).exists():
+        p = services.create_proposal(
+            circle=general, by=people["claire"], title=DEFERRED[0], body=DEFERRED[1]
+        )
+        services.defer(proposal=p, by=fay, reason=DEFERRED[2])
         ctx["created"] = True
 
 

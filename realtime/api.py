@@ -9,7 +9,7 @@ round is the proposals and elections API's (the current item names its
 proposal or selection).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.db import transaction
@@ -27,7 +27,7 @@ from realtime.models import AgendaItem, Meeting
 
 router = Router(tags=["meetings"])
 
-MeetingState = Literal["scheduled", "open", "closed"]
+MeetingState = Literal["scheduled", "open", "closed", "cancelled"]
 AgendaKind = Literal["proposal", "election", "report", "other"]
 MeetingRole = Literal["facilitator", "secretary", "member"]
 
@@ -78,6 +78,22 @@ class MeetingOut(MeetingSummaryOut):
     present: list[PersonOut]
     attendance: list[AttendanceOut]
     your_roles: list[MeetingRole]
+
+
+class DueItemOut(Schema):
+    key: str
+    kind: AgendaKind
+    title: str
+    reason: str
+    proposal: int | None
+    election: int | None
+    due: date | None
+    url: str
+
+
+class DueKeyIn(Schema):
+    #: The proposed item's key (``key`` of ``get_draft_agenda``).
+    item_key: str
 
 
 class ScheduleMeetingIn(Schema):
@@ -273,6 +289,67 @@ def get_meeting(request, org: str, meeting_id: int):
 
 
 # Scheduling and the agenda -------------------------------------------------------------
+
+
+def _draft(meeting) -> list[dict]:
+    return [
+        {
+            "key": d.key,
+            "kind": d.kind,
+            "title": d.title,
+            "reason": d.reason,
+            "proposal": getattr(d.proposal, "pk", None),
+            "election": getattr(d.election, "pk", None),
+            "due": d.due,
+            "url": d.url,
+        }
+        for d in selectors.draft_agenda(meeting)
+    ]
+
+
+@router.get(
+    "/orgs/{org}/meetings/{meeting_id}/draft",
+    response=list[DueItemOut],
+    operation_id="get_draft_agenda",
+)
+def get_draft_agenda(request, org: str, meeting_id: int):
+    """What is due in the meeting's circle and proposed for its agenda, each
+    with why (a policy to review, a term ending, a proposal flagged or
+    deferred, an item left unfinished…); empty once the meeting opened."""
+    return _draft(_meeting(request, org, meeting_id))
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/draft/add",
+    response={201: MeetingOut},
+    operation_id="add_due_item",
+    openapi_extra=IDEMPOTENT,
+)
+def add_due_item(request, org: str, meeting_id: int, payload: DueKeyIn):
+    """Facilitator: put a proposed item (by its key) on the agenda; a
+    selection to open is opened now."""
+    meeting = _meeting(request, org, meeting_id)
+    services.add_due_item(
+        meeting=meeting, due_key=payload.item_key, by=request.user, key=_key(request)
+    )
+    return Status(201, _full(request, meeting))
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/draft/drop",
+    response=list[DueItemOut],
+    operation_id="drop_due_item",
+    openapi_extra=IDEMPOTENT,
+)
+def drop_due_item(request, org: str, meeting_id: int, payload: DueKeyIn):
+    """Facilitator: leave a proposed item out of this meeting (it is proposed
+    again for the next one); answers with the draft that remains."""
+    meeting = _meeting(request, org, meeting_id)
+    _once(
+        request,
+        lambda: services.drop_due_item(meeting=meeting, due_key=payload.item_key, by=request.user),
+    )
+    return _draft(meeting)
 
 
 @router.post(

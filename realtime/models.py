@@ -9,12 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+#: A meeting lasts this long in calendars (it has no planned end).
+MEETING_DURATION = timedelta(hours=2)
+
 
 class Meeting(models.Model):
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     circle = models.ForeignKey("circles.Circle", on_delete=models.PROTECT, related_name="meetings")
     title = models.CharField(_("title"), max_length=200)
@@ -46,6 +50,9 @@ class Meeting(models.Model):
         "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created = models.DateTimeField(default=timezone.now)
+    #: The invitation's iCalendar SEQUENCE: 0 when scheduled, one more for
+    #: each change of time (and for the cancellation), so calendars apply it.
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-scheduled_start"]
@@ -68,6 +75,11 @@ class Meeting(models.Model):
     def group_for(self, language: str) -> str:
         return group_for(self.pk, language)
 
+    @property
+    def planned_end(self):
+        """When calendars show it ending: its end, else ``DURATION`` after its start."""
+        return self.ended or self.scheduled_start + MEETING_DURATION
+
 
 def group_for(meeting_id: int, language: str) -> str:
     """The channel group of a meeting's sockets in one language: each change
@@ -82,6 +94,18 @@ class AgendaItem(models.Model):
         REPORT = "report", _("Report")
         OTHER = "other", _("Other")
 
+    class Outcome(models.TextChoices):
+        """How an item ended (set when the meeting moves on from it, and at
+        close): what the minutes say of it."""
+
+        DECIDED = "decided", _("Decided")
+        SELECTED = "selected", _("Selection decided")
+        SELECTION_OPENED = "selection_opened", _("Selection opened, not finished")
+        DEFERRED = "deferred", _("Deferred to the next meeting")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CANCELLED = "cancelled", _("Selection cancelled")
+        NOTED = "noted", _("Noted")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -92,7 +116,10 @@ class AgendaItem(models.Model):
     election = models.ForeignKey(
         "elections.Election", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    #: The draft agenda's key (``core.agenda.DueItem.key``) of the due item
+    #: this item was added from, if any: it is not proposed again.
+    source_key = models.CharField(max_length=200, blank=True)
     notes = models.TextField(_("secretary's notes"), blank=True)
     decision = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -122,6 +149,29 @@ class AgendaItem(models.Model):
     @property
     def subject(self):
         return self.proposal or self.election
+
+    @property
+    def subject_id(self):
+        return self.proposal_id or self.election_id
+
+
+class AgendaDrop(models.Model):
+    """A due item the facilitator dropped from one meeting's draft agenda
+    (``core.agenda`` key): remembered for that meeting only, so it is
+    proposed again for the next one."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="drops")
+    key = models.CharField(max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "key"], name="one_drop_per_meeting_and_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: {self.key}"
 
 
 class Attendance(models.Model):

@@ -1,6 +1,7 @@
 """Reads for meetings and the live room."""
 
 from circles import selectors as circle_selectors
+from core import agenda as due_agenda
 from core.participation import Session
 from realtime import subjects
 from realtime.models import AgendaItem, Attendance, Connection, Meeting
@@ -110,6 +111,30 @@ def agenda(meeting):
     return AgendaItem.objects.filter(meeting=meeting).select_related(
         "proposal", "election", "decision"
     )
+
+
+def draft_agenda(meeting) -> list[due_agenda.DueItem]:
+    """What is proposed for ``meeting``'s agenda (``core.agenda``): every due
+    item of its circle, less what the facilitator dropped from this meeting,
+    what was added from the draft already, and any process already on the
+    agenda (each process once). Only while the meeting is scheduled."""
+    if meeting.state != Meeting.State.SCHEDULED:
+        return []
+    dropped = set(meeting.drops.values_list("key", flat=True))
+    items = list(AgendaItem.objects.filter(meeting=meeting))
+    added = {item.source_key for item in items if item.source_key}
+    running = {(item.kind, item.subject_id) for item in items if item.subject_id is not None}
+    draft = []
+    for due in due_agenda.due_items(meeting.circle, meeting):
+        if due.key in dropped or due.key in added:
+            continue
+        process = due.process
+        if process is not None:
+            if (due.kind, process.pk) in running:
+                continue
+            running.add((due.kind, process.pk))
+        draft.append(due)
+    return draft
 
 
 def session_of(subject) -> Session | None:

@@ -18,8 +18,8 @@ from core.events import changed
 from core.idempotency import created_before, first_time, remember_created
 from decisions.models import Decision
 from decisions.services import record_decision
-from realtime import subjects
-from realtime.models import AgendaItem, Attendance, Connection, Meeting
+from realtime import selectors, subjects
+from realtime.models import AgendaDrop, AgendaItem, Attendance, Connection, Meeting
 
 MAX_NOTES = 20_000
 
@@ -61,6 +61,14 @@ def _require_lead(user, meeting) -> None:
 def _require_not_closed(meeting) -> None:
     if meeting.state == Meeting.State.CLOSED:
         raise Conflict(_("This meeting is closed."))
+    if meeting.state == Meeting.State.CANCELLED:
+        raise Conflict(_("This meeting is cancelled."))
+
+
+def _require_scheduled(meeting) -> None:
+    _require_not_closed(meeting)
+    if meeting.state != Meeting.State.SCHEDULED:
+        raise Conflict(_("The meeting is open: its agenda is no longer a draft."))
 
 
 def _require_member(user, circle, what: str) -> None:
@@ -168,6 +176,57 @@ def add_item(
     )
     changed(meeting)
     return item
+
+
+def _due(meeting, key: str):
+    due = next((d for d in selectors.draft_agenda(meeting) if d.key == (key or "")), None)
+    if due is None:
+        raise Invalid(_("This item is not proposed for this meeting (any more)."), field="key")
+    return due
+
+
+@transaction.atomic
+def add_due_item(*, meeting, due_key: str, by, key=None) -> AgendaItem | None:
+    """Put a due item of the draft agenda (``core.agenda``, by its key) on the
+    agenda; a selection or proposal it names but that does not exist yet is
+    made now, by its app's service (``DueItem.create``). None when the form's
+    ``key`` was used before."""
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    _require_scheduled(meeting)
+    if not first_time(key=key, user=by):
+        return None
+    due = _due(meeting, due_key)
+    process = due.process
+    if process is None and due.create is not None:
+        process = due.create(by)
+    item = add_item(
+        meeting=meeting,
+        kind=due.kind,
+        title=due.title,
+        by=by,
+        proposal=process if due.kind == "proposal" else None,
+        election=process if due.kind == "election" else None,
+    )
+    item.source_key = due.key
+    item.save(update_fields=["source_key"])
+    return item
+
+
+@transaction.atomic
+def drop_due_item(*, meeting, due_key: str, by) -> AgendaDrop:
+    """Leave a due item out of this meeting's draft; it is proposed again for
+    the next meeting (the drop belongs to this meeting only)."""
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    _require_scheduled(meeting)
+    existing = AgendaDrop.objects.filter(meeting=meeting, key=due_key or "").first()
+    if existing is not None:
+        return existing  # dropped already (a second click)
+    due = _due(meeting, due_key)
+    drop = AgendaDrop.objects.create(meeting=meeting, key=due.key, by=by)
+    changed(meeting)
+    return drop
 
 
 @transaction.atomic
@@ -312,9 +371,7 @@ def set_current_item(*, meeting, item, by, key=None) -> Meeting:
     if _running_elsewhere(item):
         raise Conflict(_("Another open meeting is running this process now."))
     if meeting.current_item_id and meeting.current_item_id != item.pk:
-        AgendaItem.objects.filter(pk=meeting.current_item_id, done__isnull=True).update(
-            done=timezone.now()
-        )
+        _finish(AgendaItem.objects.select_for_update().get(pk=meeting.current_item_id))
     meeting.current_item = item
     meeting.timer_ends = None
     meeting.save(update_fields=["current_item", "timer_ends"])
@@ -371,13 +428,41 @@ def save_notes(*, item, notes: str, by) -> AgendaItem:
     return item
 
 
-def _item_outcome(item) -> tuple[str, Decision | None]:
+Outcome = AgendaItem.Outcome
+
+#: A process's state when the meeting leaves its item -> the item's outcome.
+_PROCESS_OUTCOMES = {
+    ("proposal", "adopted"): Outcome.DECIDED,
+    ("proposal", "withdrawn"): Outcome.WITHDRAWN,
+    ("proposal", "deferred"): Outcome.DEFERRED,
+    ("election", "elected"): Outcome.SELECTED,
+    ("election", "cancelled"): Outcome.CANCELLED,
+}
+
+
+def item_outcome(item, *, reached: bool) -> tuple[str, Decision | None]:
+    """How ``item`` ended, read from what it ran: a proposal adopted is
+    decided (its decision), withdrawn or deferred; a selection made is
+    selected (its decision), cancelled, or else opened and not finished; a
+    proposal still open is deferred to the next meeting. A report or other
+    item is noted once the meeting took it up (``reached``), else deferred."""
     subject = item.subject
     if subject is None:
-        return item.outcome, item.decision
-    decision = getattr(subject, "decision", None)
-    state = subject.get_state_display() if hasattr(subject, "get_state_display") else ""
-    return item.outcome or state, decision or item.decision
+        return (Outcome.NOTED if reached else Outcome.DEFERRED), item.decision
+    decision = getattr(subject, "decision", None) or item.decision
+    outcome = _PROCESS_OUTCOMES.get((item.kind, subject.state))
+    if outcome is None:
+        outcome = Outcome.SELECTION_OPENED if item.kind == "election" else Outcome.DEFERRED
+    return outcome, decision
+
+
+def _finish(item, *, now=None, reached: bool = True) -> AgendaItem:
+    """Mark ``item`` done (if the meeting took it up) and set its outcome."""
+    item.outcome, item.decision = item_outcome(item, reached=reached)
+    if reached and item.done is None:
+        item.done = now or timezone.now()
+    item.save(update_fields=["outcome", "decision", "done"])
+    return item
 
 
 @transaction.atomic
@@ -396,15 +481,22 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
     )
     people = {a.user_id: a.user for a in attendance}
     items = []
-    for item in meeting.items.select_related("proposal", "election").order_by("position"):
-        outcome, decision = _item_outcome(item)
+    for item in (
+        meeting.items.select_for_update(of=("self",))
+        .select_related("proposal", "election", "decision")
+        .order_by("position")
+    ):
+        reached = item.done is not None or item.pk == meeting.current_item_id
+        item = _finish(item, now=now, reached=reached)
+        decision = item.decision
         items.append(
             {
                 "position": item.position,
                 "kind": item.kind,
                 "title": item.title,
-                "outcome": outcome,
+                "outcome": item.outcome,
                 "decision": decision.sequence if decision else None,
+                "decision_hash": decision.hash if decision else None,
                 "notes": item.notes,
             }
         )
@@ -414,7 +506,12 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
     Attendance.objects.filter(meeting=meeting, left__isnull=True).update(left=now)
     # Sockets of a closed room are sent away; rows a crashed process left behind go too.
     Connection.objects.filter(meeting=meeting).delete()
-    body_lines = [f"{i['position']}. {i['title']} — {i['outcome']}" for i in items]
+    labels = dict(Outcome.choices)
+    body_lines = [
+        f"{i['position']}. {i['title']} — {labels.get(i['outcome'], '')}"
+        + (f" (#{i['decision']})" if i["decision"] else "")
+        for i in items
+    ]
     minutes = record_decision(
         organization=meeting.circle.organization,
         kind=Decision.Kind.MINUTES,

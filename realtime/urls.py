@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:meeting_id>/items/<int:item_id>/move/", views.item_move, name="item_move"),
     path("<int:meeting_id>/items/<int:item_id>/remove/", views.item_remove, name="item_remove"),
     path("<int:meeting_id>/items/<int:item_id>/notes/", views.notes_save, name="notes"),
+    path("<int:meeting_id>/draft/<slug:action>/", views.draft_item, name="draft"),
     path("<int:meeting_id>/attendance/", views.attendance_mark, name="attendance"),
     path("<int:meeting_id>/room/", views.room, name="room"),
     path("<int:meeting_id>/room/join/", views.room_join, name="join"),

@@ -126,7 +126,9 @@ def meeting_new(request, org):
     )
 
 
-def _detail(request, meeting, *, form=None, status=200):
+def _detail(
+    request, meeting, *, form=None, status=200, template="realtime/meeting_detail.html", error=""
+):
     can_lead = services.can_lead(request.user, meeting)
     if can_lead and form is None:
         form = AgendaItemForm(subjects=subjects.agenda_choices(meeting.circle))
@@ -135,19 +137,60 @@ def _detail(request, meeting, *, form=None, status=200):
         # The items the facilitator may still take off (not run yet), each
         # form with its own key.
         item.remove_key = new_key() if can_lead and not services.has_run(meeting, item) else None
+    kinds = dict(AgendaItem.Kind.choices)
+    draft = [
+        {"due": due, "kind": kinds.get(due.kind, ""), "add_key": new_key()}
+        for due in selectors.draft_agenda(meeting)
+    ]
     return render(
         request,
-        "realtime/meeting_detail.html",
+        template,
         {
             "meeting": meeting,
             "organization": meeting.circle.organization,
             "items": items,
+            "draft": draft,
             "can_lead": can_lead,
             "form": form if can_lead else None,
             "idempotency_key": new_key(),
+            "draft_error": error,
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def draft_item(request, org, meeting_id, action):
+    """Add a proposed item to the agenda, or drop it from this meeting's
+    draft (htmx: the agenda and the draft come back; else the page)."""
+    meeting = _meeting(request, org, meeting_id)
+    due_key = request.POST.get("key", "")
+    try:
+        if action == "add":
+            services.add_due_item(
+                meeting=meeting,
+                due_key=due_key,
+                by=request.user,
+                key=request.POST.get("idempotency_key"),
+            )
+        elif action == "drop":
+            services.drop_due_item(meeting=meeting, due_key=due_key, by=request.user)
+        else:
+            raise Http404
+    except DomainError as exc:
+        if request.htmx:
+            return _detail(
+                request,
+                meeting,
+                status=exc.status,
+                template="realtime/meeting_detail.html#agenda",
+                error=exc.message,
+            )
+        messages.error(request, exc.message)
+    if request.htmx:
+        return _detail(request, meeting, template="realtime/meeting_detail.html#agenda")
+    return HttpResponseRedirect(meeting.get_absolute_url())
 
 
 @login_required
