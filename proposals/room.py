@@ -8,6 +8,8 @@ answer an action taken from the room with the viewer's part
 (:func:`answer_template`), so the room never needs the page's whole section.
 """
 
+import threading
+
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -39,8 +41,27 @@ def agenda_label(proposal) -> str:
 def shared_html(proposal) -> str:
     """For everyone: built from ``selectors.process_data``, which holds no
     hidden answer (nothing of an open reveal round)."""
-    context = {**selectors.process_data(proposal), "organization": proposal.circle.organization}
+    data = selectors.process_data(proposal)
+    _handoff.data = {proposal.pk: data}
+    context = {**data, "organization": proposal.circle.organization}
     return render_to_string(SHARED_TEMPLATE, context)
+
+
+# The process data a broadcast read in this thread, handed to the view whose
+# action caused it: the broadcast runs on commit, in the view's own thread,
+# after the action's last write, so the view's answer reads the same state
+# and need not read it again. A request starts by forgetting what an earlier
+# one left (``forget``); a hand-over is taken once.
+_handoff = threading.local()
+
+
+def forget() -> None:
+    _handoff.data = {}
+
+
+def take_over(proposal_pk: int) -> dict | None:
+    """What this request's broadcast read of the proposal, once; else None."""
+    return getattr(_handoff, "data", {}).pop(proposal_pk, None)
 
 
 def has_part(context) -> bool:

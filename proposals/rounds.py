@@ -207,18 +207,36 @@ def current_responses(round_: Round):
     )
 
 
-def visible_responses(round_: Round, viewer) -> list[Response]:
-    """What ``viewer`` may see of a round's answers.
+def hides_answers(round_: Round) -> bool:
+    """Until a reveal round closes, nobody but the author of an answer sees it."""
+    return round_.mode == Round.Mode.REVEAL and round_.closed is None
 
-    Until a reveal round closes, nobody but the author of an answer sees it:
-    not in a page, the API, a fragment or an export.
-    """
-    responses = current_responses(round_)
-    if round_.mode == Round.Mode.REVEAL and round_.closed is None:
-        if viewer is None or not viewer.is_authenticated:
-            return []
-        responses = responses.filter(member=viewer)
-    return list(responses)
+
+def visible_among(round_: Round, responses: Iterable[Response], viewer) -> list[Response]:
+    """Of ``responses`` (current answers of ``round_``), what ``viewer`` may
+    see: all of them, or only the viewer's own while ``hides_answers``."""
+    if not hides_answers(round_):
+        return list(responses)
+    if viewer is None or not viewer.is_authenticated:
+        return []
+    return [r for r in responses if r.member_id == viewer.pk]
+
+
+def visible_responses(round_: Round, viewer) -> list[Response]:
+    """What ``viewer`` may see of a round's answers: not in a page, the API, a
+    fragment or an export may anyone else's answer show before a reveal
+    round closes."""
+    return visible_among(round_, current_responses(round_), viewer)
+
+
+def answered_among(round_: Round, responses: Iterable[Response]) -> set[int]:
+    """Who gave a current answer, of ``responses`` (current answers of ``round_``)."""
+    return {r.member_id for r in responses}
+
+
+def progress_among(round_: Round, responses: Iterable[Response]) -> tuple[int, int]:
+    """(answered, expected) from a round's current answers: progress without content."""
+    return len(answered_among(round_, responses) & set(round_.speakers)), len(round_.speakers)
 
 
 def progress(round_: Round) -> tuple[int, int]:

@@ -11,7 +11,7 @@ import difflib
 import re
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Value, When, prefetch_related_objects
+from django.db.models import Case, IntegerField, Value, When
 
 from circles import selectors as circle_selectors
 from proposals import rounds, steps
@@ -106,28 +106,49 @@ def flag_shown(proposal) -> bool:
 
 def shown_responses(round_: Round) -> list[Response]:
     """What everyone may see of a round: nothing of an open reveal round."""
-    responses = rounds.visible_responses(round_, None)
-    prefetch_related_objects(responses, "recorded_by")
-    return responses
+    return round_summaries([round_])[0]["responses"]
 
 
 def round_summary(round_: Round) -> dict:
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=round_.speakers)}
-    answered = rounds.answered_ids(round_)
-    answered_count, expected = rounds.progress(round_)
+    return round_summaries([round_])[0]
+
+
+def round_summaries(rounds_: list[Round]) -> list[dict]:
+    """Each round's speakers, progress and the answers everyone may see, for
+    all of ``rounds_`` in two queries (their speakers, their current answers):
+    a proposal's page shows every past round, and the room renders it on
+    every change."""
+    rounds_ = list(rounds_)
+    if not rounds_:
+        return []
+    current: dict[int, list[Response]] = {r.pk: [] for r in rounds_}
+    answers = (
+        Response.objects.filter(round__in=rounds_, replaced__isnull=True)
+        .select_related("member", "recorded_by")
+        .order_by("created", "pk")
+    )
+    for response in answers:
+        current[response.round_id].append(response)
+    users = get_user_model().objects.in_bulk({i for r in rounds_ for i in r.speakers})
+    return [_summary(r, current[r.pk], users) for r in rounds_]
+
+
+def _summary(round_: Round, answers: list[Response], users: dict) -> dict:
+    answered = rounds.answered_among(round_, answers)
+    answered_count, expected = rounds.progress_among(round_, answers)
     speakers = [
         {"user": users[i], "answered": i in answered, "current": i == round_.current_speaker_id}
         for i in round_.speakers
         if i in users
     ]
-    responses = shown_responses(round_)
+    responses = rounds.visible_among(round_, answers, None)
     return {
         "round": round_,
         "speakers": speakers,
         "answered": answered_count,
         "expected": expected,
         "responses": responses,
-        "hidden": round_.mode == Round.Mode.REVEAL and round_.closed is None,
+        "hidden": rounds.hides_answers(round_),
         **answers_by_kind(responses, speakers),
     }
 
@@ -155,21 +176,20 @@ def answers_by_kind(responses: list[Response], speakers: list[dict]) -> dict:
 
 def process_data(proposal) -> dict:
     """Everything the shared fragments show; the same for every viewer."""
-    open_ = open_round(proposal)
-    past = [
-        round_summary(r)
-        for r in rounds.rounds_of(proposal)
-        .filter(closed__isnull=False)
-        .select_related("revision")
-        .order_by("-opened", "-pk")
-    ]
+    all_rounds = list(
+        rounds.rounds_of(proposal).select_related("revision").order_by("-opened", "-pk")
+    )
+    summaries = round_summaries(all_rounds)
+    past = [s for s in summaries if s["round"].closed is not None]
+    current = next((s for s in summaries if s["round"].closed is None), None)
+    history = list(revisions(proposal))
     order = steps.ORDER
     state_index = order.index(proposal.state) if proposal.state in order else None
     return {
         "proposal": proposal,
-        "revision": latest_revision(proposal),
-        "revisions": list(revisions(proposal)),
-        "round": round_summary(open_) if open_ is not None else None,
+        "revision": history[-1] if history else None,
+        "revisions": history,
+        "round": current,
         "past_rounds": past,
         "objections": list(objections(proposal)),
         "flagged": flag_shown(proposal),
@@ -212,12 +232,15 @@ def answer_form(viewer: dict, sent: dict | None = None) -> dict:
     }
 
 
-def page_context(user, proposal, *, sent: dict | None = None, **extra) -> dict:
+def page_context(
+    user, proposal, *, sent: dict | None = None, data: dict | None = None, **extra
+) -> dict:
     """The context of the proposal's process section: the same for its page,
-    its htmx answers and the meeting room's viewer part (``proposals.room``)."""
+    its htmx answers and the meeting room's viewer part (``proposals.room``).
+    ``data`` is the ``process_data`` of the proposal when it was just read."""
     from core.idempotency import new_key
 
-    data = process_data(proposal)
+    data = data or process_data(proposal)
     viewer = viewer_data(proposal, user, data)
     return {
         **data,

@@ -34,6 +34,9 @@ def _proposal(request, org, pk):
     proposal = selectors.proposal_or_none(_org(request, org), pk)
     if proposal is None:
         raise Http404
+    # What a broadcast handed over earlier in this thread belongs to another
+    # request: this request's action hands over its own (``_done``).
+    room.forget()
     return proposal
 
 
@@ -59,7 +62,12 @@ def _done(
     if request.htmx:
         proposal.refresh_from_db()
         context = selectors.page_context(
-            request.user, proposal, sent=sent, action_error=error, action_success=success
+            request.user,
+            proposal,
+            data=room.take_over(proposal.pk) if error is None else None,
+            sent=sent,
+            action_error=error,
+            action_success=success,
         )
         response = render(request, room.answer_template(request), context)
         if error is not None:

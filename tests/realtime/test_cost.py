@@ -178,3 +178,53 @@ class TestTheTimerInOneStatement:
             services.set_timer(meeting=live["meeting"], seconds=4 * 3600, by=live["fac"])
         assert refused.value.__class__.__name__ == "Invalid"
         assert Meeting.objects.get(pk=live["meeting"].pk).timer_ends is None
+
+
+class TestTheProcessDataHandOver:
+    """The acting view answers from what its own broadcast read (one read of
+    the process instead of two), and never from what another request left."""
+
+    def test_the_answer_shows_the_action_and_takes_the_broadcasts_read(self, live):
+        from proposals import room
+        from proposals import selectors as proposal_selectors
+
+        reads = []
+        original = proposal_selectors.process_data
+
+        def counting(proposal):
+            reads.append(proposal.pk)
+            return original(proposal)
+
+        proposal_selectors.process_data = counting
+        try:
+            response = _answer(live, "bo")
+        finally:
+            proposal_selectors.process_data = original
+        assert response.status_code == 200
+        assert _answers_of(live, "bo") == 1
+        # One read, by the broadcast; the view's answer took it over.
+        assert reads == [live["proposal"].pk]
+        assert "Fine by me." in response.content.decode()
+        assert room.take_over(live["proposal"].pk) is None  # taken once
+
+    def test_what_an_earlier_request_left_is_not_used(self, live):
+        from proposals import room
+        from proposals import selectors as proposal_selectors
+
+        # A proposal on no agenda: its steps broadcast nothing, so its view
+        # has nothing of its own to take over.
+        other = proposal_services.create_proposal(
+            circle=live["circle"], by=live["ana"], title="Bike shed", body="Build a shed."
+        )
+        stale = proposal_selectors.process_data(other)
+        stale["revision"].body = "A STALE TEXT"
+        room._handoff.data = {other.pk: stale}
+        url = reverse("proposals:act", kwargs={"org": "acme", "pk": other.pk, "segment": "present"})
+        response = _client(live["fac"]).post(
+            url, {"idempotency_key": new_key()}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        other.refresh_from_db()
+        assert other.state == "presented"
+        assert "Build a shed." in response.content.decode()
+        assert "A STALE TEXT" not in response.content.decode()
