@@ -33,11 +33,10 @@ class RoomFace(Protocol):
     def agenda_label(self, subject) -> str:
         """How the agenda form names ``subject``."""
 
-    def shared_html(self, subject) -> str:
-        """The viewer-free fragment of ``subject`` for everyone in the room."""
+    def shared(self, subject) -> dict:
+        """The viewer-free part of ``subject`` for everyone in the room:
+        ``html``, its fragment, and the open round (``round``, ``answered``,
+        ``expected``: who answered is counted, never what), read together."""
 
     def mine_html(self, request, subject) -> str:
         """The viewer's own forms and buttons, or "" when they have no part."""
-
-    def round_context(self, subject) -> dict:
-        """The open round: speakers in order, whose turn, who answered (never what)."""

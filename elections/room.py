@@ -38,7 +38,7 @@ def agenda_label(election) -> str:
     return _("Selection: %(t)s") % {"t": str(election)}
 
 
-def shared_html(election) -> str:
+def _shared_html(election) -> str:
     """For everyone: every read is made without a viewer (``None``), so the
     grid is None until the nominations are shown and a round shows only what
     it shows to all."""
@@ -84,7 +84,7 @@ def answer_template(request) -> str:
     return MINE_TEMPLATE if request.htmx.target == MINE_ID else PAGE_SECTION_TEMPLATE
 
 
-def round_context(election) -> dict:
-    """The open round (on a nominee or on a change of the role): speakers in
-    order, whose turn, who answered (never what)."""
-    return proposals_room.round_context(election)
+def shared(election) -> dict:
+    """The shared fragment and the open round (on a nominee or on a change of
+    the role): whose turn, how many answered (never what)."""
+    return {"html": _shared_html(election), **proposals_room.round_context(election)}

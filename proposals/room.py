@@ -38,13 +38,20 @@ def agenda_label(proposal) -> str:
     return _("Proposal: %(t)s") % {"t": proposal.title}
 
 
-def shared_html(proposal) -> str:
+def shared(proposal) -> dict:
     """For everyone: built from ``selectors.process_data``, which holds no
-    hidden answer (nothing of an open reveal round)."""
+    hidden answer (nothing of an open reveal round); its open round's
+    progress comes from the same read."""
     data = selectors.process_data(proposal)
     _handoff.data = {proposal.pk: data}
     context = {**data, "organization": proposal.circle.organization}
-    return render_to_string(SHARED_TEMPLATE, context)
+    summary = data["round"]
+    return {
+        "html": render_to_string(SHARED_TEMPLATE, context),
+        "round": summary["round"] if summary else None,
+        "answered": summary["answered"] if summary else 0,
+        "expected": summary["expected"] if summary else 0,
+    }
 
 
 # The process data a broadcast read in this thread, handed to the view whose

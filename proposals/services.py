@@ -23,7 +23,7 @@ from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import first_time, parse_key
 from decisions.models import Decision
 from decisions.services import record_decision
-from proposals import rounds
+from proposals import rounds, steps
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
 from proposals.records import policy_record
 from proposals.steps import ROUND_KIND_OF_STATE, STEPS, may_resolve, target
@@ -74,7 +74,9 @@ def _begin(proposal, by, key, step: str) -> tuple[Proposal, bool]:
     _require_reader(by, proposal)
     if _replayed(proposal, key, by):
         return proposal, False
-    STEPS.check(step, proposal, by)
+    # One check reads each role and guard once (the proposal is locked).
+    with steps.remembering():
+        STEPS.check(step, proposal, by)
     return proposal, True
 
 

@@ -62,12 +62,12 @@ def subject_context(item) -> dict | None:
     face = FACES.get(item.kind)
     if subject is None or face is None:
         return {"kind": item.kind, "object": None, "round": None}
-    html = face.shared_html(subject)
+    shared = face.shared(subject)
     return {
+        **shared,
         "kind": item.kind,
         "object": subject,
-        "html": mark_safe(html),  # noqa: S308 - rendered by the face's templates
-        **face.round_context(subject),
+        "html": mark_safe(shared["html"]),  # noqa: S308 - rendered by the face's templates
     }
 
 
