@@ -14,6 +14,8 @@ pending agenda item, else None.
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -39,13 +41,40 @@ def register(provider: Callable[[object], Session | None]) -> None:
         _providers.append(provider)
 
 
+# Within ``reading()``, each subject's session is read once.
+_memo: ContextVar[dict | None] = ContextVar("participation_memo", default=None)
+
+
+@contextmanager
+def reading():
+    """Within the block, each subject's session is read once: a page, a
+    fragment or a step's check asks for it many times (who takes part, who
+    facilitates, each guard) while nothing is written. A block that writes
+    must not read a session before its write and rely on it after."""
+    if _memo.get() is not None:
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def session_of(subject) -> Session | None:
     """The open meeting that runs ``subject`` now, or None."""
+    memo = _memo.get()
+    key = (subject._meta.label_lower, subject.pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    session = None
     for provider in _providers:
         session = provider(subject)
         if session is not None:
-            return session
-    return None
+            break
+    if memo is not None:
+        memo[key] = session
+    return session
 
 
 def participants_override(subject) -> list[int] | None:

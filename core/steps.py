@@ -29,6 +29,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticError
 
+from core import participation
 from core.errors import Conflict, DomainError, Invalid, NotAllowed
 
 
@@ -203,12 +204,15 @@ class StepTable:
         return ALLOWED
 
     def check(self, name: str, subject, by) -> None:
-        """Raise the refusal of ``may`` (services call it before writing)."""
-        self.may(name, subject, by).check()
+        """Raise the refusal of ``may`` (services call it before writing);
+        the session of the subject is read once for the whole check."""
+        with participation.reading():
+            self.may(name, subject, by).check()
 
     def allowed(self, subject, user) -> list[str]:
         """The steps ``user`` may take now, in table order (the buttons)."""
-        return [name for name in self.steps if self.may(name, subject, user)]
+        with participation.reading():
+            return [name for name in self.steps if self.may(name, subject, user)]
 
     def open_states(self, closed: Iterable[str]) -> frozenset[str]:
         closed = set(closed)

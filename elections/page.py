@@ -5,6 +5,7 @@ table. It sits above the selectors, the forms and the steps, which never read it
 """
 
 from circles import selectors as circle_selectors
+from core import participation
 from elections import selectors, steps
 from elections.forms import step_forms
 
@@ -21,6 +22,11 @@ def page_context(user, election, failed=None) -> dict:
     """The context of the selection's section: the same for its page, its
     htmx answers and the meeting room's viewer part (``elections.room``).
     ``failed`` is the (step, bound form) of an action that was refused."""
+    with participation.reading():  # the meeting's session, read once
+        return _page_context(user, election, failed)
+
+
+def _page_context(user, election, failed) -> dict:
     round_ = selectors.current_round(election)
     last_rounds = selectors.consent_rounds(election)
     shown_round = round_ or (last_rounds[-1] if last_rounds else None)

@@ -12,6 +12,7 @@ selection's views answer an action taken from the room with the viewer's part
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core import participation
 from elections import page, selectors
 from elections.models import Election
 from proposals import room as proposals_room
@@ -86,5 +87,7 @@ def answer_template(request) -> str:
 
 def shared(election) -> dict:
     """The shared fragment and the open round (on a nominee or on a change of
-    the role): whose turn, how many answered (never what)."""
-    return {"html": _shared_html(election), **proposals_room.round_context(election)}
+    the role): whose turn, how many answered (never what); the meeting's
+    session is read once for all of it."""
+    with participation.reading():
+        return {"html": _shared_html(election), **proposals_room.round_context(election)}

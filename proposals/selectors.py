@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
 
 from circles import selectors as circle_selectors
+from core import participation
 from proposals import rounds, steps
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
 
@@ -240,8 +241,9 @@ def page_context(
     ``data`` is the ``process_data`` of the proposal when it was just read."""
     from core.idempotency import new_key
 
-    data = data or process_data(proposal)
-    viewer = viewer_data(proposal, user, data)
+    with participation.reading():  # the meeting's session, read once
+        data = data or process_data(proposal)
+        viewer = viewer_data(proposal, user, data)
     return {
         **data,
         "viewer": viewer,
