@@ -5,12 +5,13 @@ iCalendar file is written by hand (RFC 5545): text values escaped, lines
 folded at 75 octets, CRLF line ends; no extra dependency.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from core import calendar
 from core.links import absolute
 from core.markdown import render_markdown
 from logbook.selectors import dated_entries, log_queryset, permalink
@@ -109,8 +110,35 @@ def icalendar(organization, *, circle=None) -> str:
                 "URL:" + url,
                 "END:VEVENT",
             ]
+    lines += _timed_events(organization, circle_ids=None if circle is None else [circle.pk])
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _utc(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _timed_events(organization, *, circle_ids) -> list[str]:
+    """The apps' timed events (``core.calendar``: the meetings), same UID as
+    their invitations."""
+    stamp = _utc(timezone.now())
+    lines = []
+    for event in calendar.events(organization, circle_ids=circle_ids):
+        lines += [
+            "BEGIN:VEVENT",
+            "UID:" + _escape(event.uid),
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_utc(event.start)}",
+            f"DTEND:{_utc(event.end)}",
+            f"SEQUENCE:{event.sequence}",
+            "STATUS:" + ("CANCELLED" if event.cancelled else "CONFIRMED"),
+            "SUMMARY:" + _escape(event.summary),
+            "DESCRIPTION:" + _escape(event.description),
+            "URL:" + event.url,
+            "END:VEVENT",
+        ]
+    return lines
 
 
 # Private links -----------------------------------------------------------------

@@ -136,6 +136,10 @@ class TimerIn(Schema):
     seconds: int
 
 
+class RescheduleIn(Schema):
+    scheduled_start: datetime
+
+
 class CloseMeetingIn(Schema):
     notes: str = ""
 
@@ -568,6 +572,36 @@ def set_timer(request, org: str, meeting_id: int, payload: TimerIn):
         request,
         lambda: services.set_timer(meeting=meeting, seconds=payload.seconds, by=request.user),
     )
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/reschedule",
+    response=MeetingOut,
+    operation_id="reschedule_meeting",
+    openapi_extra=IDEMPOTENT,
+)
+def reschedule_meeting(request, org: str, meeting_id: int, payload: RescheduleIn):
+    """Facilitator: move a scheduled meeting to another start; its members get
+    the update by email (same calendar UID, SEQUENCE one more)."""
+    meeting = _meeting(request, org, meeting_id)
+    services.reschedule_meeting(
+        meeting=meeting, scheduled_start=payload.scheduled_start, by=request.user, key=_key(request)
+    )
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/cancel",
+    response=MeetingOut,
+    operation_id="cancel_meeting",
+    openapi_extra=IDEMPOTENT,
+)
+def cancel_meeting(request, org: str, meeting_id: int):
+    """Facilitator: cancel a scheduled meeting (kept, state cancelled); its
+    members get the cancellation (METHOD:CANCEL)."""
+    meeting = _meeting(request, org, meeting_id)
+    services.cancel_meeting(meeting=meeting, by=request.user, key=_key(request))
     return _full(request, meeting)
 
 

@@ -7,13 +7,15 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
-        from core import agenda, participation
+        from core import agenda, calendar, participation
         from core.events import subject_changed, subject_changing
         from realtime.agenda import due_items
         from realtime.broadcast import on_subject_changed, on_subject_changing
+        from realtime.invitations import calendar_events
         from realtime.selectors import session_of
 
         subject_changing.connect(on_subject_changing, dispatch_uid="realtime.versions")
         subject_changed.connect(on_subject_changed, dispatch_uid="realtime.broadcast")
         participation.register(session_of)
         agenda.register("realtime", due_items)
+        calendar.register("meetings", calendar_events)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.records import person
 from circles import selectors as circle_selectors
-from core import notify
+from core import jobs, notify
 from core.errors import Conflict, Invalid, NotAllowed
 from core.events import changed
 from core.idempotency import created_before, first_time, remember_created
@@ -125,12 +125,85 @@ def schedule_meeting(
         secretary=secretary,
     )
     remember_created(key=key, user=by, row=meeting)
+    _invite(meeting, "scheduled")
     notify.announce(
         "meeting_scheduled",
         subject=meeting,
         key=f"meeting_scheduled:{meeting.pk}",
         title=meeting.title,
         circle=circle.name,
+        start=meeting.scheduled_start.isoformat(),
+        by=by.pk,
+    )
+    changed(meeting)
+    return meeting
+
+
+def _invite(meeting, kind: str) -> None:
+    """Enqueue the invitations of the meeting as it is now (with the change)."""
+    from realtime.tasks import send_invitations
+
+    jobs.enqueue(send_invitations, meeting_id=meeting.pk, sequence=meeting.sequence, kind=kind)
+
+
+def _check_start(scheduled_start) -> None:
+    if scheduled_start is None or timezone.is_naive(scheduled_start):
+        raise Invalid(_("Give the start date and time."), field="scheduled_start")
+    if scheduled_start < timezone.now() - SCHEDULE_GRACE:
+        raise Invalid(
+            _("A meeting cannot start in the past: choose a date and time from now on."),
+            field="scheduled_start",
+        )
+
+
+@transaction.atomic
+def reschedule_meeting(*, meeting, scheduled_start: datetime, by, key=None) -> Meeting:
+    """Move a scheduled meeting to another time: its members get the update
+    (same calendar UID, SEQUENCE one more)."""
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if not first_time(key=key, user=by):
+        return meeting
+    _require_scheduled(meeting)
+    _check_start(scheduled_start)
+    if scheduled_start == meeting.scheduled_start:
+        return meeting
+    meeting.scheduled_start = scheduled_start
+    meeting.sequence += 1
+    meeting.save(update_fields=["scheduled_start", "sequence"])
+    _invite(meeting, "moved")
+    notify.announce(
+        "meeting_moved",
+        subject=meeting,
+        key=f"meeting_moved:{meeting.pk}:{meeting.sequence}",
+        title=meeting.title,
+        circle=meeting.circle.name,
+        start=meeting.scheduled_start.isoformat(),
+        by=by.pk,
+    )
+    changed(meeting)
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting, by, key=None) -> Meeting:
+    """Cancel a scheduled meeting: kept (state cancelled), its members told
+    (METHOD:CANCEL, SEQUENCE one more); its agenda's processes are untouched."""
+    meeting = _lock(meeting)
+    _require_lead(by, meeting)
+    if not first_time(key=key, user=by):
+        return meeting
+    _require_scheduled(meeting)
+    meeting.state = Meeting.State.CANCELLED
+    meeting.sequence += 1
+    meeting.save(update_fields=["state", "sequence"])
+    _invite(meeting, "cancelled")
+    notify.announce(
+        "meeting_cancelled",
+        subject=meeting,
+        key=f"meeting_cancelled:{meeting.pk}",
+        title=meeting.title,
+        circle=meeting.circle.name,
         start=meeting.scheduled_start.isoformat(),
         by=by.pk,
     )

@@ -22,6 +22,12 @@ from tests.proposals.conftest import build_team
 TEXT = "We buy flour from mills within 50 km."
 
 
+def _notices():
+    """The emails sent but the meetings' invitations (their own email, with
+    the calendar file: tests/realtime/test_invitations.py)."""
+    return [m for m in mail.outbox if not m.attachments]
+
+
 @pytest.fixture
 def team(db, make_user):
     return build_team(make_user)
@@ -127,7 +133,7 @@ class TestEachKindTellsTheConcernedOnce:
         )
         assert _recipients("meeting_scheduled") == _ids(team.all_members)
         # Not asked to act: no email now, it waits for the daily digest.
-        assert mail.outbox == []
+        assert _notices() == []
 
     def test_a_job_run_twice_writes_and_sends_nothing_more(self, team, run):
         p = _presented(team, run)
@@ -234,7 +240,7 @@ class TestDigests:
         assert services.send_digests(frequency="daily", period="2026-12-02") == len(
             team.all_members
         )
-        (digest,) = [m for m in mail.outbox if m.to == [ana.email]]
+        (digest,) = [m for m in _notices() if m.to == [ana.email]]
         assert digest.body.count("Une réunion de Ops") == 2
         assert "2 notifications" in digest.subject
         assert digest.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
@@ -247,11 +253,11 @@ class TestDigests:
         self._schedule(team, run, 3)
         services.set_preferences(user=ana, choices={"meeting_scheduled": "immediately"})
         self._schedule(team, run, 4)
-        immediate = [m for m in mail.outbox if m.to == [ana.email]]
+        immediate = [m for m in _notices() if m.to == [ana.email]]
         assert len(immediate) == 1 and "Meeting 4" in immediate[0].subject
         # The one from before the switch goes in the next digest.
         services.send_digests(frequency="daily", period="2026-12-02")
-        (digest,) = [m for m in mail.outbox if m.to == [ana.email]][1:]
+        (digest,) = [m for m in _notices() if m.to == [ana.email]][1:]
         assert "Meeting 3" in digest.body and "Meeting 4" not in digest.body
 
     def test_a_weekly_kind_is_not_in_the_daily_digest(self, team, run):
@@ -259,16 +265,16 @@ class TestDigests:
         services.set_preferences(user=ana, choices={"meeting_scheduled": "weekly"})
         self._schedule(team, run, 3)
         services.send_digests(frequency="daily", period="2026-12-02")
-        assert not [m for m in mail.outbox if m.to == [ana.email]]
+        assert not [m for m in _notices() if m.to == [ana.email]]
         services.send_digests(frequency="weekly", period="2026-W49")
-        assert len([m for m in mail.outbox if m.to == [ana.email]]) == 1
+        assert len([m for m in _notices() if m.to == [ana.email]]) == 1
 
     def test_never_keeps_it_in_app_only(self, team, run):
         ana = team.members[0]
         services.set_preferences(user=ana, choices={"meeting_scheduled": "never"})
         self._schedule(team, run, 3)
         services.send_digests(frequency="daily", period="2026-12-02")
-        assert not [m for m in mail.outbox if m.to == [ana.email]]
+        assert not [m for m in _notices() if m.to == [ana.email]]
         assert Notification.objects.filter(recipient=ana).count() == 1
 
     def test_a_bad_preference_is_refused_and_nothing_changes(self, team):

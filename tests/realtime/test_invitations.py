@@ -1,0 +1,119 @@
+"""Invitations and calendars: scheduling emails each member of the circle in
+their own language with the agenda and an .ics (parsed with icalendar);
+moving it sends the update (same UID, SEQUENCE + 1); cancelling sends
+METHOD:CANCEL; the circle's calendar feed holds the meeting."""
+
+from datetime import timedelta
+
+import icalendar
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from circles import selectors as circle_selectors
+from core.errors import Conflict, NotAllowed
+from realtime import invitations, services
+from realtime.models import Meeting
+
+
+def _ics(message):
+    (attachment,) = message.attachments
+    name, content, mimetype = attachment
+    assert name == "meeting.ics" and mimetype.startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(content)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+@pytest.fixture
+def scheduled(world, django_capture_on_commit_callbacks):
+    world.ana.language = "fr"
+    world.ana.save(update_fields=["language"])
+    start = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = services.schedule_meeting(
+            circle=world.ops, title="Weekly", scheduled_start=start,
+            facilitator=world.facilitator, by=world.facilitator,
+        )  # fmt: skip
+    return meeting
+
+
+def _for(user):
+    return [m for m in mail.outbox if m.to == [user.email] and m.attachments]
+
+
+def test_scheduling_invites_each_member_in_their_language_with_the_ics(world, scheduled):
+    members = list(circle_selectors.current_members(world.ops))
+    invited = sorted(m.to[0] for m in mail.outbox if m.attachments)
+    assert invited == sorted(u.email for u in members)
+    assert world.outsider.email not in invited and world.org_member.email not in invited
+    (french,) = _for(world.ana)
+    assert french.subject.startswith("Invitation") and "vous invite" in french.body
+    (english,) = _for(world.bo)
+    assert "invites you to the meeting “Weekly” of Ops" in english.body
+    calendar, event = _ics(english)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert event.decoded("DTSTART") == scheduled.scheduled_start
+    assert str(event["UID"]) == invitations.uid(scheduled)
+    assert int(event["SEQUENCE"]) == 0
+    assert str(event["ORGANIZER"]) == f"mailto:{world.facilitator.email}"
+    assert str(event["URL"]).endswith(f"/meetings/{scheduled.pk}/")
+
+
+def test_moving_sends_the_update_with_the_same_uid_and_the_next_sequence(
+    world, scheduled, django_capture_on_commit_callbacks
+):
+    later = scheduled.scheduled_start + timedelta(days=1)
+    mail.outbox.clear()
+    with pytest.raises(NotAllowed):
+        services.reschedule_meeting(meeting=scheduled, scheduled_start=later, by=world.bo)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reschedule_meeting(meeting=scheduled, scheduled_start=later, by=world.facilitator)
+    scheduled.refresh_from_db()
+    assert scheduled.sequence == 1 and scheduled.scheduled_start == later
+    (update,) = _for(world.bo)
+    assert update.subject.startswith("Moved: Weekly")
+    _calendar, event = _ics(update)
+    assert str(event["UID"]) == invitations.uid(scheduled)
+    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART") == later
+
+
+def test_cancelling_sends_method_cancel_and_the_meeting_stays_cancelled(
+    world, scheduled, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(meeting=scheduled, by=world.facilitator)
+    scheduled.refresh_from_db()
+    assert scheduled.state == Meeting.State.CANCELLED and scheduled.sequence == 1
+    calendar, event = _ics(_for(world.bo)[0])
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert int(event["SEQUENCE"]) == 1
+    with pytest.raises(Conflict):
+        services.open_meeting(meeting=scheduled, by=world.facilitator)
+
+
+def test_the_api_moves_and_cancels(client, world, scheduled):
+    client.force_login(world.facilitator)
+    base = f"/api/v1/orgs/acme/meetings/{scheduled.pk}"
+    later = (scheduled.scheduled_start + timedelta(hours=2)).isoformat()
+    response = client.post(f"{base}/reschedule", {"scheduled_start": later},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 200
+    scheduled.refresh_from_db()
+    assert scheduled.sequence == 1
+    assert client.post(f"{base}/cancel").json()["state"] == "cancelled"
+
+
+def test_the_circle_s_calendar_feed_holds_the_meeting(client, world, scheduled):
+    client.force_login(world.ana)
+    url = reverse("logbook:circle_calendar", kwargs={"org": "acme", "circle": "ops"})
+    feed = icalendar.Calendar.from_ical(client.get(url).content)
+    (event,) = [e for e in feed.walk("VEVENT") if str(e["UID"]) == invitations.uid(scheduled)]
+    assert event.decoded("DTSTART") == scheduled.scheduled_start
+    assert "Weekly (Ops)" in str(event["SUMMARY"])
+    root = reverse("logbook:circle_calendar", kwargs={"org": "acme", "circle": "acme"})
+    sibling = icalendar.Calendar.from_ical(client.get(root).content)
+    assert not [e for e in sibling.walk("VEVENT") if "Weekly" in str(e.get("SUMMARY"))]
