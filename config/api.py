@@ -24,6 +24,7 @@ from logbook.api import router as logbook_router
 from notifications.api import router as notifications_router
 from proposals.api import router as proposals_router
 from realtime.api import router as realtime_router
+from tensions.api import router as tensions_router
 
 
 class ErrorOut(Schema):
@@ -193,6 +194,7 @@ for _router in (
     proposals_router,
     elections_router,
     realtime_router,
+    tensions_router,
     notifications_router,
 ):
     api.add_router("", _router)

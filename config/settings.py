@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "elections",
     "realtime",
     "logbook",
+    "tensions",
     "django_tasks",
     "django_tasks_db",
     "notifications",
@@ -399,6 +400,9 @@ WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", default=10, minimum=1)
 # The local hour (TIME_ZONE) from which the daily and weekly digests go out.
 DIGEST_HOUR = env_int("DIGEST_HOUR", default=7, minimum=0, maximum=23)
+# A tension nobody took or forwarded for this many days goes up to the parent
+# circle's backlog by itself (tensions.services.escalate_unrouted, hourly).
+TENSION_ROUTE_DAYS = env_int("TENSION_ROUTE_DAYS", default=7, minimum=1)
 
 # Security --------------------------------------------------------------------
 HTTPS = env_bool("HTTPS", default=False)

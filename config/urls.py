@@ -20,6 +20,7 @@ urlpatterns = [
     path("o/<slug:org>/proposals/", include("proposals.urls")),
     path("o/<slug:org>/elections/", include("elections.urls")),
     path("o/<slug:org>/meetings/", include("realtime.urls")),
+    path("o/<slug:org>/tensions/", include("tensions.urls")),
 ]
 
 handler403 = "core.views.error_403"

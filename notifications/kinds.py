@@ -84,6 +84,10 @@ def _assignment_url(assignment) -> str:
     return reverse("elections:new", kwargs={"org": assignment.role.circle.organization.slug})
 
 
+def _tension_url(tension) -> str:
+    return reverse("tensions:detail", kwargs={"org": tension.organization.slug, "pk": tension.pk})
+
+
 def _invitation_url(invitation) -> str:
     return ""  # the link with its secret token is in the email only
 
@@ -124,6 +128,10 @@ def _nominees(election, params) -> list[int]:
     return list(
         election.nominations.filter(round=1).values_list("nominee_id", flat=True).distinct()
     )
+
+
+def _raiser(tension, params) -> list[int]:
+    return [tension.raised_by_id]
 
 
 def _circle_members(meeting, params) -> list[int]:
@@ -267,6 +275,45 @@ KINDS: dict[str, Kind] = {
             _decision_url,
             _org_id("organization_id"),
             dates=("review_date",),
+        ),
+        Kind(
+            "tension_forwarded",
+            _("My tension forwarded"),
+            False,
+            _("Your tension “%(title)s” was forwarded from %(origin)s to %(circle)s: %(reason)s"),
+            _raiser,
+            _tension_url,
+            _org_id("organization_id"),
+        ),
+        Kind(
+            "tension_escalated",
+            _("My tension moved up"),
+            False,
+            _(
+                "Nobody routed your tension “%(title)s” in %(origin)s within %(days)s days: "
+                "it went up to %(circle)s."
+            ),
+            _raiser,
+            _tension_url,
+            _org_id("organization_id"),
+        ),
+        Kind(
+            "tension_taken",
+            _("My tension taken up"),
+            False,
+            _("Your tension “%(title)s” was taken up by %(circle)s."),
+            _raiser,
+            _tension_url,
+            _org_id("organization_id"),
+        ),
+        Kind(
+            "tension_answered",
+            _("My tension answered"),
+            False,
+            _("Your tension “%(title)s” was answered by %(circle)s."),
+            _raiser,
+            _tension_url,
+            _org_id("organization_id"),
         ),
         Kind(
             "invitation",

@@ -60,6 +60,7 @@ def _real_ids(org) -> dict[str, list]:
     from elections.models import Election
     from proposals.models import Objection, Proposal, Response
     from realtime.models import AgendaItem, Meeting
+    from tensions.models import Tension
 
     def ids(qs):
         return list(qs.values_list("pk", flat=True)[:20])
@@ -76,6 +77,7 @@ def _real_ids(org) -> dict[str, list]:
         "response_id": ids(Response.objects.all()),
         "user_id": list(org.members.values_list("user_id", flat=True)),
         "seq": list(org.decisions.values_list("sequence", flat=True)[:20]),
+        "tension_id": ids(Tension.objects.filter(organization=org)),
     }
 
 

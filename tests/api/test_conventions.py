@@ -27,7 +27,7 @@ class TestPaths:
     def test_every_resource_of_an_organization_is_under_it(self, document):
         for path, _method, operation in _operations(document):
             tag = operation["tags"][0]
-            if tag in ("proposals", "elections", "meetings", "decisions"):
+            if tag in ("proposals", "elections", "meetings", "decisions", "tensions"):
                 assert path.startswith("/api/v1/orgs/{org}/"), (operation["operationId"], path)
 
 
@@ -52,6 +52,7 @@ class TestIdempotency:
                 "proposals",
                 "elections",
                 "meetings",
+                "tensions",
             ):
                 continue
             names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
