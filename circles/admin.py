@@ -32,7 +32,7 @@ class OrganizationAdmin(ViewOnlyAdmin):
 
 @admin.register(Circle)
 class CircleAdmin(ViewOnlyAdmin):
-    list_display = ["name", "organization", "parent", "dissolved"]
+    list_display = ["name", "organization", "parent", "setup_done", "dissolved"]
     list_filter = ["organization"]
 
 

@@ -20,7 +20,7 @@ from circles import chart, rules, selectors, services
 from circles.health import double_link_health
 from circles.models import DataLicence, Role
 from core.errors import Invalid, NotAllowed
-from core.schemas import one_of
+from core.schemas import IDEMPOTENT, idempotency_key, one_of
 
 router = Router(tags=["circles"])
 
@@ -51,7 +51,9 @@ class CircleOut(Schema):
     slug: str
     parent: str | None
     aim: str
-    domain: str
+    domains: list[str]
+    #: Off: its leader edits its definitions; on: a change is proposed.
+    setup_done: bool
     review_months: int
     created: datetime
     dissolved: datetime | None
@@ -80,11 +82,22 @@ class RoleOut(Schema):
     circle: str
     kind: one_of(Role.Kind)
     name: str
-    description: str
+    purpose: str
+    domains: list[str]
+    accountabilities: list[str]
     default_term_months: int
     qualifications: list[str]
     shared: bool
     holders: list[AssignmentOut]
+
+
+class ProposalRefOut(Schema):
+    """The draft proposal that carries a change (see the proposals operations)."""
+
+    id: int
+    circle: str
+    title: str
+    state: str
 
 
 class InvitationOut(Schema):
@@ -170,7 +183,8 @@ def _circle_out(circle) -> dict:
         "slug": circle.slug,
         "parent": circle.parent.slug if circle.parent_id else None,
         "aim": circle.aim,
-        "domain": circle.domain,
+        "domains": list(circle.domains),
+        "setup_done": circle.setup_done,
         "review_months": circle.review_months,
         "created": circle.created,
         "dissolved": circle.dissolved,
@@ -200,7 +214,9 @@ def _role_out(role) -> dict:
         "circle": role.circle.slug,
         "kind": role.kind,
         "name": role.name,
-        "description": role.description,
+        "purpose": role.purpose,
+        "domains": list(role.domains),
+        "accountabilities": list(role.accountabilities),
         "default_term_months": role.default_term_months,
         "qualifications": list(role.qualifications),
         "shared": role.shared,
@@ -460,6 +476,10 @@ RETURNS = {
     "assignment": (AssignmentOut, _assignment_out),
     "invitation": (InvitationOut, _invitation_out),
     "import_plan": (ImportPlanOut, _import_plan_out),
+    "proposal": (
+        ProposalRefOut,
+        lambda p: {"id": p.pk, "circle": p.circle.slug, "title": p.title, "state": p.state},
+    ),
 }
 
 #: A path parameter: its type and the subject it loads (as the service's keyword).
@@ -539,6 +559,8 @@ def _action_operation(name: str, route: rules.Route):
         if patch:  # a field the body leaves out keeps its value
             data.update({key: getattr(subject, key) for key in required - set(data)})
         arguments = {k: v for k, v in {**found, **data}.items() if k in takes}
+        if "key" in takes:  # a creation replayed with the same key makes one thing
+            arguments["key"] = idempotency_key(request)
         result = service(**arguments, by=request.auth)
         if isinstance(result, tuple):  # an invitation and its raw token (emailed only)
             result = result[0]
@@ -560,6 +582,7 @@ def _action_operation(name: str, route: rules.Route):
 
 for _name, _route in rules.API_ROUTES.items():
     _operation, _response = _action_operation(_name, _route)
+    _takes_key = "key" in inspect.signature(rules.api_steps(_name)[0].call()).parameters
     router.add_api_operation(
         _route.path,
         [_route.method],
@@ -567,4 +590,5 @@ for _name, _route in rules.API_ROUTES.items():
         response=_response,
         operation_id=_name,
         description=_route.description or None,
+        openapi_extra=IDEMPOTENT if _takes_key else None,
     )

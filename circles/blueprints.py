@@ -8,12 +8,16 @@ and role created is a decision, like any other), inside the transaction that
 creates the organization. This module only describes and checks documents.
 
     {"format": "cercle-structure", "version": 1,
-     "circles": [{"slug", "name", "aim", "domain", "parent": slug | null}],
-     "roles": [{"circle": slug, "kind", "name", "description",
-                "qualifications": [...], "default_term_months", "shared"}]}
+     "circles": [{"slug", "name", "aim", "domains": [...], "parent": slug | null}],
+     "roles": [{"circle": slug, "kind", "name", "purpose", "domains": [...],
+                "accountabilities": [...], "qualifications": [...],
+                "default_term_months", "shared"}]}
 
-The circle whose ``parent`` is null is the root: its aim and domain go to the
-new organization's root circle (which keeps the organization's name).
+The circle whose ``parent`` is null is the root: its aim and domains go to the
+new organization's root circle (which keeps the organization's name). A file
+exported before definitions were lists (a circle's ``domain`` and a role's
+``description`` as one text) is read too: one item per non-empty line. Every
+circle a document creates starts in its set-up.
 """
 
 from django.utils.translation import gettext as _
@@ -116,7 +120,7 @@ def template_document(name: str, language: str) -> dict:
                 "slug": c["slug"],
                 "name": c["names"][index],
                 "aim": c["aims"][index],
-                "domain": "",
+                "domains": [],
                 "parent": c["parent"],
             }
             for c in TEMPLATES[name]["circles"]
@@ -141,7 +145,7 @@ def structure_of(organization) -> dict:
                 "slug": c.slug,
                 "name": c.name,
                 "aim": c.aim,
-                "domain": c.domain,
+                "domains": list(c.domains),
                 "parent": slugs.get(c.parent_id) if c.parent_id else None,
             }
             for c in sorted(circles, key=lambda c: (c.parent_id is not None, c.pk))
@@ -151,7 +155,9 @@ def structure_of(organization) -> dict:
                 "circle": slugs[r.circle_id],
                 "kind": r.kind,
                 "name": r.name,
-                "description": r.description,
+                "purpose": r.purpose,
+                "domains": list(r.domains),
+                "accountabilities": list(r.accountabilities),
                 "qualifications": list(r.qualifications or []),
                 "default_term_months": r.default_term_months,
                 "shared": r.shared,
@@ -167,6 +173,34 @@ def text_of(value, what: str) -> str:
     if not isinstance(value, str):
         raise Invalid(_("The structure file is not valid: %(what)s must be text.") % {"what": what})
     return value
+
+
+def list_of(entry: dict, key: str, old_key: str) -> list[str]:
+    """A list field of a document entry, or the old text field split into
+    one item per non-empty line."""
+    from circles.definitions import split_lines
+
+    value = entry.get(key)
+    if value is None:
+        return split_lines(text_of(entry.get(old_key), old_key))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid(
+            _("The structure file is not valid: %(what)s must be a list of texts.") % {"what": key}
+        )
+    return value
+
+
+def domains_of(entry: dict) -> list[str]:
+    return list_of(entry, "domains", "domain")
+
+
+def role_texts(entry: dict) -> dict:
+    """A role entry's purpose, domains and accountabilities."""
+    return {
+        "purpose": text_of(entry.get("purpose"), "purpose"),
+        "domains": list_of(entry, "domains", "domain"),
+        "accountabilities": list_of(entry, "accountabilities", "description"),
+    }
 
 
 def validate(document) -> dict:

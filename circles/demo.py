@@ -62,7 +62,7 @@ def seed(ctx: dict) -> None:
         by=claire,
         name="Cercle général",
         aim="Faire vivre un réseau coopératif breton, sobre et solidaire.",
-        domain="Les orientations du réseau, ses finances et les liens entre cercles.",
+        domains=["Les orientations du réseau", "Ses finances", "Les liens entre cercles"],
     )
     role = Role.objects.get
     services.assign_role(role=role(circle=general, kind="leader"), user=claire, by=claire)
@@ -81,7 +81,7 @@ def seed(ctx: dict) -> None:
         slug="energie",
         by=claire,
         aim="Des toits solaires coopératifs sur chaque commune du réseau.",
-        domain="Projets photovoltaïques, achats groupés d'énergie.",
+        domains=["Projets photovoltaïques", "Achats groupés d'énergie"],
     )
     alimentation = services.create_circle(
         parent=general,
@@ -89,7 +89,7 @@ def seed(ctx: dict) -> None:
         slug="alimentation",
         by=claire,
         aim="Une alimentation locale accessible à tous les membres.",
-        domain="Épiceries coopératives, liens avec les producteurs.",
+        domains=["Épiceries coopératives", "Liens avec les producteurs"],
     )
     appro = services.create_circle(
         parent=alimentation,
@@ -97,7 +97,7 @@ def seed(ctx: dict) -> None:
         slug="approvisionnement",
         by=claire,
         aim="Des produits locaux livrés chaque semaine.",
-        domain="Commandes groupées, tournées, stock.",
+        domains=["Commandes groupées", "Tournées", "Stock"],
     )
     # Énergie: a complete double link.
     services.assign_role(
@@ -131,7 +131,12 @@ def seed(ctx: dict) -> None:
         circle=appro,
         name="Coordination des tournées",
         by=people["gwen"],
-        description="Planifie les tournées de livraison et tient le carnet des producteurs.",
+        purpose="Des tournées qui livrent chaque commune sans kilomètre inutile.",
+        domains=["Calendrier des tournées"],
+        accountabilities=[
+            "Planifie les tournées de livraison",
+            "Tient le carnet des producteurs",
+        ],
         default_term_months=6,
         qualifications=["Permis B", "Disponible le jeudi"],
     )
@@ -144,6 +149,14 @@ def seed(ctx: dict) -> None:
         term_end=today + timedelta(days=20),
     )
     _more_circles(people, general, energie, alimentation, claire)
+    # Énergie has finished its set-up: a change of its aim, domains or roles is
+    # now a proposal (Cercle général decides its aim and domains).
+    services.set_setup(
+        circle=energie,
+        by=people["nolwenn"],
+        done=True,
+        reason="Raison d'être, domaines et rôles stables depuis trois mois.",
+    )
     ctx["organization"] = org
     ctx["circles"] = {c.slug: c for c in Circle.objects.filter(organization=org)}
 
@@ -157,7 +170,7 @@ def _more_circles(people, general, energie, alimentation, claire) -> None:
         slug="communication",
         by=claire,
         aim="Faire connaître le réseau et ses projets en breton et en français.",
-        domain="Site, lettre d'information, réseaux sociaux, presse.",
+        domains=["Site", "Lettre d'information", "Réseaux sociaux", "Presse"],
     )
     toitures = services.create_circle(
         parent=energie,
@@ -165,7 +178,7 @@ def _more_circles(people, general, energie, alimentation, claire) -> None:
         slug="toitures",
         by=claire,
         aim="Repérer et équiper les toits des communes partenaires.",
-        domain="Études de toiture, chantiers, suivi de production.",
+        domains=["Études de toiture", "Chantiers", "Suivi de production"],
     )
     epiceries = services.create_circle(
         parent=alimentation,
@@ -173,7 +186,7 @@ def _more_circles(people, general, energie, alimentation, claire) -> None:
         slug="epiceries",
         by=claire,
         aim="Des épiceries tenues par leurs membres dans chaque pays.",
-        domain="Ouverture, permanences, prix.",
+        domains=["Ouverture", "Permanences", "Prix"],
     )
     for circle, leader, delegate, facilitator in (
         (communication, "tugdual", "annaig", "mikael"),

@@ -162,6 +162,20 @@ class OrganizationSettingsForm(forms.Form):
     )
 
 
+def _lines(label, rows=4, help_text=None):
+    """A list edited as one item per line (the services split it)."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        required=False,
+        help_text=help_text or _("One per line."),
+    )
+
+
+def lines_of(items) -> str:
+    return "\n".join(items or [])
+
+
 class CircleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     slug = forms.SlugField(
@@ -171,23 +185,13 @@ class CircleForm(forms.Form):
         help_text=_("Unique in the organization. Made from the name if empty."),
     )
     aim = forms.CharField(label=_("Aim"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    domain = forms.CharField(
-        label=_("Domain"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text=_("Markdown is allowed."),
-    )
+    domains = _lines(_("Domains"), help_text=_("What the circle decides on: one domain per line."))
 
 
 class CircleEditForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     aim = forms.CharField(label=_("Aim"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    domain = forms.CharField(
-        label=_("Domain"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        required=False,
-        help_text=_("Markdown is allowed."),
-    )
+    domains = _lines(_("Domains"), help_text=_("What the circle decides on: one domain per line."))
     review_months = forms.IntegerField(
         label=_("Default review term of policies (months)"), min_value=1, max_value=120
     )
@@ -219,11 +223,12 @@ class AddMemberForm(forms.Form):
 
 class RoleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    description = forms.CharField(
-        label=_("Accountabilities"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_("Markdown is allowed."),
+    purpose = forms.CharField(
+        label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    domains = _lines(_("Domains"), rows=3)
+    accountabilities = _lines(
+        _("Accountabilities"), help_text=_("What the role does: one accountability per line.")
     )
     default_term_months = forms.IntegerField(
         label=_("Default term (months)"), min_value=1, max_value=60, initial=12
@@ -238,6 +243,56 @@ class RoleForm(forms.Form):
 
 class NewRoleForm(RoleForm):
     shared = forms.BooleanField(label=_("Several people may hold it at once"), required=False)
+
+
+def role_initial(role) -> dict:
+    return {
+        "name": role.name,
+        "purpose": role.purpose,
+        "domains": lines_of(role.domains),
+        "accountabilities": lines_of(role.accountabilities),
+        "default_term_months": role.default_term_months,
+        "qualifications": lines_of(role.qualifications),
+    }
+
+
+class ChangeForm(forms.Form):
+    """A change of definitions proposed to consent: the circle's aim and
+    domains, or a role's definition (``target``)."""
+
+    title = forms.CharField(
+        label=_("Title of the proposal"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: a title naming what changes."),
+    )
+    reason = forms.CharField(
+        label=_("Why this change"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    aim = forms.CharField(label=_("Aim"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    purpose = forms.CharField(
+        label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    domains = _lines(_("Domains"))
+    accountabilities = _lines(
+        _("Accountabilities"), help_text=_("What the role does: one accountability per line.")
+    )
+    qualifications = _lines(_("Qualifications"), rows=3)
+    default_term_months = forms.IntegerField(
+        label=_("Default term (months)"), min_value=1, max_value=60, required=False
+    )
+
+    CIRCLE = ("title", "reason", "aim", "domains")
+
+    def __init__(self, *args, target="circle", process_role=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep = self.CIRCLE if target == "circle" else None
+        for name in list(self.fields):
+            if (keep is not None and name not in keep) or (keep is None and name == "aim"):
+                del self.fields[name]
+        if process_role:
+            self.fields.pop("name", None)
 
 
 class AssignForm(forms.Form):

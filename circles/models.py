@@ -98,7 +98,16 @@ class Circle(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60)
     aim = models.TextField(_("aim"), blank=True)
-    domain = models.TextField(_("domain"), blank=True)
+    # Short strings, one area of authority each (a JSON list).
+    domains = models.JSONField(_("domains"), default=list, blank=True)
+    # Off while the circle sets itself up: its leader edits its definitions
+    # directly. On: changes to them go through a consent proposal
+    # (circles.rules, "define_circle"; docs/USER_GUIDE.md, "Definitions").
+    setup_done = models.BooleanField(
+        _("set-up finished"),
+        default=False,
+        help_text=_("Changes to the aim, domains and roles now go through a consent proposal."),
+    )
     review_months = models.PositiveSmallIntegerField(_("default review term (months)"), default=12)
     created = models.DateTimeField(default=timezone.now)
     dissolved = models.DateTimeField(null=True, blank=True)
@@ -170,7 +179,9 @@ class Role(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="roles")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("accountabilities"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    domains = models.JSONField(_("domains"), default=list, blank=True)
+    accountabilities = models.JSONField(_("accountabilities"), default=list, blank=True)
     default_term_months = models.PositiveSmallIntegerField(_("default term (months)"), default=12)
     qualifications = models.JSONField(_("qualifications"), default=list, blank=True)
     shared = models.BooleanField(

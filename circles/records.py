@@ -8,13 +8,15 @@ was when the record was written.
 
 
 def role_snapshot(role) -> dict:
-    """``{"id", "kind", "name", "description", "default_term_months",
-    "qualifications", "shared"}`` of ``role``."""
+    """``{"id", "kind", "name", "purpose", "domains", "accountabilities",
+    "default_term_months", "qualifications", "shared"}`` of ``role``."""
     return {
         "id": role.pk,
         "kind": role.kind,
         "name": role.name,
-        "description": role.description,
+        "purpose": role.purpose,
+        "domains": list(role.domains),
+        "accountabilities": list(role.accountabilities),
         "default_term_months": role.default_term_months,
         "qualifications": list(role.qualifications),
         "shared": role.shared,

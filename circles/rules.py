@@ -1,10 +1,15 @@
 """The structure rules of an organization, each declared once.
 
 - The role limits (``ROLE_LIMITS``, ``validate_role_definition``): how many
-  qualifications a role has and how long each is, how long its
-  accountabilities are, the range of its default term. ``circles.services``
-  and the elections' role review both validate with them, so a change the
-  circle consents to can always be applied.
+  qualifications, domains and accountabilities a role has and how long each
+  is, how long its purpose is, the range of its default term.
+  ``circles.services``, a proposed change of definitions and the elections'
+  role review all validate with them, so a change the circle consents to can
+  always be applied.
+- The set-up (``in_setup``): while a circle sets itself up its leader edits
+  its definitions directly; once it is finished, a change goes through a
+  consent proposal (``propose_circle_change``, ``propose_role_change``) of
+  the circle that decides it (``deciding_circle``).
 - The double link: leader and delegate are two different people
   (``link_conflict``, ``check_double_link``), both members of both circles
   (``link_circles``, ``member_of_both``), and the parent circle records that
@@ -14,6 +19,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,9 +38,12 @@ from core.steps import Step, StepTable, Verdict, Who
 @dataclass(frozen=True)
 class RoleLimits:
     name: int = 120
-    description: int = 10_000
+    purpose: int = 10_000
     qualifications: int = 50
     qualification_length: int = 300
+    #: A domain or an accountability: one short line each.
+    items: int = 50
+    item_length: int = 500
     term_months_min: int = 1
     term_months_max: int = 60
     default_term_months: int = 12
@@ -43,7 +52,7 @@ class RoleLimits:
 ROLE_LIMITS = RoleLimits()
 
 #: A free text of a circle (aim, domain, a reason): at most this many characters.
-MAX_TEXT = ROLE_LIMITS.description
+MAX_TEXT = ROLE_LIMITS.purpose
 MAX_NAME = ROLE_LIMITS.name
 
 
@@ -84,6 +93,22 @@ def clean_qualifications(qualifications) -> list[str]:
     return items
 
 
+def clean_list(items, field: str) -> list[str]:
+    """A list of short lines (domains, accountabilities): one item a line of
+    a text, or a list; blank ones dropped."""
+    if isinstance(items, str):
+        items = items.splitlines()
+    items = [" ".join(str(i).split()) for i in (items or []) if str(i).strip()]
+    limits = ROLE_LIMITS
+    if len(items) > limits.items or any(len(i) > limits.item_length for i in items):
+        raise Invalid(
+            gettext("At most %(n)d items of %(length)d characters each.")
+            % {"n": limits.items, "length": limits.item_length},
+            field=field,
+        )
+    return items
+
+
 def clean_term_months(months) -> int:
     try:
         months = int(months)
@@ -101,15 +126,25 @@ def clean_term_months(months) -> int:
 
 
 def validate_role_definition(
-    *, name=None, description=None, qualifications=None, default_term_months=None
+    *,
+    name=None,
+    purpose=None,
+    domains=None,
+    accountabilities=None,
+    qualifications=None,
+    default_term_months=None,
 ) -> dict:
     """The cleaned values of what is given (a None is left out), or ``Invalid``
     naming the first field beyond ``ROLE_LIMITS``."""
     cleaned = {}
     if name is not None:
         cleaned["name"] = clean_name(name)
-    if description is not None:
-        cleaned["description"] = clean_text(description, "description")
+    if purpose is not None:
+        cleaned["purpose"] = clean_text(purpose, "purpose")
+    if domains is not None:
+        cleaned["domains"] = clean_list(domains, "domains")
+    if accountabilities is not None:
+        cleaned["accountabilities"] = clean_list(accountabilities, "accountabilities")
     if qualifications is not None:
         cleaned["qualifications"] = clean_qualifications(qualifications)
     if default_term_months is not None:
@@ -262,6 +297,12 @@ def _member(user, subject) -> bool:
     return circle is not None and selectors.is_circle_member(user, circle)
 
 
+def _proposes_for_circle(user, subject) -> bool:
+    """A member of the circle that decides a circle's own aim and domains."""
+    circle = circle_of(subject)
+    return circle is not None and selectors.can_take_part(user, deciding_circle(circle, "circle"))
+
+
 def _holder(user, subject) -> bool:
     return isinstance(subject, RoleAssignment) and subject.user_id == user.pk
 
@@ -329,6 +370,19 @@ ROLES = {
         _("The delegate is chosen by the circle itself."),
         actors=(LEADER, ADMIN, FACILITATOR),
     ),
+    "circle_proposer": Who(
+        _proposes_for_circle,
+        _(
+            "A circle's own aim and domains are proposed in its parent circle: only a "
+            "member of it may propose this change."
+        ),
+        actors=(_("a member of the parent circle"),),
+    ),
+    "role_proposer": Who(
+        _member,
+        _("Only a member of the circle may propose a change of its roles."),
+        actors=(MEMBER,),
+    ),
     "delegate_acceptor": Who(
         lambda user, subject: (
             circle_of(subject).parent_id is not None and _manages_parent(user, subject)
@@ -348,6 +402,45 @@ def read_only(subject) -> str | None:
     if circle is not None and circle.dissolved is not None:
         return gettext("This circle is dissolved; it is kept read-only.")
     return None
+
+
+def in_setup(subject) -> str | None:
+    """Why the subject's circle's definitions (its aim, domains, roles) may
+    not change directly: its set-up is finished, a change is proposed."""
+    circle = circle_of(subject)
+    if circle is not None and circle.setup_done:
+        return gettext(
+            "%(circle)s has finished its set-up: its aim, domains and roles change by "
+            "consent. Propose this change instead."
+        ) % {"circle": circle.name}
+    return None
+
+
+def _past_setup(subject) -> str | None:
+    circle = circle_of(subject)
+    if circle is not None and not circle.setup_done:
+        return gettext(
+            "%(circle)s is still setting itself up: its leader changes its definitions directly."
+        ) % {"circle": circle.name}
+    return None
+
+
+def deciding_circle(circle, target: str):
+    """The circle whose consent changes a definition of ``circle``: the
+    parent for the circle's own aim and domains (the root circle decides its
+    own), the circle itself for its roles."""
+    if target == "circle" and circle.parent_id is not None:
+        return circle.parent
+    return circle
+
+
+def setup_action(done: bool) -> str:
+    """Finishing the set-up is the circle's; going back to it, the parent's."""
+    return "finish_setup" if done else "reopen_setup"
+
+
+def propose_action(target: str) -> str:
+    return "propose_circle_change" if target == "circle" else "propose_role_change"
 
 
 def _all(*guards):
@@ -462,7 +555,7 @@ class CircleIn(Schema):
     name: str
     slug: str = ""
     aim: str = ""
-    domain: str = ""
+    domains: list[str] = []
 
 
 class DuplicateIn(Schema):
@@ -473,8 +566,32 @@ class DuplicateIn(Schema):
 class CircleUpdate(Schema):
     name: str | None = None
     aim: str | None = None
-    domain: str | None = None
+    domains: list[str] | None = None
     review_months: int | None = None
+
+
+class SetupIn(Schema):
+    #: True: the set-up is finished (definitions change by consent); false: back to it.
+    done: bool
+    reason: str = ""
+
+
+class ChangeIn(Schema):
+    """A change of definitions put to consent. ``target``: ``circle`` (its aim
+    and domains), ``role`` (``role_id``'s definition) or ``new_role``; a
+    field left out keeps its current value."""
+
+    target: Literal["circle", "role", "new_role"]
+    role_id: int | None = None
+    title: str = ""
+    reason: str = ""
+    aim: str | None = None
+    domains: list[str] | None = None
+    name: str | None = None
+    purpose: str | None = None
+    accountabilities: list[str] | None = None
+    qualifications: list[str] | None = None
+    default_term_months: int | None = None
 
 
 class MoveIn(Schema):
@@ -491,7 +608,9 @@ class MemberIn(Schema):
 
 class RoleIn(Schema):
     name: str
-    description: str = ""
+    purpose: str = ""
+    domains: list[str] = []
+    accountabilities: list[str] = []
     default_term_months: int = ROLE_LIMITS.default_term_months
     qualifications: list[str] = []
     shared: bool = False
@@ -499,7 +618,9 @@ class RoleIn(Schema):
 
 class RoleUpdate(Schema):
     name: str | None = None
-    description: str | None = None
+    purpose: str | None = None
+    domains: list[str] | None = None
+    accountabilities: list[str] | None = None
     default_term_months: int | None = None
     qualifications: list[str] | None = None
 
@@ -621,6 +742,59 @@ RULES = StepTable(
             input=CircleUpdate,
         ),
         _action(
+            "define_circle",
+            _("Change the circle's aim and domains directly"),
+            ["manager", "parent_manager"],
+            subject="circle",
+            service="update_circle",
+            page="circles:circle_edit",
+            api="update_circle",
+            input=CircleUpdate,
+            guard=_all(read_only, in_setup),
+        ),
+        _action(
+            "finish_setup",
+            _("Finish the set-up"),
+            ["manager"],
+            subject="circle",
+            service="set_setup",
+            page="circles:circle_setup",
+            api="set_setup",
+            input=SetupIn,
+        ),
+        _action(
+            "reopen_setup",
+            _("Go back to the set-up"),
+            ["parent_manager"],
+            subject="circle",
+            service="set_setup",
+            page="circles:circle_setup",
+            api="set_setup",
+            input=SetupIn,
+        ),
+        _action(
+            "propose_circle_change",
+            _("Propose a change of the circle's aim and domains"),
+            ["circle_proposer"],
+            subject="circle",
+            service="propose_change",
+            page="circles:propose_change",
+            api="propose_change",
+            input=ChangeIn,
+            guard=_all(read_only, _past_setup),
+        ),
+        _action(
+            "propose_role_change",
+            _("Propose a change of the circle's roles"),
+            ["role_proposer"],
+            subject="circle",
+            service="propose_change",
+            page="circles:propose_change",
+            api="propose_change",
+            input=ChangeIn,
+            guard=_all(read_only, _past_setup),
+        ),
+        _action(
             "move_circle",
             _("Move the circle"),
             ["mover"],
@@ -688,6 +862,7 @@ RULES = StepTable(
             page="circles:role_new",
             api="create_role",
             input=RoleIn,
+            guard=_all(read_only, in_setup),
         ),
         _action(
             "update_role",
@@ -697,6 +872,7 @@ RULES = StepTable(
             page="circles:role_edit",
             api="update_role",
             input=RoleUpdate,
+            guard=_all(read_only, in_setup),
         ),
         _action(
             "assign_role",
@@ -808,7 +984,26 @@ API_ROUTES = {
         "/orgs/{org}/circles/{circle}",
         "circle",
         200,
-        "Rename, or change the aim, domain or review term.",
+        "Rename, or change the review term; the aim and domains too while the circle "
+        "is in its set-up (else 409: propose the change).",
+    ),
+    "set_setup": Route(
+        "POST",
+        "/orgs/{org}/circles/{circle}/setup",
+        "circle",
+        200,
+        "Finish the set-up (the circle's leader or an administrator; from then on its "
+        "definitions change by consent) or go back to it (the parent circle's leader or "
+        "an administrator). Recorded as a decision.",
+    ),
+    "propose_change": Route(
+        "POST",
+        "/orgs/{org}/circles/{circle}/changes",
+        "proposal",
+        201,
+        "Propose a change of definitions once the set-up is finished: a draft consent "
+        "proposal of the deciding circle (the parent for the circle's own aim and "
+        "domains), carrying the change; its adoption applies it.",
     ),
     "move_circle": Route("POST", "/orgs/{org}/circles/{circle}/move", "circle"),
     "dissolve_circle": Route("POST", "/orgs/{org}/circles/{circle}/dissolve", "circle"),
@@ -817,7 +1012,7 @@ API_ROUTES = {
         "/orgs/{org}/circles/{circle}/duplicate",
         "circle",
         201,
-        "A sibling circle with the same aim, domain and roles (their definitions), "
+        "A sibling circle with the same aim, domains and roles (their definitions), "
         "without its members or holders.",
     ),
     "add_member": Route("POST", "/orgs/{org}/circles/{circle}/members", "membership", 201),

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import hash_token
 from accounts.records import person
-from circles import rules, selectors
+from circles import definitions, rules, selectors
 from circles.models import (
     Circle,
     DataLicence,
@@ -30,7 +30,7 @@ from circles.models import (
     RoleAssignment,
 )
 from circles.records import role_snapshot
-from core import events, jobs, notify
+from core import events, jobs, notify, proposing
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.links import absolute
 from decisions.models import Decision
@@ -179,7 +179,7 @@ def _apply_structure(root, document: dict, *, by) -> None:
                     name=entry.get("name") or entry["slug"],
                     slug=entry["slug"],
                     aim=blueprints.text_of(entry.get("aim"), "aim"),
-                    domain=blueprints.text_of(entry.get("domain"), "domain"),
+                    domains=blueprints.domains_of(entry),
                     by=by,
                 )
             else:
@@ -196,7 +196,7 @@ def _apply_structure(root, document: dict, *, by) -> None:
                 update_role(
                     role=role,
                     by=by,
-                    description=blueprints.text_of(entry.get("description"), "description"),
+                    **blueprints.role_texts(entry),
                     default_term_months=term,
                     qualifications=qualifications,
                 )
@@ -204,7 +204,7 @@ def _apply_structure(root, document: dict, *, by) -> None:
         create_role(
             circle=circle,
             name=entry.get("name") or _("Role"),
-            description=blueprints.text_of(entry.get("description"), "description"),
+            **blueprints.role_texts(entry),
             default_term_months=term,
             qualifications=qualifications,
             shared=bool(entry.get("shared")),
@@ -216,9 +216,9 @@ def _root_text(root, entry: dict, by) -> None:
     from circles import blueprints
 
     aim = blueprints.text_of(entry.get("aim"), "aim")
-    domain = blueprints.text_of(entry.get("domain"), "domain")
-    if aim or domain:
-        update_circle(circle=root, by=by, name=root.name, aim=aim, domain=domain)
+    domains = blueprints.domains_of(entry)
+    if aim or domains:
+        update_circle(circle=root, by=by, name=root.name, aim=aim, domains=domains)
 
 
 @transaction.atomic
@@ -510,9 +510,8 @@ def revoke_invitation(*, invitation, by) -> Invitation:
 
 
 @transaction.atomic
-def create_circle(
-    *, parent, name: str, by, slug: str = "", aim: str = "", domain: str = ""
-) -> Circle:
+def create_circle(*, parent, name: str, by, slug: str = "", aim: str = "", domains=()) -> Circle:
+    """A sub-circle of ``parent``, in its set-up (its leader defines it)."""
     parent = _lock_circle(parent)
     organization = parent.organization
     rules.check("create_circle", parent, by)
@@ -526,7 +525,7 @@ def create_circle(
         name=name,
         slug=slug,
         aim=rules.clean_text(aim, "aim"),
-        domain=rules.clean_text(domain, "domain"),
+        domains=rules.clean_list(domains, "domains"),
         review_months=parent.review_months,
     )
     _create_process_roles(circle)
@@ -542,7 +541,7 @@ def create_circle(
             "name": name,
             "slug": slug,
             "aim": circle.aim,
-            "domain": circle.domain,
+            "domains": circle.domains,
         },
         parent={"id": parent.pk, "name": parent.name},
     )
@@ -551,12 +550,18 @@ def create_circle(
 
 @transaction.atomic
 def update_circle(
-    *, circle, by, name: str, aim: str, domain: str, review_months: int | None = None
+    *, circle, by, name: str, aim: str, domains, review_months: int | None = None
 ) -> Circle:
+    """Rename the circle or change its review term; its aim and domains too
+    while it is in its set-up (``define_circle``; afterwards they are
+    proposed: ``propose_change``)."""
     circle = _lock_circle(circle)
-    rules.check("update_circle", circle, by)
+    aim, domains = rules.clean_text(aim, "aim"), rules.clean_list(domains, "domains")
+    # A change of the aim or domains is "define_circle" (refused once the
+    # set-up is finished); the name and review term alone, "update_circle".
+    defines = (aim, domains) != (circle.aim, list(circle.domains))
+    rules.check("define_circle" if defines else "update_circle", circle, by)
     name = rules.clean_name(name)
-    aim, domain = rules.clean_text(aim, "aim"), rules.clean_text(domain, "domain")
     if review_months is None:
         review_months = circle.review_months
     if not 1 <= int(review_months) <= 120:
@@ -564,23 +569,23 @@ def update_circle(
     before = {
         "name": circle.name,
         "aim": circle.aim,
-        "domain": circle.domain,
+        "domains": list(circle.domains),
         "review_months": circle.review_months,
     }
-    after = {"name": name, "aim": aim, "domain": domain, "review_months": int(review_months)}
+    after = {"name": name, "aim": aim, "domains": domains, "review_months": int(review_months)}
     if before == after:
         return circle
-    circle.name, circle.aim, circle.domain, circle.review_months = (
+    circle.name, circle.aim, circle.domains, circle.review_months = (
         name,
         aim,
-        domain,
+        domains,
         int(review_months),
     )
-    circle.save(update_fields=["name", "aim", "domain", "review_months"])
+    circle.save(update_fields=["name", "aim", "domains", "review_months"])
     title = (
         _("Circle “%(old)s” renamed “%(new)s”") % {"old": before["name"], "new": name}
         if before["name"] != name
-        else _("Aim and domain of %(name)s changed") % {"name": name}
+        else _("Aim and domains of %(name)s changed") % {"name": name}
     )
     _structure(
         circle.organization,
@@ -662,41 +667,25 @@ def dissolve_circle(*, circle, by, reason: str) -> Circle:
 
 @transaction.atomic
 def duplicate_circle(*, circle, by, name: str, slug: str = "") -> Circle:
-    """A sibling of ``circle`` with its aim, domain, review term and roles
-    (their descriptions, qualifications and terms), without its members or
-    role holders. Each part is its own decision, as when built by hand."""
+    """A sibling of ``circle`` with its aim, domains, review term and roles
+    (their definitions), without its members or role holders; it starts in
+    its set-up. Each part is its own decision, as when built by hand."""
     circle = _lock_circle(circle)
     rules.check("duplicate_circle", circle, by)
     copy = create_circle(
-        parent=circle.parent, name=name, slug=slug, aim=circle.aim, domain=circle.domain, by=by
+        parent=circle.parent, name=name, slug=slug, aim=circle.aim, domains=circle.domains, by=by
     )
     if copy.review_months != circle.review_months:
         Circle.objects.filter(pk=copy.pk).update(review_months=circle.review_months)
         copy.review_months = circle.review_months
     made = {r.kind: r for r in Role.objects.filter(circle=copy).exclude(kind=Role.Kind.CUSTOM)}
     for role in Role.objects.filter(circle=circle).order_by("pk"):
+        definition = definitions.role_definition(role)
         if role.kind == Role.Kind.CUSTOM:
-            create_role(
-                circle=copy,
-                name=role.name,
-                description=role.description,
-                default_term_months=role.default_term_months,
-                qualifications=role.qualifications,
-                shared=role.shared,
-                by=by,
-            )
-        elif role.kind in made and (
-            role.description,
-            role.default_term_months,
-            list(role.qualifications or []),
-        ) != (made[role.kind].description, made[role.kind].default_term_months, []):
-            update_role(
-                role=made[role.kind],
-                by=by,
-                description=role.description,
-                default_term_months=role.default_term_months,
-                qualifications=role.qualifications,
-            )
+            create_role(circle=copy, **definition, shared=role.shared, by=by)
+        elif role.kind in made:
+            del definition["name"]  # a process role keeps its name
+            update_role(role=made[role.kind], by=by, **definition)
     return copy
 
 
@@ -762,7 +751,9 @@ def create_role(
     circle,
     name: str,
     by,
-    description: str = "",
+    purpose: str = "",
+    domains=(),
+    accountabilities=(),
     default_term_months: int = 12,
     qualifications=(),
     shared: bool = False,
@@ -772,10 +763,14 @@ def create_role(
     role = Role.objects.create(
         circle=circle,
         kind=Role.Kind.CUSTOM,
-        name=rules.clean_name(name),
-        description=rules.clean_text(description, "description"),
-        default_term_months=rules.clean_term_months(default_term_months),
-        qualifications=rules.clean_qualifications(qualifications),
+        **rules.validate_role_definition(
+            name=name,
+            purpose=purpose,
+            domains=domains,
+            accountabilities=accountabilities,
+            default_term_months=default_term_months,
+            qualifications=qualifications,
+        ),
         shared=bool(shared),
     )
     _structure(
@@ -796,13 +791,17 @@ def update_role(
     role,
     by,
     name: str | None = None,
-    description: str | None = None,
+    purpose: str | None = None,
+    domains=None,
+    accountabilities=None,
     default_term_months: int | None = None,
     qualifications=None,
     record_extra: dict | None = None,
     consented: bool = False,
 ) -> Role:
-    """Change a role's description, qualifications or default term.
+    """Change a role's definition (a None keeps a field), while its circle is
+    in its set-up (``update_role``; afterwards it is proposed:
+    ``propose_change``).
 
     Elections call this after the circle consented to the change (their
     record goes into ``record_extra``) with ``consented=True``: the election
@@ -821,18 +820,20 @@ def update_role(
     else:
         rules.check("update_role", role, by)
     before = role_snapshot(role)
-    if name is not None:
-        role.name = rules.clean_name(name)
-    if description is not None:
-        role.description = rules.clean_text(description, "description")
-    if default_term_months is not None:
-        role.default_term_months = rules.clean_term_months(default_term_months)
-    if qualifications is not None:
-        role.qualifications = rules.clean_qualifications(qualifications)
+    cleaned = rules.validate_role_definition(
+        name=name,
+        purpose=purpose,
+        domains=domains,
+        accountabilities=accountabilities,
+        default_term_months=default_term_months,
+        qualifications=qualifications,
+    )
+    for field, value in cleaned.items():
+        setattr(role, field, value)
     after = role_snapshot(role)
     if before == after:
         return role
-    role.save(update_fields=["name", "description", "default_term_months", "qualifications"])
+    role.save(update_fields=list(definitions.ROLE_FIELDS))
     _structure(
         circle.organization,
         by=by,
@@ -845,6 +846,179 @@ def update_role(
         **(record_extra or {}),
     )
     return role
+
+
+# Definitions: the set-up, a change proposed and applied ---------------------------
+
+
+@transaction.atomic
+def set_setup(*, circle, by, done: bool, reason: str = "") -> Circle:
+    """Finish the circle's set-up (its leader or an admin: from then on its
+    aim, domains and roles change by consent) or go back to it (the parent
+    circle's leader or an admin). Each is a ``structure`` decision."""
+    circle = _lock_circle(circle)
+    done = bool(done)
+    rules.check(rules.setup_action(done), circle, by)
+    reason = rules.clean_text(reason, "reason")
+    if circle.setup_done == done:
+        return circle
+    circle.setup_done = done
+    circle.save(update_fields=["setup_done"])
+    _structure(
+        circle.organization,
+        by=by,
+        circle=circle,
+        title=(_("%(name)s finished its set-up") if done else _("%(name)s is back in its set-up"))
+        % {"name": circle.name},
+        action="setup_finished" if done else "setup_reopened",
+        reason=reason,
+    )
+    return circle
+
+
+def _circle_ref(circle) -> dict:
+    return {"id": circle.pk, "name": circle.name}
+
+
+@transaction.atomic
+def propose_change(
+    *,
+    circle,
+    by,
+    target: str,
+    role_id: int | None = None,
+    title: str = "",
+    reason: str = "",
+    key=None,
+    aim=None,
+    domains=None,
+    name=None,
+    purpose=None,
+    accountabilities=None,
+    qualifications=None,
+    default_term_months=None,
+):
+    """Put a change of ``circle``'s definitions to consent, once its set-up is
+    finished: a draft proposal of the deciding circle (``rules.
+    deciding_circle``: the parent for the circle's own aim and domains)
+    carrying ``{"target", "circle", "role", "before", "after"}``; a field
+    left out (None) keeps its current value. Adopting it applies ``after``
+    (``apply_change``)."""
+    circle = _lock_circle(circle)
+    if target not in ("circle", "role", "new_role"):
+        raise Invalid(_("Unknown kind of change."), field="target")
+    rules.check(rules.propose_action(target), circle, by)
+    fields = {
+        "aim": aim,
+        "domains": domains,
+        "name": name,
+        "purpose": purpose,
+        "accountabilities": accountabilities,
+        "qualifications": qualifications,
+        "default_term_months": default_term_months,
+    }
+    given = {k: v for k, v in fields.items() if v is not None}
+    role = None
+    if target == "circle":
+        unknown = set(given) - set(definitions.CIRCLE_FIELDS)
+        before = definitions.circle_definition(circle)
+        cleaned = {}
+        if "aim" in given:
+            cleaned["aim"] = rules.clean_text(given["aim"], "aim")
+        if "domains" in given:
+            cleaned["domains"] = rules.clean_list(given["domains"], "domains")
+    else:
+        unknown = set(given) - set(definitions.ROLE_FIELDS)
+        if target == "role":
+            role = Role.objects.filter(circle=circle, pk=role_id).first()
+            if role is None:
+                raise Invalid(_("Choose a role of this circle."), field="role_id")
+            before = definitions.role_definition(role)
+        else:
+            before = None
+        cleaned = rules.validate_role_definition(**{k: given[k] for k in given if k not in unknown})
+        if role is not None and role.kind != Role.Kind.CUSTOM:
+            cleaned.pop("name", None)  # a process role keeps its name
+        if target == "new_role" and not cleaned.get("name"):
+            raise Invalid(_("A name is required."), field="name")
+    if unknown:
+        raise Invalid(
+            _("This change has no field “%(field)s”.") % {"field": sorted(unknown)[0]},
+            field=sorted(unknown)[0],
+        )
+    after = {**(before or definitions.empty_role_definition()), **cleaned}
+    if before is not None and after == before:
+        raise Invalid(_("This change changes nothing: edit the definition first."))
+    change = {
+        "target": target,
+        "circle": _circle_ref(circle),
+        "role": {"id": role.pk, "name": role.name} if role is not None else None,
+        "before": before,
+        "after": after,
+    }
+    reason = rules.clean_text(reason, "reason")
+    title = (title or "").strip()
+    if not title:
+        if target == "circle":
+            title = _("Aim and domains of %(circle)s") % {"circle": circle.name}
+        elif target == "role":
+            title = _("Role “%(role)s” of %(circle)s") % {"role": role.name, "circle": circle.name}
+        else:
+            title = _("A new role “%(role)s” in %(circle)s") % {
+                "role": after["name"],
+                "circle": circle.name,
+            }
+    return proposing.open_proposal(
+        circle=rules.deciding_circle(circle, target),
+        by=by,
+        title=title[:200],
+        body=definitions.proposal_text(change, reason),
+        change=change,
+        key=key,
+    )
+
+
+@transaction.atomic
+def apply_change(*, change: dict, by) -> dict:
+    """Apply a change the deciding circle consented to (``proposals`` calls it
+    in the transaction that adopts the proposal) and return what the
+    decision records: ``{"target", "circle", "role", "changes": {field:
+    {"before", "after"}}}``, the before being the definition as it was now."""
+    circle = Circle.objects.select_for_update().filter(pk=change["circle"]["id"]).first()
+    if circle is None or rules.read_only(circle):
+        raise Conflict(
+            rules.read_only(circle) if circle else _("The circle of this change does not exist.")
+        )
+    after = dict(change["after"])
+    target = change["target"]
+    if target == "circle":
+        before = definitions.circle_definition(circle)
+        circle.aim = rules.clean_text(after["aim"], "aim")
+        circle.domains = rules.clean_list(after["domains"], "domains")
+        circle.save(update_fields=["aim", "domains"])
+        role = None
+    elif target == "role":
+        role = Role.objects.select_for_update().get(pk=change["role"]["id"], circle=circle)
+        before = definitions.role_definition(role)
+        if role.kind != Role.Kind.CUSTOM:
+            after["name"] = role.name
+        for field, value in rules.validate_role_definition(**after).items():
+            setattr(role, field, value)
+        role.save(update_fields=list(definitions.ROLE_FIELDS))
+    else:
+        before = {field: None for field in after}
+        role = Role.objects.create(
+            circle=circle, kind=Role.Kind.CUSTOM, **rules.validate_role_definition(**after)
+        )
+    now = (
+        definitions.circle_definition(circle) if role is None else definitions.role_definition(role)
+    )
+    return {
+        "target": target,
+        "circle": _circle_ref(circle),
+        "role": {"id": role.pk, "name": role.name} if role is not None else None,
+        "changes": definitions.diff(before, now),
+    }
 
 
 def _add_months(day: date, months: int) -> date:

@@ -3,6 +3,8 @@ selector, render. Outsiders get 404 for anything of a private organization,
 so its existence is not revealed; refused actions come back as a message or
 a form error, never a traceback."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
     AssignForm,
+    ChangeForm,
     ChartDayForm,
     CircleEditForm,
     CircleForm,
@@ -30,9 +33,11 @@ from circles.forms import (
     OrganizationSettingsForm,
     ReasonForm,
     RoleForm,
+    lines_of,
+    role_initial,
 )
 from circles.health import double_link_health
-from circles.models import Organization
+from circles.models import Organization, Role
 from core.errors import DomainError, NotAllowed
 from core.steps import Verdict
 
@@ -396,6 +401,11 @@ CIRCLE_ACTIONS = (
     "remove_member",
     "leave_circle",
     "create_role",
+    "define_circle",
+    "finish_setup",
+    "reopen_setup",
+    "propose_circle_change",
+    "propose_role_change",
 )
 
 
@@ -411,6 +421,7 @@ def _circle_context(request, organization, circle, **forms) -> dict:
         role.assign_label = rules.RULES[role.assign_action].label
         role.may_assign = rules.may(role.assign_action, role, user)
         role.may_edit = rules.may("update_role", role, user)
+        role.may_propose = may["propose_role_change"]
         for assignment in role.current:
             assignment.role = role
             assignment.may_end = rules.may("end_assignment", assignment, user)
@@ -570,7 +581,7 @@ def circle_edit(request, org, circle):
         initial={
             "name": circle.name,
             "aim": circle.aim,
-            "domain": circle.domain,
+            "domains": lines_of(circle.domains),
             "review_months": circle.review_months,
         },
     )
@@ -591,6 +602,27 @@ def circle_edit(request, org, circle):
             "form": form,
             "title": _("Edit %(name)s") % {"name": circle.name},
             "submit": _("Save"),
+            # Past its set-up, the aim and domains are proposed: the same
+            # form's input goes to the proposal instead.
+            "propose": (
+                reverse(
+                    "circles:propose_change",
+                    kwargs={"org": organization.slug, "circle": circle.slug},
+                )
+                + "?target=circle"
+                if circle.setup_done and rules.may("propose_circle_change", circle, request.user)
+                else None
+            ),
+            "intro": (
+                _(
+                    "This circle has finished its set-up: a change of its aim or domains is "
+                    "proposed to the consent of %(circle)s. Its name and review term are "
+                    "saved directly."
+                )
+                % {"circle": rules.deciding_circle(circle, "circle").name}
+                if circle.setup_done
+                else None
+            ),
         },
     )
 
@@ -693,15 +725,7 @@ def role_edit(request, org, circle, role_id):
     organization = _org(request, org)
     circle = _circle(organization, circle)
     role = _role(organization, circle, role_id)
-    form = RoleForm(
-        request.POST or None,
-        initial={
-            "name": role.name,
-            "description": role.description,
-            "default_term_months": role.default_term_months,
-            "qualifications": "\n".join(role.qualifications),
-        },
-    )
+    form = RoleForm(request.POST or None, initial=role_initial(role))
     if request.method == "POST" and form.is_valid():
         try:
             role = services.update_role(role=role, by=request.user, **form.cleaned_data)
@@ -718,6 +742,115 @@ def role_edit(request, org, circle, role_id):
     if request.htmx:
         return render(request, "circles/role_form.html#role_form", context)
     return render(request, "circles/role_form.html", context)
+
+
+# Definitions: the set-up and a change proposed ------------------------------------
+
+
+@require_POST
+def circle_setup(request, org, circle):
+    """Finish the set-up (``done=1``) or go back to it (``done=0``)."""
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    done = request.POST.get("done") == "1"
+    try:
+        services.set_setup(
+            circle=circle, by=request.user, done=done, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The set-up is finished: changes of definitions are now proposed.")
+            if done
+            else _("The circle is back in its set-up: its leader edits its definitions."),
+        )
+    return _back(circle)
+
+
+def _change_target(request, circle):
+    """The target of a change (``circle``, ``role`` or ``new_role``) and the
+    role it names, from the query string or the form."""
+    data = request.POST if request.method == "POST" else request.GET
+    target = data.get("target") or request.GET.get("target") or "circle"
+    if target not in ("circle", "role", "new_role"):
+        raise Http404
+    role = None
+    if target == "role":
+        raw = data.get("role_id") or request.GET.get("role_id") or request.GET.get("role")
+        try:
+            role = Role.objects.get(circle=circle, pk=int(raw))
+        except (TypeError, ValueError, Role.DoesNotExist):
+            raise Http404 from None
+    return target, role
+
+
+def propose_change(request, org, circle):
+    """The form of a change of definitions, prefilled with the current
+    definition (or the person's input), and its proposal: a draft of the
+    deciding circle, shown next."""
+    organization = _org(request, org)
+    circle = _circle(organization, circle)
+    target, role = _change_target(request, circle)
+    verdict = rules.may(rules.propose_action(target), circle, request.user)
+    if not verdict and request.method != "POST":
+        return _forbidden(request, organization, verdict)
+    if target == "circle":
+        initial = {"aim": circle.aim, "domains": lines_of(circle.domains)}
+    elif role is not None:
+        initial = role_initial(role)
+    else:
+        initial = {"default_term_months": 12}
+    process_role = role is not None and role.kind != Role.Kind.CUSTOM
+    form = ChangeForm(
+        request.POST or None, initial=initial, target=target, process_role=process_role
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
+        if data.get("default_term_months") is None:
+            data.pop("default_term_months", None)
+        try:
+            proposal = services.propose_change(
+                circle=circle,
+                by=request.user,
+                target=target,
+                role_id=role.pk if role else None,
+                key=request.POST.get("key"),
+                **data,
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The change is proposed to %(circle)s: present it when the circle meets.")
+                % {"circle": proposal.circle.name},
+            )
+            return redirect(
+                reverse("proposals:detail", kwargs={"org": organization.slug, "pk": proposal.pk})
+            )
+    deciding = rules.deciding_circle(circle, target)
+    if target == "circle":
+        title = _("Propose a change of the aim and domains of %(name)s") % {"name": circle.name}
+    elif role is not None:
+        title = _("Propose a change of the role %(role)s") % {"role": role.name}
+    else:
+        title = _("Propose a new role in %(name)s") % {"name": circle.name}
+    return render(
+        request,
+        "circles/change_form.html",
+        {
+            "organization": organization,
+            "circle": circle,
+            "form": form,
+            "title": title,
+            "target": target,
+            "role": role,
+            "deciding": deciding,
+            "key": uuid.uuid4(),
+        },
+    )
 
 
 @require_POST

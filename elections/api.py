@@ -39,7 +39,9 @@ class SelectionRoleOut(Schema):
     id: int
     kind: one_of(Role.Kind)
     name: str
-    description: str
+    purpose: str
+    domains: list[str]
+    accountabilities: list[str]
     default_term_months: int
     qualifications: list[str]
 

@@ -80,8 +80,11 @@ class TermForm(ActionForm):
 
 
 class ReviewRoleForm(ActionForm):
-    description = forms.CharField(
-        label=_("Accountabilities"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    accountabilities = forms.CharField(
+        label=_("Accountabilities"),
+        help_text=_("One per line."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
     )
     qualifications = forms.CharField(
         label=_("Qualifications"),
@@ -115,7 +118,7 @@ class ReviewRoleForm(ActionForm):
     def initial_for(cls, election, user) -> dict:
         role = election.role
         return {
-            "description": role.description,
+            "accountabilities": "\n".join(role.accountabilities),
             "qualifications": "\n".join(role.qualifications),
             "default_term_months": role.default_term_months,
             "term_start": election.term_start,

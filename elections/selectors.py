@@ -252,7 +252,7 @@ def role_change_view(election, viewer) -> dict | None:
     return {
         "reason": election.role_change.get("reason", ""),
         "by": election.role_change_by,
-        "description": changes.get("description"),
+        "accountabilities": changes.get("accountabilities"),
         "qualifications": changes.get("qualifications"),
         "default_term_months": changes.get("default_term_months"),
         "term": changes.get("term"),

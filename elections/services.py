@@ -188,7 +188,7 @@ def review_role(
     election,
     by,
     reason: str,
-    description: str | None = None,
+    accountabilities=None,
     qualifications=None,
     default_term_months: int | None = None,
     term_start: date | None = None,
@@ -213,14 +213,14 @@ def review_role(
     # The role's limits (circles.rules), checked now: a change the circle
     # consents to can always be applied when the round closes.
     proposed = rules.validate_role_definition(
-        description=description,
+        accountabilities=accountabilities,
         qualifications=qualifications,
         default_term_months=default_term_months,
     )
     change = {
         field: {"before": before, "after": proposed[field]}
         for field, before in (
-            ("description", role.description),
+            ("accountabilities", list(role.accountabilities)),
             ("qualifications", list(role.qualifications)),
             ("default_term_months", role.default_term_months),
         )
@@ -366,7 +366,7 @@ def close_role_change(*, election, by, key=None) -> Election:
     consent = records.role_change_consent(election, round_, people, reason)
     role_fields = {
         field: change[field]["after"]
-        for field in ("description", "qualifications", "default_term_months")
+        for field in ("accountabilities", "qualifications", "default_term_months")
         if field in change
     }
     decision_sequence = None

@@ -158,7 +158,8 @@ def delegate_to_accept(election) -> str | None:
 
 
 def _lines(value):
-    """A textarea gives one qualification a line; the API gives a list."""
+    """A textarea gives one item (a qualification, an accountability) a line;
+    the API gives a list."""
     return value.splitlines() if isinstance(value, str) else value
 
 
@@ -181,7 +182,7 @@ class TermIn(Schema):
 
 class ReviewRoleIn(Schema):
     reason: str = ""
-    description: str | None = None
+    accountabilities: Annotated[list[str], BeforeValidator(_lines)] | None = None
     qualifications: Annotated[list[str], BeforeValidator(_lines)] | None = None
     default_term_months: int | None = None
     term_start: date | None = None

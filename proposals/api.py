@@ -93,6 +93,9 @@ class ProposalOut(ProposalSummaryOut):
     amends: int | None
     revision: int
     body: str
+    #: A change of definitions it carries: ``{"target": "circle" | "role" |
+    #: "new_role", "circle", "role", "before", "after"}``; adopting applies ``after``.
+    change: dict | None
     allowed_actions: list[str]
     your_actions: list[str]
     revisions: list[RevisionOut]
@@ -178,6 +181,7 @@ def _full(request, proposal: Proposal) -> dict:
         **_summary(p),
         "review_date": p.review_date,
         "amends": p.amends.sequence if p.amends_id else None,
+        "change": p.change,
         "revision": revision.number,
         "body": revision.body,
         "allowed_actions": data["actions"],

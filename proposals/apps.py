@@ -5,9 +5,11 @@ class ProposalsConfig(AppConfig):
     name = "proposals"
 
     def ready(self):
-        from core import agenda, reminders
+        from core import agenda, proposing, reminders
         from proposals.agenda import due_items
         from proposals.reminders import due_consents
+        from proposals.services import create_proposal
 
         reminders.register("consent", due_consents)
         agenda.register("proposals", due_items)
+        proposing.register(create_proposal)

@@ -38,6 +38,9 @@ class Proposal(models.Model):
     amends = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A change of definitions it carries (circles.definitions): ``{"target",
+    # "circle", "role", "after"}``; its adoption applies ``after``.
+    change = models.JSONField(null=True, blank=True, editable=False)
     # The decision its adoption recorded.
     decision = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
 
 from circles import selectors as circle_selectors
+from circles.definitions import change_rows
 from core import participation
 from proposals import rounds, steps
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
@@ -188,6 +189,8 @@ def process_data(proposal) -> dict:
     state_index = order.index(proposal.state) if proposal.state in order else None
     return {
         "proposal": proposal,
+        # A change of definitions it carries (circles.definitions), field by field.
+        "change_rows": change_rows(proposal.change),
         "revision": history[-1] if history else None,
         "revisions": history,
         "round": current,

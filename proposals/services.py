@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circles import selectors as circle_selectors
+from circles import services as circle_services
 from core import events, notify
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import first_time, parse_key
@@ -217,9 +218,14 @@ def create_proposal(
     body: str,
     review_date: date | None = None,
     amends: Decision | None = None,
+    change: dict | None = None,
     key=None,
 ) -> Proposal:
-    """A circle member drafts a proposal; revision 1 holds its text."""
+    """A circle member drafts a proposal; revision 1 holds its text.
+
+    ``change``: a change of definitions it carries (made and checked by
+    ``circles.services.propose_change``, which reaches here through
+    ``core.proposing``); its adoption applies it."""
     key = parse_key(key)
     if key is not None and _authenticated(by):
         existing = Proposal.objects.filter(creation_key=key, author=by).first()
@@ -245,6 +251,7 @@ def create_proposal(
                 title=title,
                 review_date=review_date,
                 amends=amends,
+                change=change,
                 creation_key=key,
             )
     except IntegrityError:
@@ -600,13 +607,17 @@ def _users(ids):
 def _adopt(proposal, *, by, round_: Round, review_date, action: str) -> Proposal:
     review_date = _review_date(proposal, review_date)
     round_ = Round.objects.select_related("revision").get(pk=round_.pk)
+    record = policy_record(proposal, by=by, round_=round_, review_date=review_date)
+    if proposal.change:
+        # The adopted text becomes the definition, in this transaction.
+        record["definition"] = circle_services.apply_change(change=proposal.change, by=by)
     decision = record_decision(
         organization=proposal.circle.organization,
         kind=Decision.Kind.POLICY,
         circle=proposal.circle,
         title=proposal.title,
         body=round_.revision.body,
-        record=policy_record(proposal, by=by, round_=round_, review_date=review_date),
+        record=record,
         review_date=review_date,
         supersedes=proposal.amends,
     )

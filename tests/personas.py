@@ -128,7 +128,7 @@ def snapshot(org) -> dict:
         "circles": list(
             Circle.objects.filter(organization=org)
             .order_by("pk")
-            .values_list("pk", "name", "parent_id", "aim", "domain", "dissolved")
+            .values_list("pk", "name", "parent_id", "aim", "domains", "setup_done", "dissolved")
         ),
         "memberships": list(
             Membership.objects.filter(circle__organization=org)
@@ -138,7 +138,9 @@ def snapshot(org) -> dict:
         "roles": list(
             Role.objects.filter(circle__organization=org)
             .order_by("pk")
-            .values_list("pk", "name", "description", "default_term_months")
+            .values_list(
+                "pk", "name", "purpose", "domains", "accountabilities", "default_term_months"
+            )
         ),
         "assignments": list(
             RoleAssignment.objects.filter(role__circle__organization=org)

@@ -52,7 +52,7 @@ def _requests(world, action, extra):
     table = {
         "update_circle": (
             {"leader", "admin"},
-            (f"{c}/edit/", {"name": "Ops 2", "aim": "x", "domain": "y", "review_months": 12}),
+            (f"{c}/edit/", {"name": "Ops 2", "aim": "x", "domains": "y", "review_months": 12}),
             ("patch", f"{api}/circles/ops", {"name": "Ops 2"}),
         ),
         "create_circle": (
@@ -89,9 +89,9 @@ def _requests(world, action, extra):
             {"leader", "admin"},
             (
                 f"{c}/roles/{fac.pk}/edit/",
-                {"name": "Facilitator", "description": "New", "default_term_months": 6},
+                {"name": "Facilitator", "purpose": "New", "default_term_months": 6},
             ),
-            ("patch", f"{api}/roles/{fac.pk}", {"description": "New"}),
+            ("patch", f"{api}/roles/{fac.pk}", {"purpose": "New"}),
         ),
         "assign_role": (
             {"leader", "admin"},

@@ -64,7 +64,7 @@ def test_the_structure_of_one_organization_starts_another_without_people(make_us
         circle=general,
         name="Treasurer",
         by=ada,
-        description="Keeps the money",
+        accountabilities=["Keeps the money"],
         qualifications=["Careful"],
     )
     document = json.loads(json.dumps(blueprints.structure_of(source)))
@@ -75,7 +75,9 @@ def test_the_structure_of_one_organization_starts_another_without_people(make_us
     circles = _circles(copy)
     assert set(circles) == {"copy", "general", "activities", "communication", "finances"}
     treasurer = Role.objects.get(circle=circles["general"], name="Treasurer")
-    assert treasurer.description == "Keeps the money" and treasurer.qualifications == ["Careful"]
+    assert treasurer.accountabilities == ["Keeps the money"] and treasurer.qualifications == [
+        "Careful"
+    ]
     assert circles["copy"].aim == _circles(source)["source"].aim
     # No person of the source came along: bea alone is in the copy.
     assert set(copy.members.values_list("user__email", flat=True)) == {bea.email}

@@ -13,15 +13,15 @@ def ops(make_user):
     org = services.create_organization(name="Acme", slug="acme", by=ada, language="en")
     root = Circle.objects.get(organization=org, parent__isnull=True)
     ops = services.create_circle(
-        parent=root, name="Ops", slug="ops", by=ada, aim="Run it", domain="Tools"
+        parent=root, name="Ops", slug="ops", by=ada, aim="Run it", domains=["Tools"]
     )
     OrganizationMember.objects.create(organization=org, user=leo)
     services.add_member(circle=ops, user=leo, by=ada)
     services.create_role(
-        circle=ops, name="Gardener", by=ada, description="Waters", qualifications=["Patient"]
+        circle=ops, name="Gardener", by=ada, accountabilities=["Waters"], qualifications=["Patient"]
     )
     facilitator = Role.objects.get(circle=ops, kind="facilitator")
-    services.update_role(role=facilitator, by=ada, description="Keeps time", default_term_months=6)
+    services.update_role(role=facilitator, by=ada, purpose="Keeps time", default_term_months=6)
     services.assign_role(role=facilitator, user=leo, by=ada)
     return {"ada": ada, "leo": leo, "ops": ops, "root": root}
 
@@ -29,11 +29,11 @@ def ops(make_user):
 def test_the_copy_has_the_definitions_and_none_of_the_people(ops):
     copy = services.duplicate_circle(circle=ops["ops"], by=ops["ada"], name="Ops 2")
     assert copy.parent == ops["root"] and copy.slug == "ops-2"
-    assert (copy.aim, copy.domain) == ("Run it", "Tools")
+    assert (copy.aim, copy.domains) == ("Run it", ["Tools"])
     gardener = Role.objects.get(circle=copy, name="Gardener")
-    assert (gardener.description, gardener.qualifications) == ("Waters", ["Patient"])
+    assert (gardener.accountabilities, gardener.qualifications) == (["Waters"], ["Patient"])
     facilitator = Role.objects.get(circle=copy, kind="facilitator")
-    assert (facilitator.description, facilitator.default_term_months) == ("Keeps time", 6)
+    assert (facilitator.purpose, facilitator.default_term_months) == ("Keeps time", 6)
     assert not Membership.objects.filter(circle=copy).exists()
     assert not RoleAssignment.objects.filter(role__circle=copy).exists()
 

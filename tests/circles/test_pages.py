@@ -126,12 +126,16 @@ class TestCirclePage:
         assert form.lstrip().startswith('<div class="role-edit"') and "<html" not in form
         response = client.post(
             url,
-            {"name": "Facilitator", "description": "Keeps **time**", "default_term_months": 6},
+            {
+                "name": "Facilitator",
+                "accountabilities": "Keeps <b>time</b>\nOpens",
+                "default_term_months": 6,
+            },
             HTTP_HX_REQUEST="true",
         )
         html = response.content.decode()
         assert html.lstrip().startswith('<article class="card role"')
-        assert "<strong>time</strong>" in html
+        assert "<li>Keeps &lt;b&gt;time&lt;/b&gt;</li>" in html and "<li>Opens</li>" in html
         fac.refresh_from_db()
         assert fac.default_term_months == 6
 
@@ -141,7 +145,7 @@ class TestCirclePage:
         assert client.get(f"/o/acme/c/ops/roles/{fac.pk}/edit/").status_code == 200
         response = client.post(
             f"/o/acme/c/ops/roles/{fac.pk}/edit/",
-            {"name": "Facilitation", "description": "", "default_term_months": 12},
+            {"name": "Facilitation", "accountabilities": "", "default_term_months": 12},
         )
         assert response.status_code == 302
         fac.refresh_from_db()
@@ -178,16 +182,16 @@ class TestCirclePage:
         assert Circle.objects.get(pk=world.ops.pk).dissolved is not None
         assert verify_log(organization_id=world.org.pk).ok
 
-    def test_markdown_in_the_domain_is_rendered_safely(self, world):
+    def test_the_domains_are_listed_and_escaped(self, world):
         services.update_circle(
             circle=world.ops,
             by=world.admin,
             name="Ops",
             aim="",
-            domain="**Tools** <script>alert(1)</script>",
+            domains=["**Tools**", "<script>alert(1)</script>"],
         )
         page = logged(world.member).get("/o/acme/c/ops/").content.decode()
-        assert "<strong>Tools</strong>" in page and "<script>alert(1)" not in page
+        assert "<li>**Tools**</li>" in page and "<script>alert(1)" not in page
 
 
 class TestApiBadInput:

@@ -30,7 +30,7 @@ class TestEveryRoleIsNamed:
         role = role_of(world.ops, "secretary")
         before = snap(world.org)
         with pytest.raises(NotAllowed) as refused:
-            services.update_role(role=role, by=world.member, description="Takes notes")
+            services.update_role(role=role, by=world.member, purpose="Takes notes")
         message = refused.value.message
         assert message == (
             "“Edit the role”: only the circle's leader, an administrator or the circle's "
@@ -39,7 +39,7 @@ class TestEveryRoleIsNamed:
         assert rules.may("update_role", role, world.member).message == message
         assert snap(world.org) == before
         response = _api(
-            world.member, "patch", f"/api/v1/orgs/acme/roles/{role.pk}", {"description": "x"}
+            world.member, "patch", f"/api/v1/orgs/acme/roles/{role.pk}", {"purpose": "x"}
         )
         assert response.status_code == 403
         assert response.json()["detail"] == message

@@ -14,7 +14,8 @@ class TestRoleLimits:
     def test_it_accepts_a_role_at_the_limits(self):
         limits = rules.ROLE_LIMITS
         cleaned = rules.validate_role_definition(
-            description="x" * limits.description,
+            purpose="x" * limits.purpose,
+            accountabilities=["a" * limits.item_length] * limits.items,
             qualifications=["q" * limits.qualification_length] * limits.qualifications,
             default_term_months=limits.term_months_max,
         )
@@ -26,7 +27,9 @@ class TestRoleLimits:
         [
             ("qualifications", ["q"] * (rules.ROLE_LIMITS.qualifications + 1)),
             ("qualifications", ["q" * (rules.ROLE_LIMITS.qualification_length + 1)]),
-            ("description", "x" * (rules.ROLE_LIMITS.description + 1)),
+            ("purpose", "x" * (rules.ROLE_LIMITS.purpose + 1)),
+            ("accountabilities", ["a"] * (rules.ROLE_LIMITS.items + 1)),
+            ("domains", ["d" * (rules.ROLE_LIMITS.item_length + 1)]),
             ("default_term_months", rules.ROLE_LIMITS.term_months_max + 1),
             ("default_term_months", 0),
             ("default_term_months", "twelve"),
@@ -115,14 +118,19 @@ def _cases(world, extra, leaver=None):
         "invite": {"circle": world.ops, "email": "new@example.org"},
         "revoke_invitation": {"invitation": extra.get("invitation")},
         "create_circle": {"parent": world.ops, "name": "Sub"},
-        "update_circle": {"circle": world.ops, "name": "Ops 2", "aim": "", "domain": ""},
+        "update_circle": {"circle": world.ops, "name": "Ops 2", "aim": "Run things", "domains": []},
+        "define_circle": {"circle": world.ops, "name": "Ops", "aim": "New", "domains": []},
+        "finish_setup": {"circle": world.ops, "done": True},
+        "reopen_setup": {"circle": world.ops, "done": False},
+        "propose_circle_change": {"circle": world.ops, "target": "circle", "aim": "New"},
+        "propose_role_change": {"circle": world.ops, "target": "new_role", "name": "Gardener"},
         "move_circle": {"circle": world.ops, "new_parent": extra.get("target")},
         "dissolve_circle": {"circle": world.ops, "reason": "done"},
         "add_member": {"circle": world.ops, "user": olga},
         "remove_member": {"circle": world.ops, "user": world.delegate},
         "leave_circle": {"circle": world.ops, "user": leaver},
         "create_role": {"circle": world.ops, "name": "Gardener"},
-        "update_role": {"role": fac, "description": "New"},
+        "update_role": {"role": fac, "purpose": "New"},
         "assign_role": {"role": sec, "user": world.member},
         "appoint_leader": {"role": lead, "user": world.member},
         "assign_delegate": {"role": dele, "user": world.member},
@@ -136,6 +144,31 @@ def _cases(world, extra, leaver=None):
     requests["leave_circle"] = (
         (f"{c}/members/{leaver.pk}/remove/", {}),
         ("post", f"{api}/circles/ops/members/{leaver.pk}/remove", {}),
+    )
+    # Renaming only: a change of the aim is "define_circle".
+    requests["update_circle"] = (
+        (f"{c}/edit/", {"name": "Ops 2", "aim": "Run things", "review_months": 12}),
+        ("patch", f"{api}/circles/ops", {"name": "Ops 2"}),
+    )
+    requests["define_circle"] = (
+        (f"{c}/edit/", {"name": "Ops", "aim": "New", "domains": "", "review_months": 12}),
+        ("patch", f"{api}/circles/ops", {"aim": "New"}),
+    )
+    requests["finish_setup"] = (
+        (f"{c}/setup/", {"done": "1"}),
+        ("post", f"{api}/circles/ops/setup", {"done": True}),
+    )
+    requests["reopen_setup"] = (
+        (f"{c}/setup/", {"done": "0"}),
+        ("post", f"{api}/circles/ops/setup", {"done": False}),
+    )
+    requests["propose_circle_change"] = (
+        (f"{c}/propose/?target=circle", {"aim": "New"}),
+        ("post", f"{api}/circles/ops/changes", {"target": "circle", "aim": "New"}),
+    )
+    requests["propose_role_change"] = (
+        (f"{c}/propose/?target=new_role", {"name": "Gardener"}),
+        ("post", f"{api}/circles/ops/changes", {"target": "new_role", "name": "Gardener"}),
     )
     requests["assign_delegate"] = (
         (f"{c}/roles/{dele.pk}/assign/", {"user": world.member.pk}),

@@ -78,7 +78,7 @@ class TestCircles:
         org, admin = world.org, world.admin
         sub = services.create_circle(parent=world.ops, name="Night shift", by=world.leader)
         assert last(org).record["action"] == "circle_created"
-        services.update_circle(circle=sub, by=world.leader, name="Nights", aim="Watch", domain="")
+        services.update_circle(circle=sub, by=world.leader, name="Nights", aim="Watch", domains=[])
         assert last(org).record["action"] == "circle_updated"
         assert last(org).title.endswith("“Nights”")
         services.move_circle(circle=sub, new_parent=world.root, by=admin)
@@ -102,7 +102,7 @@ class TestCircles:
         with pytest.raises(Conflict, match="dissolved"):
             services.add_member(circle=sub, user=world.member, by=world.admin)
         with pytest.raises(Conflict):
-            services.update_circle(circle=sub, by=world.admin, name="Again", aim="", domain="")
+            services.update_circle(circle=sub, by=world.admin, name="Again", aim="", domains=[])
         assert snap(world.org) == before
 
     def test_it_refuses_to_move_a_circle_under_itself_or_a_descendant(self, world, snap):
@@ -184,14 +184,16 @@ class TestRoles:
             circle=world.ops,
             name="Gardener",
             by=world.leader,
-            description="Waters plants",
+            accountabilities=["Waters plants"],
             default_term_months=6,
             qualifications="Patient\nGreen thumb\n",
         )
         assert role.kind == "custom" and role.qualifications == ["Patient", "Green thumb"]
-        services.update_role(role=role, by=world.leader, description="Waters and prunes")
+        services.update_role(
+            role=role, by=world.leader, accountabilities="Waters and prunes\nFeeds"
+        )
         role.refresh_from_db()
-        assert role.description == "Waters and prunes"
+        assert role.accountabilities == ["Waters and prunes", "Feeds"]
         assert last(world.org).record["action"] == "role_updated"
 
     def test_it_assigns_with_a_term_and_ends_it_recorded(self, world):

@@ -278,7 +278,7 @@ def story(world):
         body="Each member waters the garden one week in four.",
     )
     role = circle_services.create_role(
-        circle=circle, name="Treasurer", by=admin, description="Keeps the accounts."
+        circle=circle, name="Treasurer", by=admin, accountabilities=["Keeps the accounts"]
     )
     election = election_services.open_election(role=role, by=people["fay"])
     meeting = meeting_services.schedule_meeting(

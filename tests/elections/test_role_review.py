@@ -30,7 +30,7 @@ class TestRoleChangeConsented:
         _propose(
             world,
             election,
-            description="Writes the minutes and keeps the archive.",
+            accountabilities=["Writes the minutes", "Keeps the archive"],
             qualifications=["Writes quickly", "Knows the archive"],
             default_term_months=6,
         )
@@ -41,7 +41,7 @@ class TestRoleChangeConsented:
         services.close_role_change(election=election, by=world.fay)
 
         role.refresh_from_db()
-        assert role.description == "Writes the minutes and keeps the archive."
+        assert role.accountabilities == ["Writes the minutes", "Keeps the archive"]
         assert role.qualifications == ["Writes quickly", "Knows the archive"]
         assert role.default_term_months == 6
         election.refresh_from_db()
@@ -69,7 +69,7 @@ class TestRoleChangeConsented:
 class TestRoleChangeObjected:
     def test_it_leaves_the_role_unchanged_and_records_the_objection(self, world, election):
         role = world.roles["secretary"]
-        before = (role.description, list(role.qualifications), role.default_term_months)
+        before = (list(role.accountabilities), list(role.qualifications), role.default_term_months)
         _propose(world, election, qualifications=["Speaks three languages"])
         services.answer_role_change(
             election=election, by=world.bo, kind="object", text="Nobody here would fit."
@@ -77,7 +77,11 @@ class TestRoleChangeObjected:
         services.close_role_change(election=election, by=world.fay)
 
         role.refresh_from_db()
-        assert (role.description, list(role.qualifications), role.default_term_months) == before
+        assert (
+            list(role.accountabilities),
+            list(role.qualifications),
+            role.default_term_months,
+        ) == before
         assert not Decision.objects.filter(record__action="role_updated").exists()
         event = election.events.filter(action="close_role_change").get()
         assert event.data["outcome"] == "objected"
@@ -217,7 +221,7 @@ class TestTheRoleLimitsHoldAtReview:
             {"qualifications": [f"Q{i}" for i in range(51)]},
             {"qualifications": ["x" * 301]},
             {"default_term_months": 61},
-            {"description": "x" * 10_001},
+            {"accountabilities": ["x" * 501]},
         ],
     )
     def test_the_api_refuses_what_the_role_cannot_hold(self, client, world, election, change):

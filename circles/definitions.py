@@ -1,0 +1,134 @@
+"""What a circle's and a role's definitions are, and a change of them.
+
+A circle is defined by its aim and its domains; a role by its name, purpose,
+domains, accountabilities, qualifications and default term. Once a circle
+has finished its set-up (``Circle.setup_done``), a change of them is a
+consent proposal carrying the change (``Proposal.change``, written by
+``change_of``); adopting it applies the change (``circles.services.
+apply_change``) and the decision records ``diff`` (docs/RECORDS.md).
+"""
+
+import re
+
+from django.utils.translation import gettext as _
+
+# A line's list marker ("- ", "* ", "• ", "1. ", "1) ") is not part of the item.
+_MARKER = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
+
+
+def split_lines(text) -> list[str]:
+    """One item per non-empty line of ``text``, stripped of its list marker:
+    how an old one-text domain or description became a list (migration
+    ``circles.0004``, old structure files)."""
+    items = []
+    for line in (text or "").splitlines():
+        item = _MARKER.sub("", line).strip()
+        if item:
+            items.append(item)
+    return items
+
+
+CIRCLE_FIELDS = ("aim", "domains")
+ROLE_FIELDS = (
+    "name",
+    "purpose",
+    "domains",
+    "accountabilities",
+    "qualifications",
+    "default_term_months",
+)
+LIST_FIELDS = {"domains", "accountabilities", "qualifications"}
+
+
+def circle_definition(circle) -> dict:
+    return {"aim": circle.aim, "domains": list(circle.domains or [])}
+
+
+def role_definition(role) -> dict:
+    return {
+        "name": role.name,
+        "purpose": role.purpose,
+        "domains": list(role.domains or []),
+        "accountabilities": list(role.accountabilities or []),
+        "qualifications": list(role.qualifications or []),
+        "default_term_months": role.default_term_months,
+    }
+
+
+def empty_role_definition() -> dict:
+    return {
+        "name": "",
+        "purpose": "",
+        "domains": [],
+        "accountabilities": [],
+        "qualifications": [],
+        "default_term_months": 12,
+    }
+
+
+def diff(before: dict, after: dict) -> dict:
+    """``{field: {"before", "after"}}`` of every field that changed."""
+    return {
+        field: {"before": before.get(field), "after": value}
+        for field, value in after.items()
+        if before.get(field) != value
+    }
+
+
+def labels() -> dict:
+    """Each field's name, in the current language."""
+    return {
+        "aim": _("Aim"),
+        "domains": _("Domains"),
+        "name": _("Name"),
+        "purpose": _("Purpose"),
+        "accountabilities": _("Accountabilities"),
+        "qualifications": _("Qualifications"),
+        "default_term_months": _("Default term (months)"),
+    }
+
+
+def proposal_text(change: dict, reason: str = "") -> str:
+    """The proposal's Markdown text: why, then the new definition in full
+    (what the circle consents to) and what changes."""
+    names = labels()
+    heading, none = _("The definition proposed"), _("None.")
+    lines = []
+    if reason:
+        lines += [reason.strip(), ""]
+    lines += [f"### {heading}", ""]
+    for field, value in change["after"].items():
+        lines.append(f"**{names[field]}**")
+        lines.append("")
+        if field in LIST_FIELDS:
+            lines += [f"- {item}" for item in value] or [f"*{none}*"]
+        else:
+            lines.append(str(value) if value not in ("", None) else f"*{none}*")
+        lines.append("")
+    changed = diff(change.get("before") or {}, change["after"])
+    if change.get("before") is not None and changed:
+        lines.append(
+            _("What changes: %(fields)s.") % {"fields": ", ".join(str(names[f]) for f in changed)}
+        )
+    return "\n".join(lines).strip() + "\n"
+
+
+def change_rows(change: dict | None, current: dict | None = None) -> list[dict]:
+    """A change as rows for a page: each field's label, before and after, and
+    whether it changes (``current``, the definition now, else the one proposed
+    against)."""
+    if not change:
+        return []
+    names = labels()
+    before = current if current is not None else (change.get("before") or {})
+    return [
+        {
+            "field": field,
+            "label": names.get(field, field),
+            "before": before.get(field),
+            "after": value,
+            "is_list": field in LIST_FIELDS,
+            "changed": before.get(field) != value,
+        }
+        for field, value in change["after"].items()
+    ]
