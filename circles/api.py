@@ -16,9 +16,9 @@ from ninja import Router, Schema, Status
 
 from accounts.records import person
 from accounts.schemas import PersonOut
-from circles import chart, rules, selectors, services
+from circles import chart, relays, rules, selectors, services
 from circles.health import double_link_health
-from circles.models import DataLicence, Role
+from circles.models import DataLicence, Relay, Role
 from core.errors import Invalid, NotAllowed
 from core.schemas import IDEMPOTENT, idempotency_key, one_of
 
@@ -114,6 +114,8 @@ class HealthOut(Schema):
     circle: str
     health: str | None
     label: str
+    #: Decisions waiting to be relayed across this link longer than RELAY_WAIT_DAYS.
+    relays_waiting: int
     leader: PersonOut | None
     delegate: PersonOut | None
 
@@ -341,6 +343,7 @@ def get_circle_health(request, org: str, circle: str):
         "circle": circle.slug,
         "health": health.value if health else None,
         "label": str(health.label) if health else "root",
+        "relays_waiting": relays.overdue_count(circle) if circle.parent_id else 0,
         "leader": person(leader) if leader else None,
         "delegate": person(delegate) if delegate else None,
     }
@@ -592,3 +595,125 @@ for _name, _route in rules.API_ROUTES.items():
         description=_route.description or None,
         openapi_extra=IDEMPOTENT if _takes_key else None,
     )
+
+
+# The double-link ledger (circles.relays) -------------------------------------------
+
+
+class RelayOut(Schema):
+    id: int
+    decision: int
+    title: str
+    source: str
+    target: str
+    direction: one_of(Relay.Direction)
+    state: one_of(Relay.State)
+    automatic: bool
+    carrier: PersonOut | None
+    marked_by: PersonOut | None
+    marked_at: datetime
+    overdue: bool
+    minutes: int | None
+    reason: str
+    closed_by: PersonOut | None
+    closed_at: datetime | None
+
+
+def _relay_out(r) -> dict:
+    holder = relays.carrier(r)
+    return {
+        "id": r.pk,
+        "decision": r.decision.sequence,
+        "title": r.decision.title,
+        "source": r.source.slug,
+        "target": r.target.slug,
+        "direction": r.direction,
+        "state": r.state,
+        "automatic": r.automatic,
+        "carrier": person(holder) if holder else None,
+        "marked_by": person(r.marked_by) if r.marked_by_id else None,
+        "marked_at": r.marked_at,
+        "overdue": r.state == Relay.State.WAITING and r.marked_at < relays.wait_limit(),
+        "minutes": r.minutes.sequence if r.minutes_id else None,
+        "reason": r.reason,
+        "closed_by": person(r.closed_by) if r.closed_by_id else None,
+        "closed_at": r.closed_at,
+    }
+
+
+def _relay(organization, relay_id: int):
+    found = relays.relay_or_none(organization, relay_id)
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.get(
+    "/orgs/{org}/circles/{circle}/relays",
+    response=list[RelayOut],
+    operation_id="list_circle_relays",
+    summary="The relays a circle receives across its double links (its relay inbox)",
+)
+def list_circle_relays(
+    request,
+    org: str,
+    circle: str,
+    state: Literal["waiting", "presented", "acknowledged", "all"] = "waiting",
+):
+    """Waiting ones by default, oldest first; ``state=all`` for every one."""
+    circle = _circle(_org(request, org), circle)
+    return [_relay_out(r) for r in relays.inbox(circle, state=None if state == "all" else state)]
+
+
+@router.post(
+    "/orgs/{org}/decisions/{seq}/relay",
+    response={201: RelayOut},
+    operation_id="relay_decision",
+    summary=relays.STEPS["relay"].summary,
+    openapi_extra=IDEMPOTENT,
+)
+def relay_decision(request, org: str, seq: int, payload: relays.RelayIn):
+    """A member of the deciding circle marks the decision to be carried to the
+    parent circle or to one of its children (``to``: the circle's slug)."""
+    from decisions.models import Decision
+
+    organization = _org(request, org)
+    decision = (
+        Decision.objects.filter(organization=organization, sequence=seq)
+        .select_related("circle", "circle__parent")
+        .first()
+    )
+    if decision is None:
+        raise Http404
+    row = relays.relay(
+        subject=decision, by=request.auth, key=idempotency_key(request), **payload.dict()
+    )
+    return Status(201, _relay_out(relays.relay_or_none(organization, row.pk)))
+
+
+def _relay_step_operation(name: str):
+    step = relays.STEPS[name]
+
+    def operation(request, org: str, relay_id: int, payload: step.input):
+        organization = _org(request, org)
+        step.call()(
+            subject=_relay(organization, relay_id),
+            by=request.auth,
+            key=idempotency_key(request),
+            **payload.dict(),
+        )
+        return _relay_out(_relay(organization, relay_id))
+
+    operation.__name__ = f"{name}_relay"
+    operation.__doc__ = str(step.summary)
+    router.post(
+        f"/orgs/{{org}}/relays/{{relay_id}}/{step.url}",
+        response=RelayOut,
+        operation_id=f"{name}_relay",
+        summary=step.summary,
+        openapi_extra=IDEMPOTENT,
+    )(operation)
+
+
+for _name in ("present", "acknowledge"):
+    _relay_step_operation(_name)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from circles import health, selectors
 from circles.health import Health
@@ -33,6 +33,8 @@ BROKEN_LINKS = {
     Health.TERM_EXPIRED: ("leader", "delegate"),
     Health.NOT_MEMBER_OF_BOTH: ("leader", "delegate"),
     Health.AWAITING_ACCEPTANCE: ("delegate",),
+    # Decisions waiting on the link: both people carry them (up and down).
+    Health.RELAYS_WAITING: ("leader", "delegate"),
 }
 
 
@@ -45,6 +47,7 @@ class Node:
     circle: object
     health: Health | None
     depth: int
+    relays_waiting: int = 0
     x: float = 0
     y: float = 0
     children: list["Node"] = field(default_factory=list)
@@ -61,6 +64,12 @@ class Node:
     def status(self) -> str:
         if self.health is None:
             return _("Root circle")
+        if self.health == Health.RELAYS_WAITING:
+            return ngettext(
+                "%(n)d decision waiting to be relayed",
+                "%(n)d decisions waiting to be relayed",
+                self.relays_waiting,
+            ) % {"n": self.relays_waiting}
         return str(self.health.label)
 
     @property
@@ -105,7 +114,12 @@ class Link:
 
 def _nodes(tree: list[dict]) -> list[Node]:
     def make(item: dict) -> Node:
-        node = Node(circle=item["circle"], health=item["health"], depth=item["depth"])
+        node = Node(
+            circle=item["circle"],
+            health=item["health"],
+            depth=item["depth"],
+            relays_waiting=item.get("relays_waiting", 0),
+        )
         node.children = [make(child) for child in item["children"]]
         return node
 

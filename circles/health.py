@@ -13,7 +13,7 @@ from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from circles import rules, selectors
+from circles import relays, rules, selectors
 from circles.models import Circle, Membership, RoleAssignment
 
 
@@ -25,6 +25,7 @@ class Health(TextChoices):
     TERM_EXPIRED = "term_expired", _("A term has expired")
     NOT_MEMBER_OF_BOTH = "not_member_of_both", _("A link is not a member of both circles")
     AWAITING_ACCEPTANCE = "awaiting_acceptance", _("The parent has not accepted the delegate yet")
+    RELAYS_WAITING = "relays_waiting", _("Decisions waiting to be relayed")
 
 
 def _accepted(delegate, today) -> bool:
@@ -34,6 +35,14 @@ def _accepted(delegate, today) -> bool:
     if acceptance is None:
         return False
     return today is None or timezone.localdate(acceptance.decided_at) <= today
+
+
+def _with_relays(health: Health, overdue: int) -> Health:
+    """A link complete in its people but letting decisions wait too long
+    (``RELAY_WAIT_DAYS``) is not healthy either; its people come first."""
+    if health == Health.COMPLETE and overdue:
+        return Health.RELAYS_WAITING
+    return health
 
 
 def _health(circle_id, parent_id, leader, delegate, members, at=None) -> Health:
@@ -75,8 +84,13 @@ def health_by_circle(organization, at: date | None = None) -> dict[int, Health]:
             Membership.objects.filter(circle__organization=organization), at
         ).values_list("circle_id", "user_id")
     )
+    # The ledger keeps no history: a past day's picture shows its people only.
+    overdue = relays.overdue_by_link(organization) if at is None else {}
     return {
-        cid: _health(cid, pid, links[cid].get("leader"), links[cid].get("delegate"), members, at)
+        cid: _with_relays(
+            _health(cid, pid, links[cid].get("leader"), links[cid].get("delegate"), members, at),
+            overdue.get(cid, 0),
+        )
         for cid, pid in circles
         if pid is not None
     }
@@ -101,8 +115,11 @@ def double_link_health(circle) -> Health | None:
             circle_id__in=[circle.pk, circle.parent_id], left__isnull=True
         ).values_list("circle_id", "user_id")
     )
-    return _health(
-        circle.pk, circle.parent_id, current.get("leader"), current.get("delegate"), members
+    return _with_relays(
+        _health(
+            circle.pk, circle.parent_id, current.get("leader"), current.get("delegate"), members
+        ),
+        relays.overdue_count(circle),
     )
 
 
@@ -113,6 +130,7 @@ def circle_tree(
     the root, children by name; two queries for circles plus three for health.
     With ``at``, the tree and its health as they were on that day."""
     health = health_by_circle(organization, at)
+    overdue = relays.overdue_by_link(organization) if at is None else {}
     if at is not None:
         circles = list(selectors.open_circles(organization, at).order_by("name"))
     else:
@@ -126,6 +144,7 @@ def circle_tree(
         return {
             "circle": c,
             "health": health.get(c.pk),
+            "relays_waiting": overdue.get(c.pk, 0),
             "depth": depth,
             "children": [build(child, depth + 1) for child in by_parent.get(c.pk, [])],
         }

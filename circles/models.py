@@ -280,3 +280,71 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted is None and self.revoked is None and self.expires > timezone.now()
+
+
+class Relay(models.Model):
+    """A decision one circle carries across its double link to the other.
+
+    Up: a child circle's decision to its parent, carried by the child's
+    delegate. Down: a parent's decision to a child, carried by the child's
+    leader. It waits until it is presented in a meeting of the receiving
+    circle (the minutes ``Decision`` of that meeting, so ``circles`` needs no
+    meeting) or acknowledged with a reason. Who marked and closed it, and when,
+    is kept on the row.
+    """
+
+    class Direction(models.TextChoices):
+        UP = "up", _("To the parent circle")
+        DOWN = "down", _("To a child circle")
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting to be relayed")
+        PRESENTED = "presented", _("Presented")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="relays")
+    decision = models.ForeignKey("decisions.Decision", on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="relays_out")
+    target = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="relays_in")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
+    # Marked when the decision was taken (a child's policy in a domain), not by hand.
+    automatic = models.BooleanField(default=False)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+    # Presented: the minutes of the receiving circle's meeting it was presented in.
+    minutes = models.ForeignKey(
+        "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["marked_at", "pk"]
+        indexes = [models.Index(fields=["target", "state"], name="relay_target_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "target"], name="one_relay_per_decision_and_circle"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="presented") | Q(minutes__isnull=False),
+                name="presented_relay_names_its_minutes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="acknowledged") | ~Q(reason=""),
+                name="acknowledged_relay_has_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id} → {self.target}"
+
+    @property
+    def child(self) -> Circle:
+        """The circle whose double link carries it (the child of the pair)."""
+        return self.source if self.direction == self.Direction.UP else self.target

@@ -277,6 +277,15 @@ def circle_or_none(organization, slug: str) -> Circle | None:
     )
 
 
+def domains_of(circle) -> list[str]:
+    """The circle's domains, in order (its ``domains`` list).
+
+    The one place that reads how a circle keeps its domains (policies and
+    relays ask it), so a change of that shape changes only this function.
+    """
+    return [str(d).strip() for d in (circle.domains or []) if str(d).strip()]
+
+
 def children_of(circle) -> QuerySet[Circle]:
     return circle.children.order_by("dissolved", "name")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from circles import views
+from circles import relay_views, views
 
 app_name = "circles"
 
@@ -39,5 +39,8 @@ urlpatterns = [
     path(C + "roles/<int:role_id>/assign/", views.role_assign, name="role_assign"),
     path(C + "assignments/<int:pk>/end/", views.assignment_end, name="assignment_end"),
     path(C + "assignments/<int:pk>/accept/", views.assignment_accept, name="assignment_accept"),
+    path(C + "relays/", relay_views.inbox, name="relays"),
+    path("o/<slug:org>/relays/<int:pk>/<slug:segment>/", relay_views.act, name="relay_act"),
+    path("o/<slug:org>/decisions/<int:seq>/relay/", relay_views.mark, name="relay_mark"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -5,6 +5,7 @@ a form error, never a traceback."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from circles import blueprints, chart, health, imports, rules, selectors, services
+from circles import blueprints, chart, health, imports, relays, rules, selectors, services
 from circles.forms import (
     AcceptInvitationForm,
     AddMemberForm,
@@ -432,6 +433,9 @@ def _circle_context(request, organization, circle, **forms) -> dict:
         "ancestors": selectors.ancestors(circle),
         "children": selectors.children_of(circle),
         "health": double_link_health(circle),
+        "relays_overdue": relays.overdue_count(circle) if circle.parent_id else 0,
+        "relay_wait_days": settings.RELAY_WAIT_DAYS,
+        "relays_inbox": relays.inbox(circle).count(),
         "members": selectors.memberships(circle),
         "past_members": selectors.memberships(circle, current=False),
         "roles": roles,

@@ -403,6 +403,9 @@ DIGEST_HOUR = env_int("DIGEST_HOUR", default=7, minimum=0, maximum=23)
 # A tension nobody took or forwarded for this many days goes up to the parent
 # circle's backlog by itself (tensions.services.escalate_unrouted, hourly).
 TENSION_ROUTE_DAYS = env_int("TENSION_ROUTE_DAYS", default=7, minimum=1)
+# The double-link ledger: a decision waiting to be relayed longer than this
+# many days marks the link unhealthy (circles.health).
+RELAY_WAIT_DAYS = env_int("RELAY_WAIT_DAYS", default=14, minimum=1)
 
 # Security --------------------------------------------------------------------
 HTTPS = env_bool("HTTPS", default=False)

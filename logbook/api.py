@@ -11,6 +11,7 @@ a token (``Authorization: Bearer``) or a session like every other operation.
 """
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -382,6 +383,58 @@ def verify_copy(request, org: str, payload: Body[dict]):
 def get_decision_pdf(request, org: str, seq: int):
     # The entry page's own context and renderer: the file is the page's.
     return pdf.entry_response(entry_context(request, org, seq))
+
+
+class PolicyOut(Schema):
+    sequence: int
+    title: str
+    body: str
+    domain: str | None
+    measures: list[str]
+    decided_at: datetime
+    review_date: date | None
+    #: ``in_force``, ``due`` (review within 30 days) or ``overdue``.
+    status: Literal["in_force", "due", "overdue"]
+
+
+class PolicyGroupOut(Schema):
+    #: One of the circle's domains, or None for the policies of no domain (last).
+    domain: str | None
+    policies: list[PolicyOut]
+
+
+@router.get(
+    "/orgs/{org}/circles/{circle}/policies",
+    response=list[PolicyGroupOut],
+    operation_id="list_circle_policies",
+    summary="A circle's policy book: its policies in force, grouped by domain",
+)
+def list_circle_policies(request, org: str, circle: str):
+    """The same groups as the policy book page: the circle's domains in order,
+    then "no domain"; each policy with its measures and review status."""
+    organization = _organization(request, org)
+    circle_obj = selectors.circle_or_none(organization, circle)
+    if circle_obj is None:
+        raise Http404
+    return [
+        {
+            "domain": group["domain"],
+            "policies": [
+                {
+                    "sequence": d.sequence,
+                    "title": d.title,
+                    "body": d.body,
+                    "domain": d.domain,
+                    "measures": d.measures,
+                    "decided_at": d.decided_at,
+                    "review_date": d.review_date,
+                    "status": d.status,
+                }
+                for d in group["policies"]
+            ],
+        }
+        for group in selectors.policy_book(circle_obj)
+    ]
 
 
 @router.get(

@@ -414,6 +414,52 @@ def due_entries(organization, *, circle=None, within_days: int = DUE_WITHIN_DAYS
     return qs.annotate(due_on=Coalesce("review_date", "term_end")).order_by("due_on", "sequence")
 
 
+def policies_in_force(circle) -> QuerySet[Decision]:
+    """The circle's policies not superseded, oldest first."""
+    return (
+        log_queryset(circle.organization)
+        .filter(circle=circle, kind=Decision.Kind.POLICY)
+        .filter(~_superseded())
+        .order_by("sequence")
+    )
+
+
+def review_status(decision, today: date | None = None) -> str:
+    """``overdue`` (review date past), ``due`` (within ``DUE_WITHIN_DAYS``) or ``in_force``."""
+    today = today or timezone.localdate()
+    if decision.review_date is None:
+        return Status.IN_FORCE
+    if decision.review_date < today:
+        return Status.OVERDUE
+    if decision.review_date <= today + timedelta(days=DUE_WITHIN_DAYS):
+        return Status.DUE
+    return Status.IN_FORCE
+
+
+def policy_book(circle) -> list[dict]:
+    """The circle's policies in force grouped by domain: the circle's domains in
+    their order (``circles.selectors.domains_of``), then a domain the circle no
+    longer names, then "no domain" (``domain`` None) last; each policy with its
+    measures and review status. Empty groups are left out."""
+    domains = circle_selectors.domains_of(circle)
+    groups: dict[str | None, list] = {d: [] for d in domains}
+    today = timezone.localdate()
+    for decision in policies_in_force(circle):
+        record = decision.record or {}
+        decision.measures = list(record.get("measures") or [])
+        decision.domain = record.get("domain") or None
+        decision.status = review_status(decision, today)
+        groups.setdefault(decision.domain, []).append(decision)
+    ordered = sorted(
+        (k for k in groups if k is not None),
+        key=lambda k: (k not in domains, domains.index(k) if k in domains else 0, k),
+    )
+    book = [{"domain": k, "policies": groups[k]} for k in ordered if groups[k]]
+    if groups.get(None):
+        book.append({"domain": None, "policies": groups[None]})
+    return book
+
+
 def dated_entries(organization, *, circle=None) -> QuerySet[Decision]:
     """Entries in force with a review date or term end (the calendar)."""
     qs = log_queryset(organization).filter(~_superseded())

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:seq>/supersede/", views.supersede, name="supersede"),
     path("c/<slug:circle>/", views.log, name="circle_log"),
     path("c/<slug:circle>/due/", views.due, name="circle_due"),
+    path("c/<slug:circle>/policies/", views.policies, name="policies"),
     path("c/<slug:circle>/export.<str:fmt>", views.export, name="circle_export"),
     path("c/<slug:circle>/feed.atom", views.feed, name="circle_feed"),
     path("c/<slug:circle>/calendar.ics", views.calendar, name="circle_calendar"),

@@ -199,6 +199,29 @@ def due(request, org: str, circle: str | None = None):
     )
 
 
+def policies(request, org: str, circle: str):
+    """A circle's policy book: the policies in force by domain, with their
+    measures, their review date and the review action (for members)."""
+    organization = _readable(request, org)
+    circle_obj = _circle(organization, circle)
+    book = selectors.policy_book(circle_obj)
+    member = _is_member(request, organization)
+    for group in book:
+        for decision in group["policies"]:
+            decision.review_url = _review_url(organization, decision) if member else None
+    return render(
+        request,
+        "logbook/policies.html",
+        {
+            "organization": organization,
+            "circle": circle_obj,
+            "book": book,
+            "count": sum(len(g["policies"]) for g in book),
+            "within": selectors.DUE_WITHIN_DAYS,
+        },
+    )
+
+
 def verify(request, org: str):
     """Run the full check of the chain now; optionally check a kept JSON export."""
     organization = _readable(request, org)

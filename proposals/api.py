@@ -91,6 +91,9 @@ class ProposalSummaryOut(Schema):
 class ProposalOut(ProposalSummaryOut):
     review_date: date | None
     amends: int | None
+    measures: list[str]
+    domain: str
+    evaluate: list[str]
     revision: int
     body: str
     #: A change of definitions it carries: ``{"target": "circle" | "role" |
@@ -122,6 +125,8 @@ class CreateIn(Schema):
     body: str
     review_date: date | None = None
     amends: int | None = None
+    measures: list[str] = []
+    domain: str = ""
 
 
 # Rendering -------------------------------------------------------------------------
@@ -182,6 +187,9 @@ def _full(request, proposal: Proposal) -> dict:
         "review_date": p.review_date,
         "amends": p.amends.sequence if p.amends_id else None,
         "change": p.change,
+        "measures": list(p.measures or []),
+        "domain": p.domain,
+        "evaluate": data["evaluate"],
         "revision": revision.number,
         "body": revision.body,
         "allowed_actions": data["actions"],
@@ -310,6 +318,8 @@ def create_proposal(request, org: str, payload: CreateIn):
         body=payload.body,
         review_date=payload.review_date,
         amends=amends,
+        measures=payload.measures,
+        domain=payload.domain,
         key=_key(request),
     )
     return Status(201, _full(request, proposal))

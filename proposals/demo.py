@@ -1,6 +1,8 @@
 """Demo proposals in the general circle: one adopted (its decision in the
 log), one open for consent until next week, one deferred (so the next
-meeting's draft agenda proposes it again). Skipped if already there."""
+meeting's draft agenda proposes it again); and a policy of the Alimentation
+circle with measures and a domain, relayed by itself to the general circle
+(it waits in its relay inbox). Skipped if already there."""
 
 from datetime import timedelta
 
@@ -16,6 +18,15 @@ ADOPTED = (
     "Nous achetons en priorité aux producteurs situés à **moins de 50 km**.\n\n"
     "- les exceptions sont notées dans le journal des achats ;\n"
     "- la charte est relue chaque année.",
+)
+POLICY = (
+    "Tournée des producteurs partagée",
+    "Les épiceries coopératives **partagent une seule tournée** hebdomadaire chez les "
+    "producteurs, organisée par le cercle Approvisionnement.",
+    [
+        "Moins de 2 tournées par semaine au total",
+        "Aucune épicerie en rupture de produits frais plus d'un jour",
+    ],
 )
 OPEN = (
     "Réunions du cercle général le premier mardi du mois",
@@ -68,6 +79,33 @@ def seed(ctx: dict) -> None:
         )
         services.defer(proposal=p, by=fay, reason=DEFERRED[2])
         ctx["created"] = True
+    _policy_with_measures(ctx)
+
+
+def _policy_with_measures(ctx: dict) -> None:
+    alimentation = ctx.get("circles", {}).get("alimentation")
+    if alimentation is None:
+        alimentation = circle_selectors.circle_or_none(ctx["organization"], "alimentation")
+    domains = circle_selectors.domains_of(alimentation) if alimentation else []
+    if not domains or Proposal.objects.filter(circle=alimentation, title=POLICY[0]).exists():
+        return
+    people = ctx["people"]
+    facilitator = people["soazig"]
+    p = services.create_proposal(
+        circle=alimentation,
+        by=people["gwen"],
+        title=POLICY[0],
+        body=POLICY[1],
+        measures=POLICY[2],
+        domain=domains[0],
+    )
+    services.present(proposal=p, by=facilitator)
+    services.open_async_consent(
+        proposal=p, by=facilitator, deadline=timezone.now() + timedelta(days=7)
+    )
+    for user in circle_selectors.current_members(alimentation):
+        services.answer(proposal=p, by=user, kind="consent")
+    ctx["created"] = True
 
 
 demo.register(20, seed)

@@ -41,6 +41,10 @@ class Proposal(models.Model):
     # A change of definitions it carries (circles.definitions): ``{"target",
     # "circle", "role", "after"}``; its adoption applies ``after``.
     change = models.JSONField(null=True, blank=True, editable=False)
+    # How the circle will know the policy works, one measure an item; and the
+    # circle's domain it belongs to ("" for none): both go into the policy's record.
+    measures = models.JSONField(_("measures"), default=list, blank=True)
+    domain = models.CharField(_("domain"), max_length=300, blank=True)
     # The decision its adoption recorded.
     decision = models.ForeignKey(
         "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -72,5 +72,7 @@ def policy_record(proposal, *, by, round_: Round, review_date: date) -> dict:
             for r in rounds.rounds_of(proposal).select_related("revision").order_by("opened", "pk")
         ],
         "review_date": review_date,
+        "measures": list(proposal.measures or []),
+        "domain": proposal.domain or None,
         "amends": proposal.amends.sequence if proposal.amends_id else None,
     }

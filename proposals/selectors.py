@@ -176,6 +176,18 @@ def answers_by_kind(responses: list[Response], speakers: list[dict]) -> dict:
     }
 
 
+def policy_measures(decision) -> list[str]:
+    """The measures a policy decision's record carries (none for older ones)."""
+    return list((decision.record or {}).get("measures") or []) if decision else []
+
+
+def review_prefill(policy) -> dict:
+    """What a review of ``policy`` starts from beyond its text: its measures
+    (one a line, as the form takes them) and its domain."""
+    record = policy.record or {}
+    return {"measures": "\n".join(policy_measures(policy)), "domain": record.get("domain") or ""}
+
+
 def process_data(proposal) -> dict:
     """Everything the shared fragments show; the same for every viewer."""
     all_rounds = list(
@@ -193,6 +205,8 @@ def process_data(proposal) -> dict:
         "change_rows": change_rows(proposal.change),
         "revision": history[-1] if history else None,
         "revisions": history,
+        # A review evaluates the measures of the policy it amends.
+        "evaluate": policy_measures(proposal.amends) if proposal.amends_id else [],
         "round": current,
         "past_rounds": past,
         "objections": list(objections(proposal)),

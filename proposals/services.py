@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circles import relays
 from circles import selectors as circle_selectors
 from circles import services as circle_services
 from core import events, notify
@@ -33,6 +34,8 @@ MAX_TITLE = 200
 MAX_BODY = 50_000
 MAX_NOTE = 500
 MAX_REASON = 5_000
+MAX_MEASURES = 20
+MAX_MEASURE = 500
 
 S = Proposal.State
 
@@ -206,6 +209,30 @@ def _review_date(proposal, review_date) -> date:
     return review_date
 
 
+def clean_measures(measures) -> list[str]:
+    """How the circle will know the policy works: one measure a line (or a
+    list of them), blank ones dropped, at most ``MAX_MEASURES`` of
+    ``MAX_MEASURE`` characters."""
+    if isinstance(measures, str):
+        measures = [measures]
+    items = [line.strip() for m in (measures or []) for line in str(m).splitlines() if line.strip()]
+    if len(items) > MAX_MEASURES or any(len(m) > MAX_MEASURE for m in items):
+        raise Invalid(
+            _("At most %(n)d measures of %(length)d characters each.")
+            % {"n": MAX_MEASURES, "length": MAX_MEASURE},
+            field="measures",
+        )
+    return items
+
+
+def clean_domain(circle, domain) -> str:
+    """One of the circle's domains (``circles.selectors.domains_of``), or "" for none."""
+    domain = (domain or "").strip()
+    if domain and domain not in circle_selectors.domains_of(circle):
+        raise Invalid(_("Choose one of the circle's domains, or none."), field="domain")
+    return domain
+
+
 # Drafts ----------------------------------------------------------------------
 
 
@@ -219,9 +246,12 @@ def create_proposal(
     review_date: date | None = None,
     amends: Decision | None = None,
     change: dict | None = None,
+    measures: Sequence[str] | str | None = None,
+    domain: str = "",
     key=None,
 ) -> Proposal:
-    """A circle member drafts a proposal; revision 1 holds its text.
+    """A circle member drafts a proposal; revision 1 holds its text. Its
+    measures and domain (optional) go into the policy's record on adoption.
 
     ``change``: a change of definitions it carries (made and checked by
     ``circles.services.propose_change``, which reaches here through
@@ -243,6 +273,8 @@ def create_proposal(
         amends.organization_id != circle.organization_id or amends.kind != Decision.Kind.POLICY
     ):
         raise Invalid(_("A proposal can only amend a policy of this organization."), field="amends")
+    measures = clean_measures(measures)
+    domain = clean_domain(circle, domain)
     try:
         with transaction.atomic():
             proposal = Proposal.objects.create(
@@ -252,6 +284,8 @@ def create_proposal(
                 review_date=review_date,
                 amends=amends,
                 change=change,
+                measures=measures,
+                domain=domain,
                 creation_key=key,
             )
     except IntegrityError:
@@ -265,9 +299,18 @@ def create_proposal(
 
 @transaction.atomic
 def edit_draft(
-    *, proposal, by, title: str, body: str, review_date: date | None = None, key=None
+    *,
+    proposal,
+    by,
+    title: str,
+    body: str,
+    review_date: date | None = None,
+    measures: Sequence[str] | str | None = None,
+    domain: str | None = None,
+    key=None,
 ) -> Proposal:
-    """The author rewrites the draft; before presentation no revision is kept."""
+    """The author rewrites the draft; before presentation no revision is kept.
+    Measures or a domain left out (None) stay as they were."""
     proposal, go = _begin(proposal, by, key, "edit_draft")
     if not go:
         return proposal
@@ -277,7 +320,11 @@ def edit_draft(
         raise Invalid(_("The review date must be in the future."), field="review_date")
     proposal.title = title
     proposal.review_date = review_date
-    proposal.save(update_fields=["title", "review_date"])
+    if measures is not None:
+        proposal.measures = clean_measures(measures)
+    if domain is not None:
+        proposal.domain = clean_domain(proposal.circle, domain)
+    proposal.save(update_fields=["title", "review_date", "measures", "domain"])
     revision = latest_revision(proposal)
     revision.body = body
     revision.save(update_fields=["body"])
@@ -621,6 +668,9 @@ def _adopt(proposal, *, by, round_: Round, review_date, action: str) -> Proposal
         review_date=review_date,
         supersedes=proposal.amends,
     )
+    # A child circle's policy in one of its domains goes up the double link
+    # (the parent delegated those domains), in the same transaction.
+    relays.mark_policy(decision=decision, by=by, domain=proposal.domain)
     proposal.decision = decision
     proposal.review_date = review_date
     proposal.consent_deadline = None

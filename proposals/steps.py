@@ -138,6 +138,10 @@ class DraftIn(Schema):
     title: str
     body: str
     review_date: date | None = None
+    #: How the circle will know it works (one a line on the page); None keeps them.
+    measures: list[str] | None = None
+    #: One of the circle's domains, "" for none; None keeps it.
+    domain: str | None = None
 
 
 # Roles --------------------------------------------------------------------------

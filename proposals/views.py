@@ -123,8 +123,13 @@ def create(request, org):
             raise Http404
     initial = {"idempotency_key": new_key()}
     if amends is not None:
-        initial.update(title=_("Review: %(title)s") % {"title": amends.title}, body=amends.body)
-    form = ProposalForm(request.POST or None, initial=initial)
+        # A review starts from the policy as it is: its text, measures and domain.
+        initial.update(
+            title=_("Review: %(title)s") % {"title": amends.title},
+            body=amends.body,
+            **selectors.review_prefill(amends),
+        )
+    form = ProposalForm(request.POST or None, initial=initial, circle=circle)
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.create_proposal(
@@ -134,6 +139,8 @@ def create(request, org):
                 body=form.cleaned_data["body"],
                 review_date=form.cleaned_data["review_date"],
                 amends=amends,
+                measures=form.cleaned_data["measures"],
+                domain=form.cleaned_data.get("domain", ""),
                 key=form.cleaned_data["idempotency_key"],
             )
         except DomainError as exc:
@@ -144,7 +151,12 @@ def create(request, org):
     return render(
         request,
         "proposals/form.html",
-        {"form": form, "organization": organization, "circle": circle, "amends": amends},
+        {
+            "form": form,
+            "organization": organization,
+            "circle": circle,
+            "amends": amends,
+        },
     )
 
 
@@ -158,17 +170,24 @@ def edit(request, org, pk):
             "title": proposal.title,
             "body": revision.body if revision else "",
             "review_date": proposal.review_date,
+            "measures": "\n".join(proposal.measures or []),
+            "domain": proposal.domain,
             "idempotency_key": new_key(),
         },
+        circle=proposal.circle,
     )
     if request.method == "POST" and form.is_valid():
         step = steps.STEPS["edit_draft"]
         try:
+            values = parse_input(step, request.POST)
+            if values.get("measures") is None:
+                # The page always sends the measures box: emptied, it clears them.
+                values["measures"] = []
             step.call()(
                 proposal=proposal,
                 by=request.user,
                 key=form.cleaned_data["idempotency_key"],
-                **parse_input(step, request.POST),
+                **values,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

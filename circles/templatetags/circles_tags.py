@@ -81,3 +81,25 @@ def organization_json_ld(context, organization):
 
 
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.inclusion_tag("circles/_relay_actions.html", takes_context=True)
+def relay_actions(context, decision, organization):
+    """A decision's relays across the double link and, for a member of its
+    circle, the "Relay to …" buttons (``circles.relays``)."""
+    from circles import relays
+    from core.idempotency import new_key
+
+    request = context.get("request")
+    user = request.user if request is not None else None
+    if decision.circle_id is None:
+        return {"relays": [], "choices": []}
+    return {
+        "organization": organization,
+        "decision": decision,
+        "relays": list(relays.relays_of(decision)),
+        "choices": relays.relay_choices(user, decision) if user is not None else [],
+        "idempotency_key": new_key(),
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+    }
