@@ -21,6 +21,7 @@ urlpatterns = [
     path("o/<slug:org>/elections/", include("elections.urls")),
     path("o/<slug:org>/meetings/", include("realtime.urls")),
     path("o/<slug:org>/tensions/", include("tensions.urls")),
+    path("o/<slug:org>/settings/webhooks/", include("notifications.webhook_urls")),
 ]
 
 handler403 = "core.views.error_403"

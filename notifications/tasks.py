@@ -5,7 +5,7 @@ This module sits above ``services`` and ``webhooks``: they do the work, it
 enqueues and runs it, so neither of them imports it.
 """
 
-import time
+import uuid
 
 from core import jobs
 from core.jobs import job
@@ -72,7 +72,7 @@ def deliver_webhook(
     )
 
 
-def send_webhook_test(*, endpoint) -> None:
+def send_webhook_test(*, endpoint, key: str | None = None) -> None:
     """Enqueue a test event to ``endpoint`` (the admin's "send test" action)."""
     jobs.enqueue(
         deliver_webhook,
@@ -80,5 +80,5 @@ def send_webhook_test(*, endpoint) -> None:
         kind="webhook_test",
         params={},
         url="",
-        key=f"webhook_test:{endpoint.pk}:{int(time.time())}",
+        key=key or f"webhook_test:{endpoint.pk}:{uuid.uuid4()}",
     )
