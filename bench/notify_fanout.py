@@ -195,7 +195,6 @@ def fan_out_part(args, org, circle, facilitator, people):
     )
 
 
-
 def digests_part(args, org, circle, facilitator):
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
