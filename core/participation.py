@@ -27,6 +27,9 @@ class Session:
     facilitator_id: int | None
     #: The members present, in seat order (the order around the circle).
     participant_ids: tuple[int, ...]
+    #: The meeting's secretary (a user id), who may record for someone
+    #: present without a device.
+    secretary_id: int | None = None
 
     def record(self) -> dict:
         """What a decision's record says of the meeting it was taken in."""
@@ -89,6 +92,18 @@ def is_session_facilitator(user, subject) -> bool:
         return False
     session = session_of(subject)
     return session is not None and session.facilitator_id == user.pk
+
+
+def is_session_secretary(user, subject) -> bool:
+    """Whether ``user`` is the secretary of the open meeting that runs ``subject``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    session = session_of(subject)
+    return (
+        session is not None
+        and session.secretary_id is not None
+        and (session.secretary_id == user.pk)
+    )
 
 
 def meeting_record(subject) -> dict | None:

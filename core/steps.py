@@ -27,6 +27,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticError
 
 from core import participation
@@ -70,6 +71,15 @@ class Who:
     #: leader", "an administrator"): a step several roles may take is refused
     #: naming every one of them (:func:`refusal`).
     actors: tuple[str | Promise, ...] = ()
+
+
+#: The secretary of the open meeting that runs the subject (the session port,
+#: ``core.participation``): records for someone present without a device.
+SECRETARY = Who(
+    participation.is_session_secretary,
+    gettext_lazy("Only the meeting's secretary may take this step."),
+    actors=(gettext_lazy("the meeting's secretary"),),
+)
 
 
 def either(phrases: Iterable[str | Promise]) -> str:

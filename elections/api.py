@@ -73,6 +73,8 @@ class NominationOut(Schema):
     nominator: PersonOut
     nominee: PersonOut
     reason: str
+    #: Who recorded it for a member without a device (null: their own).
+    recorded_by: PersonOut | None = None
     created: datetime
 
 
@@ -82,6 +84,8 @@ class GridRowOut(Schema):
     reason: str
     changed_to: PersonOut | None
     change_reason: str
+    recorded_by: PersonOut | None = None
+    change_recorded_by: PersonOut | None = None
 
 
 class CountOut(Schema):
@@ -102,6 +106,7 @@ class SpeakerOut(Schema):
     kind: Literal["consent", "object"] | None
     text: str
     concern: str
+    recorded_by: PersonOut | None = None
 
 
 class SelectionRoundOut(Schema):
@@ -204,6 +209,7 @@ def list_nominations(request, org: str, election_id: int):
             "nominator": person(n.nominator),
             "nominee": person(n.nominee),
             "reason": n.reason,
+            "recorded_by": person(n.recorded_by) if n.recorded_by_id else None,
             "created": n.created,
         }
         for n in selectors.visible_nominations(election, request.user)
@@ -248,6 +254,9 @@ def _round_out(view) -> dict:
                 "kind": s["response"].kind if s["response"] else None,
                 "text": s["response"].text if s["response"] else "",
                 "concern": s["response"].concern if s["response"] else "",
+                "recorded_by": person(s["response"].recorded_by)
+                if s["response"] and s["response"].recorded_by_id
+                else None,
             }
             for s in view["speakers"]
         ],

@@ -205,6 +205,45 @@ class ParentResponseForm(ActionForm):
     )
 
 
+class _ForMember(ActionForm):
+    """Recording for a member present without a device: whose act it is, then
+    the fields of the member's own form. ``step_forms`` offers only the
+    members who may still act (``selectors.yet_to_act``)."""
+
+    member = PersonField(label=_("For"))
+
+    field_order = ["member"]
+
+
+class NominateForForm(_ForMember, NominateForm):
+    field_order = ["member", "nominee", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nominee"].label = _("Nominates")
+
+
+class ChangeForForm(_ForMember, ChangeForm):
+    field_order = ["member", "nominee", "reason"]
+
+    @classmethod
+    def initial_for(cls, election, user) -> dict:
+        return {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nominee"].label = _("Their nomination now")
+        self.fields["reason"].help_text = _("Needed only if they change their nomination.")
+
+
+class AnswerForForm(_ForMember, AnswerForm):
+    field_order = ["member", "kind", "text", "concern"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].label = _("Their position")
+
+
 def form_class(step) -> type[ActionForm]:
     """The form a step of the page reads (named in the step table's ``extra``)."""
     from importlib import import_module
@@ -226,4 +265,7 @@ def step_forms(election, user, failed=None) -> dict:
         result[failed[0]] = failed[1]
     for name, form in result.items():
         form.step, form.label, form.url = name, STEPS[name].label, STEPS[name].url
+        own = STEPS[name].extra.get("for")
+        if own is not None:
+            form.fields["member"].choices = _people(selectors.yet_to_act(election, own))
     return result

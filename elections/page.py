@@ -9,6 +9,9 @@ from core import participation
 from elections import selectors, steps
 from elections.forms import step_forms
 
+#: The recorder's steps, in the order of the selection.
+RECORD_FOR = [step.name for step in steps.STEPS if "for" in step.extra]
+
 
 def events(election) -> list:
     """The selection's history, each step named by the step table."""
@@ -27,6 +30,7 @@ def page_context(user, election, failed=None) -> dict:
 
 
 def _page_context(user, election, failed) -> dict:
+    forms = step_forms(election, user, failed)
     round_ = selectors.current_round(election)
     last_rounds = selectors.consent_rounds(election)
     shown_round = round_ or (last_rounds[-1] if last_rounds else None)
@@ -35,7 +39,14 @@ def _page_context(user, election, failed) -> dict:
         "organization": election.circle.organization,
         "circle": election.circle,
         "role": election.role,
-        "forms": step_forms(election, user, failed),
+        "forms": forms,
+        # The recorder's forms for a member without a device, when someone
+        # may still act (``selectors.yet_to_act``).
+        "record_for": [
+            forms[name]
+            for name in RECORD_FOR
+            if name in forms and len(forms[name].fields["member"].choices) > 1
+        ],
         "states": [
             (value, label)
             for value, label in election.State.choices

@@ -14,17 +14,25 @@ from proposals.models import Response, Round
 
 
 def positions(round_: Round, people: dict) -> list[dict]:
-    """The current position of each member of ``round_`` (people: id -> user)."""
+    """The current position of each member of ``round_`` (people: id -> user);
+    ``recorded_by`` when someone recorded it for a member without a device."""
     return [
         {
             "member": person(people.get(r.member_id)),
             "position": r.kind,
             "text": r.text,
             "concern": r.concern,
+            **recorded_by(r),
         }
         for r in rounds.current_responses(round_)
         if r.is_position
     ]
+
+
+def recorded_by(row, key: str = "recorded_by") -> dict:
+    """``{key: person}`` when ``row`` (a position or a nomination) was
+    recorded by someone else for its member, else nothing."""
+    return {key: person(row.recorded_by)} if row is not None and row.recorded_by_id else {}
 
 
 def role_change_consent(election, round_: Round, people: dict, reason: str) -> dict:

@@ -82,7 +82,9 @@ def elections_of(organization, *, circle=None, open_only: bool = False) -> Query
 
 def visible_nominations(election, viewer) -> list[Nomination]:
     """The nominations ``viewer`` may see: all once shown; before, their own only."""
-    qs = Nomination.objects.filter(election=election).select_related("nominator", "nominee")
+    qs = Nomination.objects.filter(election=election).select_related(
+        "nominator", "nominee", "recorded_by"
+    )
     if election.nominations_shown is None:
         if not _authenticated(viewer):
             return []
@@ -137,6 +139,26 @@ def nominators_now(election) -> list[dict]:
     if election.state == Election.State.CHANGING:
         return nominators(election, 2)
     return []
+
+
+def yet_to_act(election, step: str) -> list:
+    """Who may still take their own ``step`` (``nominate``,
+    ``change_nomination``, ``answer``, ``answer_role_change``), in seat order:
+    the members a recorder may record for. In an in-turn round, the current
+    speaker only; in a reveal round, who has not answered. Never what anyone
+    chose."""
+    if step in ("nominate", "change_nomination"):
+        number = 1 if step == "nominate" else 2
+        return [n["user"] for n in nominators(election, number) if not n["done"]]
+    round_ = current_round(election) if step == "answer" else election.role_change_round
+    if round_ is None or round_.closed is not None:
+        return []
+    users = get_user_model().objects.in_bulk(round_.speakers)
+    if round_.mode == Round.Mode.IN_TURN:
+        current = round_.current_speaker_id
+        return [users[current]] if current in users else []
+    answered = rounds.answered_ids(round_)
+    return [users[uid] for uid in round_.speakers if uid in users and uid not in answered]
 
 
 def nomination_progress(election) -> tuple[int, int]:
@@ -211,6 +233,14 @@ def grid_record(election) -> list[dict]:
                 "reason": one.reason if one else "",
                 "changed_to": person(two.nominee) if row["changed"] else None,
                 "change_reason": two.reason if row["changed"] else "",
+                # Who recorded a nomination or a change-round choice for a
+                # member without a device (absent when they made it themself).
+                **({"recorded_by": person(one.recorded_by)} if one and one.recorded_by_id else {}),
+                **(
+                    {"change_recorded_by": person(two.recorded_by)}
+                    if two and two.recorded_by_id
+                    else {}
+                ),
             }
         )
     return out

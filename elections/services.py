@@ -101,6 +101,46 @@ def _member_of_circle(election: Election, user, field: str):
     return user
 
 
+def _acting_for(election: Election, step: str, by, member):
+    """Check ``step`` for ``by`` and say whose act it is: ``(by, None)`` for a
+    person's own step; for a recorder's ``…_for`` step, ``(member, by)``: the
+    member present (a user or a user id) must be able to take the step's own
+    counterpart (``extra["for"]``) themself now, the table's one rule."""
+    STEPS.check(step, election, by)
+    own = STEPS[step].extra.get("for")
+    if own is None:
+        return by, None
+    refused = Invalid(_("Choose someone present who takes part in this selection."), field="member")
+    user = _person_or_none(election, member)
+    if user is None:
+        raise refused
+    verdict = STEPS.may(own, election, user)
+    if not verdict:
+        if isinstance(verdict.error, NotAllowed):
+            raise refused
+        verdict.check()
+    return user, by
+
+
+def _person_or_none(election: Election, member):
+    """A person of the organization from a user or a user id, else None."""
+    try:
+        member_id = int(getattr(member, "pk", member))
+    except (TypeError, ValueError):
+        return None
+    return circle_selectors.org_person_or_none(election.circle.organization, member_id)
+
+
+def _member_id(by, member) -> int | None:
+    """Whose act a replayed key looks up: the member's for a recorder, else ``by``'s."""
+    if member is None:
+        return by.pk
+    try:
+        return int(getattr(member, "pk", member))
+    except (TypeError, ValueError):
+        return None
+
+
 # Setup -------------------------------------------------------------------------
 
 
@@ -265,38 +305,63 @@ def answer_role_change(
     *, election, by, kind: str, text: str = "", concern: str = "", key=None
 ) -> Response:
     """Consent or object (with a reason) to the change of the role on the table."""
+    return _answer_role_change(election, by, "answer_role_change", kind, text, concern, key)
+
+
+@transaction.atomic
+def answer_role_change_for(
+    *, election, by, member, kind: str, text: str = "", concern: str = "", key=None
+) -> Response:
+    """The facilitator or the meeting's secretary records the position on the
+    change of a member present without a device (theirs, marked recorded by)."""
+    return _answer_role_change(
+        election, by, "answer_role_change_for", kind, text, concern, key, member=member
+    )
+
+
+def _answer_role_change(election, by, step, kind, text, concern, key, member=None):
     election = _lock(election)
     return _respond(
         election,
         by,
-        step="answer_role_change",
+        step=step,
         round_for=_role_round,
         answered_in=Q(round_id=election.role_change_round_id),
         kind=kind,
         text=text,
         concern=concern,
         key=key,
+        member=member,
     )
 
 
-def _respond(election, by, *, step, round_for, answered_in, kind, text, concern, key) -> Response:
+def _respond(
+    election, by, *, step, round_for, answered_in, kind, text, concern, key, member=None
+) -> Response:
     """A position (``kind``: consent or object, with ``text`` its reason) in one
     of the election's consent rounds (the nominee's, or a role change's), the
     same answer as a proposal's round: a repeated key gives back the position
-    already taken."""
+    already taken. ``member`` is whom a recorder answers for (a ``…_for`` step)."""
     if not first_time(key=key, user=by):
         current = (
-            Response.objects.filter(answered_in, member=by, replaced__isnull=True)
+            Response.objects.filter(
+                answered_in, member_id=_member_id(by, member), replaced__isnull=True
+            )
             .order_by("-created")
             .first()
         )
         if current is not None:
             return current
-    STEPS.check(step, election, by)
+    member, recorded_by = _acting_for(election, step, by, member)
     if kind not in (Response.Kind.CONSENT, Response.Kind.OBJECT):
         raise Invalid(_("Choose consent or objection."), field="kind")
     response = rounds.respond(
-        round_=round_for(election), member=by, kind=kind, text=text, concern=concern
+        round_=round_for(election),
+        member=member,
+        kind=kind,
+        text=text,
+        concern=concern,
+        recorded_by=recorded_by,
     )
     events.changed(election)
     return response
@@ -456,24 +521,57 @@ def nominate(*, election, by, nominee, reason: str, key=None) -> Nomination:
     Self-nomination is allowed. The nomination stays hidden from everyone but
     its author until the facilitator shows them all.
     """
+    return _nominate(election, by, "nominate", nominee, reason, key)
+
+
+@transaction.atomic
+def nominate_for(*, election, by, member, nominee, reason: str, key=None) -> Nomination:
+    """The facilitator or the meeting's secretary records the nomination of a
+    member present without a device: it is the member's (hidden from everyone
+    else, the recorder included, until shown), marked recorded by ``by``."""
+    return _nominate(election, by, "nominate_for", nominee, reason, key, member=member)
+
+
+def _nominate(election, by, step, nominee, reason, key, member=None) -> Nomination:
     election = _lock(election)
-    mine = Nomination.objects.filter(election=election, round=1, nominator=by)
+    mine = Nomination.objects.filter(
+        election=election, round=1, nominator_id=_member_id(by, member)
+    )
     if not first_time(key=key, user=by) and mine.exists():
         return mine.get()
-    STEPS.check("nominate", election, by)
+    nominator, recorded_by = _acting_for(election, step, by, member)
+    mine = Nomination.objects.filter(election=election, round=1, nominator=nominator)
     nominee = _member_of_circle(election, nominee, "nominee")
     reason = _clean(reason, "reason", required=_("Give the reason for your nomination."))
+    already = _already(
+        recorded_by,
+        nominator,
+        _("You have already nominated someone in this round."),
+        _("%(name)s has already nominated someone in this round."),
+    )
     if mine.exists():
-        raise Conflict(_("You have already nominated someone in this round."))
+        raise already
     try:
         with transaction.atomic():
             nomination = Nomination.objects.create(
-                election=election, round=1, nominator=by, nominee=nominee, reason=reason
+                election=election,
+                round=1,
+                nominator=nominator,
+                nominee=nominee,
+                reason=reason,
+                recorded_by=recorded_by,
             )
     except IntegrityError:
-        raise Conflict(_("You have already nominated someone in this round.")) from None
+        raise already from None
     events.changed(election)
     return nomination
+
+
+def _already(recorded_by, member, own: str, theirs: str) -> Conflict:
+    """ "Already done" in the words of whoever asks: the member, or their recorder."""
+    if recorded_by is None:
+        return Conflict(own)
+    return Conflict(theirs % {"name": member.name})
 
 
 @transaction.atomic
@@ -508,30 +606,57 @@ def start_change_round(*, election, by, key=None) -> Election:
 @transaction.atomic
 def change_nomination(*, election, by, nominee, reason: str = "", key=None) -> Nomination:
     """Keep (same nominee) or change one's nomination; a change needs a reason."""
+    return _change_nomination(election, by, "change_nomination", nominee, reason, key)
+
+
+@transaction.atomic
+def change_nomination_for(
+    *, election, by, member, nominee, reason: str = "", key=None
+) -> Nomination:
+    """The facilitator or the meeting's secretary records the change-round
+    choice of a member present without a device (theirs, marked recorded by)."""
+    return _change_nomination(
+        election, by, "change_nomination_for", nominee, reason, key, member=member
+    )
+
+
+def _change_nomination(election, by, step, nominee, reason, key, member=None) -> Nomination:
     election = _lock(election)
-    mine = Nomination.objects.filter(election=election, round=2, nominator=by)
+    mine = Nomination.objects.filter(
+        election=election, round=2, nominator_id=_member_id(by, member)
+    )
     if not first_time(key=key, user=by) and mine.exists():
         return mine.get()
-    STEPS.check("change_nomination", election, by)
+    nominator, recorded_by = _acting_for(election, step, by, member)
+    mine = Nomination.objects.filter(election=election, round=2, nominator=nominator)
     nominee = _member_of_circle(election, nominee, "nominee")
-    first = Nomination.objects.filter(election=election, round=1, nominator=by).first()
+    first = Nomination.objects.filter(election=election, round=1, nominator=nominator).first()
     changed = first is None or first.nominee_id != nominee.pk
     reason = _clean(
         reason,
         "reason",
         required=_("Give the reason for your change.") if changed else None,
     )
+    already = _already(
+        recorded_by,
+        nominator,
+        _("You have already kept or changed your nomination in this round."),
+        _("%(name)s has already kept or changed their nomination in this round."),
+    )
     if mine.exists():
-        raise Conflict(_("You have already kept or changed your nomination in this round."))
+        raise already
     try:
         with transaction.atomic():
             nomination = Nomination.objects.create(
-                election=election, round=2, nominator=by, nominee=nominee, reason=reason
+                election=election,
+                round=2,
+                nominator=nominator,
+                nominee=nominee,
+                reason=reason,
+                recorded_by=recorded_by,
             )
     except IntegrityError:
-        raise Conflict(
-            _("You have already kept or changed your nomination in this round.")
-        ) from None
+        raise already from None
     events.changed(election)
     return nomination
 
@@ -636,17 +761,31 @@ def _consent_round(election) -> Round:
 @transaction.atomic
 def answer(*, election, by, kind: str, text: str = "", concern: str = "", key=None) -> Response:
     """Consent or object (an objection needs a reason), in turn in an in-turn round."""
+    return _answer(election, by, "answer", kind, text, concern, key)
+
+
+@transaction.atomic
+def answer_for(
+    *, election, by, member, kind: str, text: str = "", concern: str = "", key=None
+) -> Response:
+    """The facilitator or the meeting's secretary records the position of a
+    member present without a device, in their turn (theirs, marked recorded by)."""
+    return _answer(election, by, "answer_for", kind, text, concern, key, member=member)
+
+
+def _answer(election, by, step, kind, text, concern, key, member=None) -> Response:
     election = _lock(election)
     return _respond(
         election,
         by,
-        step="answer",
+        step=step,
         round_for=_consent_round,
         answered_in=Q(round__in=rounds.rounds_of(election)),
         kind=kind,
         text=text,
         concern=concern,
         key=key,
+        member=member,
     )
 
 

@@ -22,7 +22,14 @@ Who:
   (``circles.selectors.participants_of``: the members present when a meeting
   runs it);
 - ``parent``: the parent circle's leader or an administrator (accepts a
-  delegate).
+  delegate);
+- ``recorder``: whoever leads the selection (``facilitator``) or the
+  secretary of the open meeting that runs it (``core.participation``): records
+  a nomination, a change-round choice or a position for a member present
+  without a device. Each ``…_for`` step names the member's own step
+  (``extra["for"]``): the member must be able to take it themself now (the
+  same actor test, states and guard: ``services`` asks ``STEPS.may`` for the
+  member), and what is recorded is theirs, marked ``recorded_by``.
 """
 
 from contextvars import ContextVar
@@ -38,7 +45,7 @@ from circles import rules
 from circles import selectors as circle_selectors
 from circles.models import Role
 from core.errors import Conflict
-from core.participation import is_session_facilitator
+from core.participation import is_session_facilitator, is_session_secretary
 from core.schemas import choice_field
 from core.steps import Step, StepTable, Who
 from elections import selectors
@@ -50,6 +57,7 @@ OPEN_STATES = frozenset(s for s in S.values if s not in Election.CLOSED_STATES)
 FACILITATOR = "facilitator"
 PARTICIPANT = "participant"
 PARENT = "parent"
+RECORDER = "recorder"
 
 
 # Who -------------------------------------------------------------------------------
@@ -88,6 +96,12 @@ def takes_part(user, election) -> bool:
     ) and user.pk in selectors.participant_ids(election)
 
 
+def records(user, election) -> bool:
+    """Whether ``user`` may record for a member present without a device: who
+    leads the selection, or the secretary of the open meeting running it."""
+    return facilitates(user, election) or is_session_secretary(user, election)
+
+
 def answers_for_parent(user, election) -> bool:
     return circle_selectors.can_manage_link(user, election.circle)
 
@@ -103,6 +117,13 @@ ROLES = {
     PARTICIPANT: Who(
         _asked_once(takes_part),
         gettext_lazy("Only the members of the circle take part in its selections."),
+    ),
+    RECORDER: Who(
+        _asked_once(records),
+        gettext_lazy(
+            "Only the selection's facilitator or the meeting's secretary records for "
+            "someone without a device."
+        ),
     ),
     PARENT: Who(
         _asked_once(answers_for_parent),
@@ -211,6 +232,20 @@ class NominateIn(Schema):
     reason: str = ""
 
 
+# Recording for someone without a device: the member (a user id), then the
+# same fields as the member's own step.
+
+
+class NominateForIn(NominateIn):
+    #: The user id of the member present whose nomination this is.
+    member: int | None = None
+
+
+class SelectionAnswerForIn(SelectionAnswerIn):
+    #: The user id of the member present whose position this is.
+    member: int | None = None
+
+
 class ProposeIn(Schema):
     """No round mode here: the consent round on a nominee is always in turn,
     the nominee last (``services.propose``)."""
@@ -229,6 +264,7 @@ class ParentIn(Schema):
 
 
 def _step(name, label, sources, target, who, *, service=None, form="ActionForm", op=None, **kw):
+    extra = {"operation_id": op or name, "form": f"elections.forms.{form}", **kw.pop("extra", {})}
     return Step(
         name=name,
         label=label,
@@ -236,9 +272,20 @@ def _step(name, label, sources, target, who, *, service=None, form="ActionForm",
         target=target,
         who=(who,),
         service=f"elections.services.{service or name}",
-        extra={"operation_id": op or name, "form": f"elections.forms.{form}"},
+        extra=extra,
         **kw,
     )
+
+
+def _for(own: Step, label, *, op, summary) -> Step:
+    """The step a recorder takes for a member present without a device: the
+    member's own step ``own`` (its states and guard) with a ``member`` too."""
+    return _step(
+        f"{own.name}_for", label, own.sources, own.target, RECORDER,
+        input={NominateIn: NominateForIn, SelectionAnswerIn: SelectionAnswerForIn}[own.input],
+        guard=own.guard, form=own.extra["form"].rpartition(".")[2].replace("Form", "ForForm"),
+        op=op, path=f"{own.url}/for", summary=summary, extra={"for": own.name},
+    )  # fmt: skip
 
 
 class SelectionSteps(StepTable):
@@ -250,11 +297,7 @@ class SelectionSteps(StepTable):
             _answers.reset(token)
 
 
-STEPS = SelectionSteps(
-    subject="election",
-    roles=ROLES,
-    before=_dissolved,
-    steps=[
+_OWN = [
         _step(
             "review_role", gettext_lazy("Propose a change of the role"), {S.SETUP}, None,
             FACILITATOR, input=ReviewRoleIn, guard=no_role_round, form="ReviewRoleForm",
@@ -351,6 +394,40 @@ STEPS = SelectionSteps(
             "cancel", gettext_lazy("Cancel the selection"), OPEN_STATES, S.CANCELLED,
             FACILITATOR, input=SelectionReasonIn, form="ReasonForm", op="cancel_election",
             summary="Cancel the selection, with a reason",
+        ),
+]  # fmt: skip
+_BY_NAME = {step.name: step for step in _OWN}
+
+STEPS = SelectionSteps(
+    subject="election",
+    roles=ROLES,
+    before=_dissolved,
+    steps=[
+        *_OWN,
+        _for(
+            _BY_NAME["nominate"], gettext_lazy("Record a nomination for someone"),
+            op="nominate_for",
+            summary="Record the nomination of a member present without a device (theirs, "
+            "marked recorded by the caller; hidden until shown)",
+        ),
+        _for(
+            _BY_NAME["change_nomination"],
+            gettext_lazy("Record a change-round choice for someone"),
+            op="change_nomination_for",
+            summary="Record the change-round choice of a member present without a device",
+        ),
+        _for(
+            _BY_NAME["answer"], gettext_lazy("Record a position for someone"),
+            op="answer_consent_round_for",
+            summary="Record the position of a member present without a device in the "
+            "consent round (in turn, as if they answered)",
+        ),
+        _for(
+            _BY_NAME["answer_role_change"],
+            gettext_lazy("Record a position on the change for someone"),
+            op="answer_election_role_change_for",
+            summary="Record the position of a member present without a device on the "
+            "change of the role",
         ),
     ],
 )  # fmt: skip

@@ -20,7 +20,7 @@ def policy_record(proposal, *, by, round_: Round, review_date: date) -> dict:
     """The record of ``proposal`` adopted by ``by`` on ``round_``'s revision."""
     positions = list(
         Response.objects.filter(round=round_, is_position=True, replaced__isnull=True)
-        .select_related("member")
+        .select_related("member", "recorded_by")
         .order_by("created", "pk")
     )
     order = {member_id: i for i, member_id in enumerate(round_.speakers)}
@@ -43,6 +43,8 @@ def policy_record(proposal, *, by, round_: Round, review_date: date) -> dict:
                 "position": p.kind,
                 "text": p.text,
                 "concern": p.concern,
+                # Someone recorded it for a member without a device.
+                **({"recorded_by": person(p.recorded_by)} if p.recorded_by_id else {}),
             }
             for p in positions
         ],

@@ -202,7 +202,7 @@ def current_responses(round_: Round):
     """Every current (not replaced) answer, whoever may see it."""
     return (
         Response.objects.filter(round=round_, replaced__isnull=True)
-        .select_related("member")
+        .select_related("member", "recorded_by")
         .order_by("created", "pk")
     )
 

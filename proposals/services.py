@@ -822,7 +822,8 @@ def answer_for(
     concern: str = "",
     key=None,
 ) -> Response | None:
-    """The facilitator records the answer of someone in the room without a device.
+    """The facilitator or the meeting's secretary records the answer of someone in
+    the room without a device.
 
     ``member`` (a user or a user id) must take part in the open round; in an
     in-turn round it must be their turn, as when they answer themself. The

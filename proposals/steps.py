@@ -19,6 +19,9 @@ The roles (``who``):
 - ``author``: who drafted the proposal, while a member of the circle;
 - ``participant``: a member of the circle taking part in the rounds: in the
   open round's speakers, else among ``circles.selectors.participants_of``;
+- ``secretary``: the secretary of the open meeting that runs this proposal
+  now (``core.steps.SECRETARY``), who records an answer for someone present
+  without a device (``answer_for``, with the facilitator);
 - ``speaker``: the current speaker of an open in-turn round;
 - ``objector``: a member with an open objection on the proposal. Which
   objection they may resolve, and how, is :func:`resolutions` (asked by the
@@ -50,7 +53,7 @@ from circles import selectors as circle_selectors
 from core.errors import Conflict, NotAllowed
 from core.participation import is_session_facilitator
 from core.schemas import choice_field
-from core.steps import ALLOWED, Step, StepTable, Verdict, Who
+from core.steps import ALLOWED, SECRETARY, Step, StepTable, Verdict, Who
 from proposals import rounds
 from proposals.models import Objection, Proposal, Response, Round
 
@@ -237,6 +240,7 @@ ROLES = {
         _("Only a participant of the round answers it."),
         actors=(_("a participant of the round"),),
     ),
+    "secretary": SECRETARY,
     "speaker": Who(
         _is_speaker,
         _("Only the facilitator or the current speaker moves it on."),
@@ -504,12 +508,12 @@ STEPS = StepTable(
             _("Record an answer for someone"),
             _ROUND_STATES,
             None,
-            ["facilitator"],
+            ["facilitator", "secretary"],
             input=AnswerForIn,
             guard=_answerable,
             path="answers/for",
-            summary="Facilitator: record the answer of a participant without a device (it is "
-            "theirs; the round keeps who recorded it).",
+            summary="Facilitator or the meeting's secretary: record the answer of a participant "
+            "without a device (it is theirs; the round keeps who recorded it).",
             extra={
                 "operation_id": "answer_round_for",
                 "done": _("The answer is recorded."),

@@ -140,7 +140,7 @@ def draft_agenda(meeting) -> list[due_agenda.DueItem]:
 def session_of(subject) -> Session | None:
     """The session port's provider (``core.participation``): for a proposal or
     election that is the current item of an open meeting, the meeting, its
-    facilitator and the members present (still members of the circle) in
+    facilitator, its secretary and the members present (still members of the circle) in
     seat order. ``services.set_current_item`` keeps it to one meeting."""
     kind = subjects.kind_of(subject)
     if kind is None:
@@ -157,6 +157,7 @@ def session_of(subject) -> Session | None:
         title=meeting.title,
         facilitator_id=meeting.facilitator_id,
         participant_ids=tuple(present_ids(meeting)),
+        secretary_id=meeting.secretary_id,
     )
 
 

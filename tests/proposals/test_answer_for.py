@@ -142,7 +142,10 @@ class TestThroughThePage:
         assert r.status_code == 302
         assert not Response.objects.filter(round=_round(consent)).exists()
         page = client.get(_detail(consent)).content.decode()
-        assert "Only the facilitator may take this step." in page
+        assert (
+            "“Record an answer for someone”: only the facilitator or the meeting’s secretary "
+            "may take this step." in page.replace("&#x27;", "’").replace("'", "’")
+        )
 
 
 class TestThroughTheApi:
@@ -168,4 +171,56 @@ class TestThroughTheApi:
             content_type="application/json",
         )
         assert r.status_code == 403 and r.json()["code"] == "forbidden"
+        assert not Response.objects.filter(round=_round(consent)).exists()
+
+
+class TestTheMeetingsSecretary:
+    """Mia, a plain member, is the secretary of the meeting running the proposal."""
+
+    @pytest.fixture
+    def meeting(self, team, consent):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from realtime import services as meetings
+
+        mia = team.world.member
+        meeting = meetings.schedule_meeting(
+            circle=team.circle,
+            title="Weekly",
+            scheduled_start=timezone.now() + timedelta(minutes=5),
+            facilitator=team.facilitator,
+            secretary=mia,
+            by=team.facilitator,
+        )
+        meetings.open_meeting(meeting=meeting, by=team.facilitator)
+        for user in team.participants:
+            meetings.join(meeting=meeting, user=user)
+        item = meetings.add_item(
+            meeting=meeting, kind="proposal", proposal=consent, by=team.facilitator
+        )
+        meetings.set_current_item(meeting=meeting, item=item, by=team.facilitator)
+        return meeting
+
+    def test_records_an_answer_while_the_meeting_runs_it(self, client, team, consent, meeting):
+        mia, ana = team.world.member, team.members[0]
+        client.force_login(mia)
+        page = client.get(_detail(consent)).content.decode()
+        assert "Record an answer for someone without a device" in page
+        r = client.post(
+            api_url(consent, "/answers/for"),
+            {"member": ana.pk, "kind": "consent"},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=new_key(),
+        )
+        assert r.status_code == 200, r.content
+        row = Response.objects.get(round=_round(consent), member=ana)
+        assert row.recorded_by == mia
+
+    def test_outside_the_meeting_the_secretary_is_a_plain_member(self, team, consent):
+        with pytest.raises(NotAllowed):
+            services.answer_for(
+                proposal=consent, member=team.members[0], by=team.world.member, kind="consent"
+            )
         assert not Response.objects.filter(round=_round(consent)).exists()
