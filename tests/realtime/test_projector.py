@@ -51,7 +51,7 @@ class TestWhatTheWallShows:
     def test_the_current_item_its_round_and_progress_not_the_hidden_answer(
         self, client, people, running
     ):
-        meeting, proposal = running
+        meeting, _proposal = running
         meeting.refresh_from_db()
         r = page(client, people["bo"], meeting)
         assert r.status_code == 200
