@@ -31,6 +31,7 @@ from ninja import Schema
 
 from circles import selectors
 from circles.models import Circle, Relay, Role
+from core import notify
 from core.errors import Conflict, Invalid, NotFound
 from core.idempotency import created_before, first_time, remember_created
 from core.steps import Step, StepTable, Who
@@ -197,6 +198,27 @@ def inbox(circle, *, state: str | None = S.WAITING):
     return qs.order_by("marked_at", "pk")
 
 
+#: The draft agenda's key of a waiting relay (``circles.agenda``).
+AGENDA_KEY = "circles.relay:"
+
+
+def agenda_key(relay_) -> str:
+    return f"{AGENDA_KEY}{relay_.pk}"
+
+
+def of_agenda_key(circle, key: str) -> Relay | None:
+    """The relay to ``circle`` an agenda item was added from (its
+    ``source_key``), or None for any other item."""
+    number = (key or "").removeprefix(AGENDA_KEY)
+    if not (key or "").startswith(AGENDA_KEY) or not number.isdigit():
+        return None
+    return (
+        Relay.objects.filter(pk=int(number), target=circle)
+        .select_related("decision", "source", "target")
+        .first()
+    )
+
+
 def relay_or_none(organization, pk) -> Relay | None:
     return (
         Relay.objects.filter(organization=organization, pk=pk)
@@ -244,15 +266,30 @@ def minutes_choices(circle, limit: int = 10):
 def _create(*, decision, target, by, automatic: bool) -> Relay:
     circle = decision.circle
     direction = Relay.Direction.UP if target.pk == circle.parent_id else Relay.Direction.DOWN
-    return Relay.objects.create(
+    marked_by = by if by is not None and by.is_authenticated else None
+    row = Relay.objects.create(
         organization_id=decision.organization_id,
         decision=decision,
         source=circle,
         target=target,
         direction=direction,
         automatic=automatic,
-        marked_by=by if by is not None and by.is_authenticated else None,
+        marked_by=marked_by,
     )
+    # The carrier (read by the notification job: ``notifications.kinds``) is
+    # told it waits for them; nobody else is.
+    notify.announce(
+        "relay_waiting",
+        subject=row,
+        key=f"relay_waiting:{row.pk}",
+        title=decision.title,
+        number=decision.sequence,
+        origin=circle.name,
+        circle=target.name,
+        # Marked by itself at an adoption: nobody's own act, the carrier is told.
+        by=marked_by.pk if marked_by and not automatic else None,
+    )
+    return row
 
 
 @transaction.atomic

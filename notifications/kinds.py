@@ -88,6 +88,13 @@ def _tension_url(tension) -> str:
     return reverse("tensions:detail", kwargs={"org": tension.organization.slug, "pk": tension.pk})
 
 
+def _relay_url(relay) -> str:
+    # The receiving circle's relay inbox, where the carrier presents it.
+    return reverse(
+        "circles:relays", kwargs={"org": relay.organization.slug, "circle": relay.target.slug}
+    )
+
+
 def _invitation_url(invitation) -> str:
     return ""  # the link with its secret token is in the email only
 
@@ -132,6 +139,15 @@ def _nominees(election, params) -> list[int]:
 
 def _raiser(tension, params) -> list[int]:
     return [tension.raised_by_id]
+
+
+def _carrier(relay, params) -> list[int]:
+    """Who carries it across the link now: the child's delegate up, its leader
+    down (none while the role is vacant). The deciding circle is not told."""
+    from circles.relays import carrier
+
+    holder = carrier(relay)
+    return [holder.pk] if holder is not None else []
 
 
 def _circle_members(meeting, params) -> list[int]:
@@ -313,6 +329,18 @@ KINDS: dict[str, Kind] = {
             _("Your tension “%(title)s” was answered by %(circle)s."),
             _raiser,
             _tension_url,
+            _org_id("organization_id"),
+        ),
+        Kind(
+            "relay_waiting",
+            _("A decision for me to relay"),
+            False,
+            _(
+                "Decision #%(number)s of %(origin)s, “%(title)s”, waits for you to carry it "
+                "to %(circle)s."
+            ),
+            _carrier,
+            _relay_url,
             _org_id("organization_id"),
         ),
         Kind(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.records import person
+from circles import relays
 from circles import selectors as circle_selectors
 from core import jobs, notify
 from core.errors import Conflict, Invalid, NotAllowed
@@ -529,6 +530,18 @@ def item_outcome(item, *, reached: bool) -> tuple[str, Decision | None]:
     return outcome, decision
 
 
+def relay_record(relay) -> dict:
+    """What the minutes say of a relay the agenda carried (docs/RECORDS.md)."""
+    return {
+        "id": relay.pk,
+        "direction": relay.direction,
+        "from": {"slug": relay.source.slug, "name": relay.source.name},
+        "decision": relay.decision.sequence,
+        "decision_hash": relay.decision.hash,
+        "carrier": person(relays.carrier(relay)),
+    }
+
+
 def _finish(item, *, now=None, reached: bool = True) -> AgendaItem:
     """Mark ``item`` done (if the meeting took it up) and set its outcome."""
     item.outcome, item.decision = item_outcome(item, reached=reached)
@@ -554,6 +567,8 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
     )
     people = {a.user_id: a.user for a in attendance}
     items = []
+    #: The relays (``circles.relays``) this meeting's agenda carried: presented here.
+    carried = []
     for item in (
         meeting.items.select_for_update(of=("self",))
         .select_related("proposal", "election", "decision")
@@ -561,18 +576,25 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
     ):
         reached = item.done is not None or item.pk == meeting.current_item_id
         item = _finish(item, now=now, reached=reached)
+        relay = relays.of_agenda_key(meeting.circle, item.source_key)
+        if relay is not None and item.outcome != Outcome.NOTED:
+            # On the agenda is presented: the circle has it in its minutes.
+            item.outcome = Outcome.NOTED
+            item.save(update_fields=["outcome"])
         decision = item.decision
-        items.append(
-            {
-                "position": item.position,
-                "kind": item.kind,
-                "title": item.title,
-                "outcome": item.outcome,
-                "decision": decision.sequence if decision else None,
-                "decision_hash": decision.hash if decision else None,
-                "notes": item.notes,
-            }
-        )
+        entry = {
+            "position": item.position,
+            "kind": item.kind,
+            "title": item.title,
+            "outcome": item.outcome,
+            "decision": decision.sequence if decision else None,
+            "decision_hash": decision.hash if decision else None,
+            "notes": item.notes,
+        }
+        if relay is not None:
+            carried.append(relay)
+            entry["relay"] = relay_record(relay)
+        items.append(entry)
     meeting.state = Meeting.State.CLOSED
     meeting.ended = now
     meeting.notes = notes
@@ -583,6 +605,11 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
     body_lines = [
         f"{i['position']}. {i['title']} — {labels.get(i['outcome'], '')}"
         + (f" (#{i['decision']})" if i["decision"] else "")
+        + (
+            " — " + _("relayed decision #%(number)s") % {"number": i["relay"]["decision"]}
+            if "relay" in i
+            else ""
+        )
         for i in items
     ]
     minutes = record_decision(
@@ -607,6 +634,8 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
             "notes": notes,
         },
     )
+    for relay in carried:
+        relays.presented_in_meeting(relay_=relay, minutes=minutes, by=by)
     meeting.minutes = minutes
     meeting.current_item = None
     meeting.timer_ends = None

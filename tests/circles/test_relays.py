@@ -150,6 +150,65 @@ class TestClosing:
         assert "Nothing waits to be relayed" in page and f"minutes #{minutes.sequence}" in page
 
 
+class TestNotifications:
+    """The carrier is told a relay waits for them, once; nobody else is (not
+    the deciding circle's members, not the receiving circle's)."""
+
+    @pytest.fixture
+    def run(self, django_capture_on_commit_callbacks):
+        def go(action, *args, **kwargs):
+            with django_capture_on_commit_callbacks(execute=True):
+                return action(*args, **kwargs)
+
+        return go
+
+    def _told(self):
+        from notifications.models import Notification
+
+        return sorted(
+            Notification.objects.filter(kind="relay_waiting").values_list(
+                "recipient__display_name", "subject_id"
+            )
+        )
+
+    def test_an_automatic_relay_tells_the_delegate_only(self, world, ops, run):
+        from notifications.models import Notification
+
+        decision = run(adopt, world, ops, measures=["Fewer trips"], domain="Purchasing")
+        relay = Relay.objects.get(decision=decision)
+        assert self._told() == [("Dee", relay.pk)]
+        note = Notification.objects.get(kind="relay_waiting")
+        assert note.url == "/o/acme/c/acme/relays/"
+        from notifications.kinds import render
+
+        assert render(note.kind, note.params) == (
+            f"Decision #{decision.sequence} of Ops, “Local flour”, waits for you to carry it "
+            "to Acme."
+        )
+
+    def test_by_hand_up_and_down_each_tells_its_carrier_once(self, world, ops, run):
+        up = run(relays.relay, subject=_decision(world, ops, "Up"), by=world.member, to="acme")
+        down = run(
+            relays.relay, subject=_decision(world, world.root, "Down"), by=world.admin, to="ops"
+        )
+        assert self._told() == sorted([("Dee", up.pk), ("Leo", down.pk)])
+
+    def test_the_carrier_marking_it_is_not_told_of_their_own_act(self, world, ops, run):
+        run(relays.relay, subject=_decision(world, ops), by=world.delegate, to="acme")
+        assert self._told() == []
+
+    def test_no_carrier_no_notification(self, world, ops, run):
+        from circles import services as circle_services
+        from circles.models import RoleAssignment
+
+        dee = RoleAssignment.objects.get(
+            role__circle=ops, role__kind="delegate", ended__isnull=True
+        )
+        circle_services.end_assignment(assignment=dee, by=world.admin, reason="Moved away")
+        run(relays.relay, subject=_decision(world, ops), by=world.member, to="acme")
+        assert self._told() == []
+
+
 class TestLinkHealth:
     @override_settings(RELAY_WAIT_DAYS=14)
     def test_the_count_goes_up_after_the_wait_and_back_to_zero(self, client, world, ops):
