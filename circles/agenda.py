@@ -19,7 +19,7 @@ from core.agenda import DueItem
 
 
 def reason(relay) -> str:
-    """ "Relayed from <circle>: decision #N of <date>, carried by <person> (<role>)"."""
+    """ "Relayed from <circle>: decision #N of <date>, carried by <person>"."""
     values = {
         "circle": relay.source.name,
         "number": relay.decision.sequence,
@@ -28,24 +28,26 @@ def reason(relay) -> str:
     holder = relays.carrier(relay)
     up = relay.direction == Relay.Direction.UP
     if holder is None:
-        text = (
-            _("Relayed from %(circle)s: decision #%(number)s of %(date)s; no delegate carries it.")
-            if up
-            else _(
+        if up:
+            text = _(
+                "Relayed from %(circle)s: decision #%(number)s of %(date)s; no delegate carries it."
+            )
+        else:
+            text = _(
                 "Relayed from %(circle)s: decision #%(number)s of %(date)s; no leader carries it."
             )
-        )
         return text % values
     values["carrier"] = holder.name
-    text = (
-        _(
-            "Relayed from %(circle)s: decision #%(number)s of %(date)s, carried by its delegate %(carrier)s."
+    if up:
+        text = _(
+            "Relayed from %(circle)s: decision #%(number)s of %(date)s, "
+            "carried by its delegate %(carrier)s."
         )
-        if up
-        else _(
-            "Relayed from %(circle)s: decision #%(number)s of %(date)s, carried by the leader %(carrier)s."
+    else:
+        text = _(
+            "Relayed from %(circle)s: decision #%(number)s of %(date)s, "
+            "carried by the leader %(carrier)s."
         )
-    )
     return text % values
 
 

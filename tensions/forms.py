@@ -91,8 +91,16 @@ class TakeForm(StepForm):
     )
     role = forms.ChoiceField(label=_("Role to select for"), required=False)
 
-    def __init__(self, *args, roles=(), **kwargs):
+    def __init__(self, *args, roles=(), outcomes=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if outcomes is not None:
+            # What this person may take it as (``steps.take_outcomes``).
+            self.fields["outcome"].choices = list(outcomes)
+        if not any(
+            value == Tension.Outcome.SELECTION for value, _label in self.fields["outcome"].choices
+        ):
+            del self.fields["role"]
+            return
         self.fields["role"].choices = [("", _("Choose a role"))] + [
             (str(r.pk), r.name) for r in roles
         ]

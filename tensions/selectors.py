@@ -89,3 +89,25 @@ def raisable_circles(organization) -> QuerySet[Circle]:
 
 def open_count(circle) -> int:
     return Tension.objects.filter(circle=circle, state=Tension.State.OPEN).count()
+
+
+def next_meeting(circle):
+    """The circle's next scheduled meeting, or None."""
+    from realtime.models import Meeting
+
+    return (
+        Meeting.objects.filter(circle=circle, state=Meeting.State.SCHEDULED)
+        .order_by("scheduled_start", "pk")
+        .first()
+    )
+
+
+def may_arrange(user, circle, meeting=None) -> bool:
+    """Whether ``user`` puts a taken tension on the agenda itself: who may lead
+    ``meeting`` (the circle's next scheduled one) or, with none, facilitate
+    the circle. Anyone else taking it as an item proposes it for the draft."""
+    from realtime import services as meeting_services
+
+    if meeting is not None:
+        return meeting_services.can_lead(user, meeting)
+    return circle_selectors.can_facilitate(user, circle)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from circles import selectors as circle_selectors
 from circles.models import Role
 from core import notify
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import created_before, first_time, remember_created
 from tensions import selectors
 from tensions.models import Tension, TensionEvent
@@ -214,14 +214,17 @@ def take(
     *, tension, by, outcome: str, title: str = "", role: int | None = None, key=None
 ) -> Tension:
     """A member of the circle takes it up: as a draft proposal of the circle
-    (title and text from the tension), a selection for one of its roles, or an
-    item of its next scheduled meeting."""
+    (title and text from the tension), a selection for one of its roles (who
+    may open one: the facilitator, the leader, an administrator), or an item
+    for its next meeting: put on the next scheduled meeting's agenda by whoever
+    may arrange it (``realtime.services.can_lead``), proposed on the next
+    meeting's draft agenda for anyone else (``tensions.agenda``), where the
+    facilitator adds or drops it as any due item."""
     # The engines it hands over to sit beside it; imported here so that a
     # reader of this module sees the floors: tensions is above them all.
     from elections import services as election_services
     from proposals import services as proposal_services
     from realtime import services as meeting_services
-    from realtime.models import Meeting
 
     tension, fresh = _begin(tension, by, key, "take")
     if not fresh:
@@ -238,20 +241,29 @@ def take(
         )
         links = {"proposal": proposal}
     elif outcome == Tension.Outcome.SELECTION:
+        if not circle_selectors.can_facilitate(by, circle):
+            raise NotAllowed(
+                _(
+                    "Only the circle's facilitator or leader may open a selection: take it "
+                    "as an item for the next meeting to propose one."
+                )
+            )
         found = Role.objects.filter(pk=role, circle=circle).first() if role else None
         if found is None:
             raise Invalid(_("Choose a role of the circle to select for."), field="role")
         links = {"election": election_services.open_election(role=found, by=by)}
     else:
-        meeting = (
-            Meeting.objects.filter(circle=circle, state=Meeting.State.SCHEDULED)
-            .order_by("scheduled_start", "pk")
-            .first()
-        )
-        if meeting is None:
-            raise Conflict(_("No meeting of this circle is scheduled: schedule one first."))
-        item = meeting_services.add_item(meeting=meeting, kind="other", title=tension.title, by=by)
-        links = {"agenda_item": item}
+        meeting = selectors.next_meeting(circle)
+        if selectors.may_arrange(by, circle, meeting):
+            if meeting is None:
+                raise Conflict(_("No meeting of this circle is scheduled: schedule one first."))
+            item = meeting_services.add_item(
+                meeting=meeting, kind="other", title=tension.title, by=by
+            )
+            links = {"agenda_item": item}
+        else:
+            # Proposed for the next meeting's draft agenda (tensions.agenda).
+            links = {}
     event = _close(tension, state=S.TAKEN, outcome=outcome, by=by, **links)
     _tell("tension_taken", tension, event)
     return tension

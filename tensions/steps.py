@@ -24,6 +24,7 @@ from core.errors import Conflict
 from core.schemas import choice_field
 from core.steps import Step, StepTable, Who
 from tensions.models import Tension
+from tensions.selectors import may_arrange, next_meeting
 
 S = Tension.State
 #: The state of what a tension is raised on (a circle, an organization).
@@ -200,6 +201,26 @@ STEPS = StepTable(
 
 #: The steps on an open tension (the page's forms, the API's action routes).
 ACTIONS = [step for step in STEPS if step.name != "raise"]
+
+
+def take_outcomes(tension, user) -> list[tuple[str, str]]:
+    """What ``user`` may take ``tension`` up as, with its label: a draft
+    proposal (any member); a selection only for who may open one (the
+    circle's facilitator or leader, an administrator); an item for the next
+    meeting, put on its agenda by who may arrange it, proposed on its draft
+    agenda by anyone else (``services.take``)."""
+    circle = tension.circle
+    facilitates = circle_selectors.can_facilitate(user, circle)
+    found = [(Tension.Outcome.PROPOSAL.value, Tension.Outcome.PROPOSAL.label)]
+    if facilitates:
+        found.append((Tension.Outcome.SELECTION.value, Tension.Outcome.SELECTION.label))
+    if may_arrange(user, circle, next_meeting(circle)):
+        found.append((Tension.Outcome.AGENDA_ITEM.value, Tension.Outcome.AGENDA_ITEM.label))
+    else:
+        found.append(
+            (Tension.Outcome.AGENDA_ITEM.value, _("An item proposed for the next meeting"))
+        )
+    return found
 
 
 def allowed(tension, user) -> list[str]:

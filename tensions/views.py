@@ -52,16 +52,17 @@ def _forms(tension, user, failed=None) -> dict:
         if failed is not None and failed[0] == name:
             made[name] = failed[1]
             continue
-        made[name] = _form(name, tension)
+        made[name] = _form(name, tension, user=user)
     return made
 
 
-def _form(name, tension, data=None):
+def _form(name, tension, data=None, *, user=None):
     kwargs = {"auto_id": f"t{tension.pk}-{name}-%s"}
     if name == "forward":
         kwargs["routes"] = selectors.routes(tension.circle)
     if name == "take":
         kwargs["roles"] = Role.objects.filter(circle=tension.circle).order_by("name")
+        kwargs["outcomes"] = steps.take_outcomes(tension, user)
     return forms.FORMS[name](data, **kwargs)
 
 
@@ -172,7 +173,7 @@ def act(request, org, pk, step):
         )
     except DomainError as exc:
         error = exc
-        form = _form(found.name, tension, request.POST)
+        form = _form(found.name, tension, request.POST, user=request.user)
         form.refuse(exc)
         failed = (found.name, form)
     tension = selectors.tension_or_none(tension.organization, tension.pk)

@@ -272,10 +272,78 @@ class TestTheRouteOfATension:
 
         role = Role.objects.get(circle=world.ops, kind="secretary")
         tension = _raise(world)
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed) as refused:
             services.take(tension=tension, by=world.member, outcome="selection", role=role.pk)
+        assert "as an item for the next meeting" in refused.value.message
         tension.refresh_from_db()
         assert tension.state == "open" and tension.election_id is None
+
+    def test_a_plain_member_takes_it_as_an_item_proposed_for_the_next_meeting(self, world, run):
+        """Mia arranges no agenda: taking it as an item proposes it on the
+        next meeting's draft (scheduled later), where Fay adds it once."""
+        from realtime import selectors as meeting_selectors
+
+        tension = run(_raise, world)
+        run(services.take, tension=tension, by=world.member, outcome="agenda_item")
+        tension.refresh_from_db()
+        assert (tension.state, tension.outcome, tension.agenda_item_id) == (
+            "taken",
+            "agenda_item",
+            None,
+        )
+        assert list(selectors.backlog(world.ops)) == []
+        assert [n.recipient for n in Notification.objects.filter(kind="tension_taken")] == [
+            world.org_member
+        ]
+        weekly = meeting_services.schedule_meeting(
+            circle=world.ops,
+            title="Ops weekly",
+            scheduled_start=timezone.now() + timedelta(days=2),
+            facilitator=world.facilitator,
+            by=world.facilitator,
+        )
+        key = f"tensions.proposed:{tension.pk}"
+        draft = {d.key: d for d in meeting_selectors.draft_agenda(weekly)}
+        assert draft[key].kind == "other" and draft[key].title == TEXT["title"]
+        assert draft[key].reason == "Taken up by Mia for this meeting: a tension raised by Olga."
+        assert f"tensions.backlog:{tension.pk}" not in draft
+        item = meeting_services.add_due_item(meeting=weekly, due_key=key, by=world.facilitator)
+        assert (item.kind, item.source_key) == ("other", key)
+        later = meeting_services.schedule_meeting(
+            circle=world.ops,
+            title="Ops later",
+            scheduled_start=timezone.now() + timedelta(days=9),
+            facilitator=world.facilitator,
+            by=world.facilitator,
+        )
+        assert key not in {d.key for d in meeting_selectors.draft_agenda(later)}
+        html = client_for(world.org_member).get(tension.get_absolute_url()).content.decode()
+        assert "proposed for the next meeting" in html
+
+    def test_a_plain_member_is_offered_what_they_may_take_it_as(self, world):
+        from tensions import steps
+
+        tension = _raise(world)
+        mia = dict(steps.take_outcomes(tension, world.member))
+        assert list(mia) == ["proposal", "agenda_item"]
+        assert str(mia["agenda_item"]) == "An item proposed for the next meeting"
+        assert list(dict(steps.take_outcomes(tension, world.facilitator))) == [
+            "proposal",
+            "selection",
+            "agenda_item",
+        ]
+        html = client_for(world.member).get("/o/acme/tensions/c/ops/").content.decode()
+        assert 'value="selection"' not in html and "Role to select for" not in html
+        assert "An item proposed for the next meeting" in html
+        html = client_for(world.facilitator).get("/o/acme/tensions/c/ops/").content.decode()
+        assert 'value="selection"' in html and "Role to select for" in html
+
+    def test_a_plain_member_takes_it_as_a_draft_proposal(self, world):
+        tension = _raise(world)
+        services.take(tension=tension, by=world.ana, outcome="proposal")
+        tension.refresh_from_db()
+        proposal = Proposal.objects.get(pk=tension.proposal_id)
+        assert proposal.author == world.ana and proposal.state == "draft"
 
     def test_answered(self, world, run):
         tension = run(_raise, world)
