@@ -132,3 +132,67 @@ def change_rows(change: dict | None, current: dict | None = None) -> list[dict]:
         }
         for field, value in change["after"].items()
     ]
+
+
+def _in_every_language(make) -> set[str]:
+    """``make()`` (a translated string) in each of the site's languages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    found = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.add(str(make()))
+    return found
+
+
+def read_proposed(text: str, fields) -> dict | None:
+    """The definition an (amended) proposal text proposes: the inverse of
+    :func:`proposal_text` for ``fields``, in any of the site's languages, the
+    reason above the heading and the closing "What changes" line ignored.
+
+    A list field is its "- " lines, "*None.*" an empty value; a text field its
+    paragraph. None when the section or one of the fields' labels is gone, so
+    the caller can refuse an amendment that no longer says what adopting it
+    applies."""
+    headings = _in_every_language(lambda: _("The definition proposed"))
+    nones = {f"*{n}*" for n in _in_every_language(lambda: _("None."))}
+    closing = {
+        p.split("%(fields)s")[0].strip()
+        for p in _in_every_language(lambda: _("What changes: %(fields)s."))
+    }
+    by_label = {}
+    for field in fields:
+        for label in _in_every_language(lambda field=field: labels()[field]):
+            by_label[f"**{label}**"] = field
+    lines = (text or "").splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if line.strip().lstrip("#").strip() in headings
+         and line.strip().startswith("#")),
+        None,
+    )  # fmt: skip
+    if start is None:
+        return None
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in lines[start + 1 :]:
+        stripped = line.strip()
+        if stripped in by_label:
+            current = by_label[stripped]
+            found[current] = []
+        elif any(stripped.startswith(c) for c in closing if c):
+            current = None
+        elif current is not None:
+            found[current].append(line)
+    if set(found) != set(fields):
+        return None
+    read = {}
+    for field, body in found.items():
+        items = [line.strip() for line in body if line.strip()]
+        if items in ([], *([n] for n in nones)):
+            read[field] = [] if field in LIST_FIELDS else ""
+        elif field in LIST_FIELDS:
+            read[field] = [_MARKER.sub("", item).strip() for item in items]
+        else:
+            read[field] = "\n".join(line.rstrip() for line in body).strip()
+    return read

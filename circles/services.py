@@ -978,6 +978,52 @@ def propose_change(
     )
 
 
+def revise_change(*, change: dict, text: str) -> dict:
+    """The change an amended proposal text carries: ``change`` with the
+    ``after`` its text proposes (``definitions.read_proposed``), checked as
+    ``propose_change`` checks it; ``Invalid`` (field ``body``) when the text no
+    longer says the definition, so what the circle consents to is what its
+    adoption applies."""
+    fields = list(change["after"])
+    read = definitions.read_proposed(text, fields)
+    if read is None:
+        names = definitions.labels()
+        raise Invalid(
+            _(
+                "Keep the section “%(heading)s” with each of its fields (%(fields)s): "
+                "adopting the proposal applies it."
+            )
+            % {
+                "heading": _("The definition proposed"),
+                "fields": ", ".join(str(names[f]) for f in fields),
+            },
+            field="body",
+        )
+    try:
+        cleaned = _cleaned_definition(change, read)
+    except Invalid as refused:
+        raise Invalid(refused.message, field="body") from None
+    return {**change, "after": {**change["after"], **cleaned}}
+
+
+def _cleaned_definition(change: dict, read: dict) -> dict:
+    if change["target"] == "circle":
+        cleaned = {
+            "aim": rules.clean_text(read["aim"], "aim"),
+            "domains": rules.clean_list(read["domains"], "domains"),
+        }
+    else:
+        cleaned = rules.validate_role_definition(**read)
+        role = change.get("role")
+        if role is not None and change["target"] == "role":
+            current = Role.objects.filter(pk=role["id"]).first()
+            if current is not None and current.kind != Role.Kind.CUSTOM:
+                cleaned["name"] = change["after"]["name"]  # a process role keeps its name
+        if change["target"] == "new_role" and not cleaned.get("name"):
+            raise Invalid(_("A name is required."), field="name")
+    return cleaned
+
+
 @transaction.atomic
 def apply_change(*, change: dict, by) -> dict:
     """Apply a change the deciding circle consented to (``proposals`` calls it

@@ -318,13 +318,16 @@ def edit_draft(
     body = _clean(body, limit=MAX_BODY, field="body", required=_("Write the proposal's text."))
     if review_date is not None and review_date <= timezone.localdate():
         raise Invalid(_("The review date must be in the future."), field="review_date")
+    if proposal.change:
+        # A change of definitions follows its text (as an amendment's does).
+        proposal.change = circle_services.revise_change(change=proposal.change, text=body)
     proposal.title = title
     proposal.review_date = review_date
     if measures is not None:
         proposal.measures = clean_measures(measures)
     if domain is not None:
         proposal.domain = clean_domain(proposal.circle, domain)
-    proposal.save(update_fields=["title", "review_date", "measures", "domain"])
+    proposal.save(update_fields=["title", "review_date", "measures", "domain", "change"])
     revision = latest_revision(proposal)
     revision.body = body
     revision.save(update_fields=["body"])
@@ -458,6 +461,11 @@ def amend(*, proposal, by, body: str, change_note: str, key=None) -> Revision:
         raise Invalid(
             _("The text is the same as revision %(n)d.") % {"n": current.number}, field="body"
         )
+    if proposal.change:
+        # A change of definitions follows its latest text: adopting it applies
+        # what the circle consented to (refused if the text no longer says it).
+        proposal.change = circle_services.revise_change(change=proposal.change, text=body)
+        proposal.save(update_fields=["change"])
     number = (proposal.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
     revision = Revision.objects.create(
         proposal=proposal, number=number, body=body, change_note=change_note, author=by

@@ -207,6 +207,89 @@ class TestChangeByConsent:
             "accountabilities": {"before": [], "after": ["Keeps time", "Opens rounds"]}
         }
 
+    def test_an_amendment_changes_what_adoption_applies(self, settled):
+        """The change follows the latest revision's text: what the circle
+        consents to is what becomes the definition."""
+        world = settled
+        fac = role_of(world.ops, "facilitator")
+        proposal = services.propose_change(
+            circle=world.ops,
+            by=world.member,
+            target="role",
+            role_id=fac.pk,
+            accountabilities=["Keeps time", "Opens rounds"],
+            reason="Make it explicit",
+        )
+        body = proposal.revisions.get().body
+        amended = body.replace("- Opens rounds", "- Opens rounds\n- Closes the meeting on time")
+        amended = amended.replace("Make it explicit", "Make it explicit, and end on time")
+        fay = world.facilitator
+        proposals.present(proposal=proposal, by=fay)
+        proposals.open_reactions(proposal=proposal, by=fay, mode=Round.Mode.REVEAL)
+        proposals.close_round(proposal=proposal, by=fay)
+        proposals.amend(proposal=proposal, by=world.member, body=amended, change_note="One more")
+        proposal.refresh_from_db()
+        assert proposal.change["after"]["accountabilities"] == [
+            "Keeps time",
+            "Opens rounds",
+            "Closes the meeting on time",
+        ]
+        assert proposal.change["before"]["accountabilities"] == []
+        page = _logged(world.member).get(f"/o/acme/proposals/{proposal.pk}/").content.decode()
+        assert "Closes the meeting on time" in page
+
+        proposals.open_consent_round(proposal=proposal, by=fay, revision=2, mode="reveal")
+        round_ = Round.objects.get(kind="consent", subject_id=proposal.pk)
+        from django.contrib.auth import get_user_model
+
+        for user in get_user_model().objects.filter(pk__in=round_.speakers):
+            proposals.answer(proposal=proposal, by=user, kind="consent")
+        proposals.acknowledge(proposal=proposal, by=fay)
+        proposal.refresh_from_db()
+        assert proposal.state == "adopted" and proposal.decision.body == amended
+        fac.refresh_from_db()
+        assert fac.accountabilities == [
+            "Keeps time",
+            "Opens rounds",
+            "Closes the meeting on time",
+        ]
+        changes = proposal.decision.record["definition"]["changes"]
+        assert changes["accountabilities"]["after"][-1] == "Closes the meeting on time"
+
+    def test_an_amendment_read_in_french_and_one_without_the_definition_refused(self, settled):
+        from django.utils import translation
+
+        from core.errors import Invalid
+
+        world = settled
+        with translation.override("fr"):
+            proposal = services.propose_change(
+                circle=world.ops, by=world.member, target="new_role", name="Gardener"
+            )
+        body = proposal.revisions.get().body
+        assert "**Nom**" in body
+        # The draft's own edit (before presentation) is read the same way.
+        proposals.edit_draft(
+            proposal=proposal,
+            by=world.member,
+            title=proposal.title,
+            body=body.replace("Gardener", "Jardinier"),
+        )
+        proposal.refresh_from_db()
+        assert proposal.change["after"]["name"] == "Jardinier"
+        with pytest.raises(Invalid) as refused:
+            proposals.edit_draft(
+                proposal=proposal, by=world.member, title="Garden", body="Just a garden."
+            )
+        assert refused.value.field == "body" and "adopting the proposal applies it" in str(
+            refused.value.message
+        )
+        proposal.refresh_from_db()
+        assert proposal.title != "Garden" and proposal.change["after"]["name"] == "Jardinier"
+        assert "Jardinier" in proposal.revisions.get().body
+        _adopt(proposal, world)
+        assert Role.objects.filter(circle=world.ops, name="Jardinier").exists()
+
     def test_a_new_role_is_created_on_adoption(self, settled):
         world = settled
         proposal = services.propose_change(
