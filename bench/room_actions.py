@@ -189,12 +189,14 @@ class World:
 
     @staticmethod
     def session(user) -> str:
-        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-        from django.contrib.sessions.backends.db import SessionStore
+        from importlib import import_module
 
-        store = SessionStore()
+        from django.conf import settings
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "core.fastpath.CachedModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.save()
         return store.session_key
@@ -233,7 +235,7 @@ class World:
 PROBES = [
     (
         "session load (SessionStore.load)",
-        "django.contrib.sessions.backends.db",
+        "core.fastpath",
         "SessionStore.load",
     ),
     ("user load (auth.get_user)", "django.contrib.auth", "get_user"),

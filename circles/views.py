@@ -936,7 +936,7 @@ def invitation(request, token):
                 services.accept_invitation(token=token, user=request.user)
             elif form.is_valid():
                 user = services.accept_invitation(token=token, **form.cleaned_data)
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="core.fastpath.CachedModelBackend")
             else:
                 raise _FormInvalid
         except _FormInvalid:

@@ -267,15 +267,43 @@ if REDIS_URLS and not REDIS_SENTINELS:
                 "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
                 "socket_timeout": REDIS_SOCKET_TIMEOUT,
             },
-        }
+        },
+        # Sessions and user rows (core.fastpath): read on every request, so a
+        # Redis that does not answer within a second is left alone for a while
+        # and the database answers.
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URLS[0],
+            "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Without Redis the channel layer is in memory, so the site is one
+        # process and this process's memory is the shared cache. Behind Redis
+        # Sentinel no cache is shared by the workers: a logout or a deactivation
+        # seen by one must reach the others, so nothing is cached there.
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+            if REDIS_SENTINELS
+            else "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "sessions",
+        },
+    }
+# The session and the user of each request come from that cache, the database
+# staying the truth (core/fastpath.py).
+SESSION_ENGINE = "core.fastpath"
+SESSION_CACHE_ALIAS = "sessions"
 
 # Authentication --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend with the user row read through the sessions cache; the
+    # plain ModelBackend stays for sessions opened before it (they name it).
+    "core.fastpath.CachedModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

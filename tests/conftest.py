@@ -27,8 +27,15 @@ def _own_channel_prefix():
     channel_layers.backends = {}
     # Counters in a cache of this process's own, emptied before each test
     # (clearing a Redis cache would flush a database others may use).
+    # The sessions and user rows (core.fastpath) likewise.
     caches = override_settings(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "sessions": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "sessions",
+            },
+        }
     )
     caches.enable()
     yield
@@ -37,9 +44,10 @@ def _own_channel_prefix():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["sessions"].clear()
 
 
 def _has_postgres() -> bool:
