@@ -39,6 +39,7 @@ def demo(db):
     from elections.models import Election
     from proposals.models import Proposal
     from realtime.models import Meeting
+    from tensions.models import Tension
 
     org = f"/o/{DEMO_SLUG}/"
     meeting = Meeting.objects.filter(circle__organization__slug=DEMO_SLUG).first()
@@ -62,18 +63,47 @@ def demo(db):
         ],
         meeting.get_absolute_url(),
         meeting.room_url(),
+        # The pages of tensions, relays, policies, notifications and settings.
+        reverse("tensions:mine", kwargs={"org": DEMO_SLUG}),
+        reverse("tensions:raise", kwargs={"org": DEMO_SLUG}),
+        *[
+            reverse("tensions:detail", kwargs={"org": DEMO_SLUG, "pk": t.pk})
+            for t in Tension.objects.filter(organization__slug=DEMO_SLUG)[:2]
+        ],
+        *[
+            reverse(name, kwargs={"org": DEMO_SLUG, "circle": c.slug})
+            for c in Circle.objects.filter(organization__slug=DEMO_SLUG)[:2]
+            for name in ("tensions:backlog", "circles:relays", "logbook:policies")
+        ],
+        reverse("notifications:list"),
+        reverse("notifications:preferences"),
+        reverse("accounts:profile"),
+        reverse("circles:settings", kwargs={"org": DEMO_SLUG}),
     ]
     return {"pages": pages, "password": DEMO_PASSWORD, "chart": org + "chart/"}
 
 
+@pytest.fixture(params=["fr", "en"])
+def language(request, demo):
+    """Claire reads the demo in French, then in English (set before the browser starts)."""
+    from accounts.models import User
+
+    User.objects.filter(email="claire@example.org").update(language=request.param)
+    return request.param
+
+
 class TestAPhone:
-    def test_no_page_scrolls_sideways_and_the_chart_is_readable(self, demo, new_page, log_in):
+    def test_no_page_scrolls_sideways_and_the_chart_is_readable(
+        self, demo, language, new_page, log_in
+    ):
         page = new_page(viewport=PHONE)
         log_in(page, "claire@example.org", demo["password"])
         wide = {}
         for url in demo["pages"]:
-            page.goto(url)
+            response = page.goto(url)
+            assert response.status == 200, url
             page.wait_for_load_state("load")
+            assert page.evaluate("document.documentElement.lang") == language, url
             found = page.evaluate(WIDEST)
             if found["scroll"] > found["width"]:
                 wide[url] = found
