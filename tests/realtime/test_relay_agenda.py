@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from circles import relays
 from circles.health import Health, double_link_health
@@ -22,6 +22,14 @@ from realtime import selectors, services
 from realtime.models import AgendaDrop, AgendaItem
 from tests.personas import accept_delegate
 from tests.policies_helpers import adopt, give_domains
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reasons and the minutes' text are read in English here, whatever
+    language an earlier test of the worker left active."""
+    with translation.override("en"):
+        yield
 
 
 def _schedule(circle, by, days=1, title="Monthly"):
