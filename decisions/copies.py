@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from decisions.models import GENESIS_HASH, Decision, LogHead, chain_hash
 
 FORMAT = "cercle-decision-log/1"
+#: An organization's whole export (``core.portable``) and its log's section.
+ORGANIZATION_FORMAT = "cercle-organization"
+LOG_SECTION = "decisions.log"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,13 @@ def check_copy(organization, document: dict) -> CopyCheck:
     hashes, and that the live entry at the exported head's sequence has the
     exported head hash (so a tail cut together with a rewritten head shows).
     """
+    if isinstance(document, dict) and document.get("format") == ORGANIZATION_FORMAT:
+        # A whole organization's export (core.portable) carries its log as a
+        # section of this format.
+        document = {
+            **(document.get(LOG_SECTION) or {}),
+            "organization": document.get("organization"),
+        }
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return CopyCheck(False, 0, 0, _("This file is not a Cercle decision log export."))
     exported_org = (document.get("organization") or {}).get("slug")

@@ -84,11 +84,24 @@ class Decision(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Decisions are append-only; supersede with a new entry.")
 
+    def hashed_ids(self) -> tuple[int, int | None, int | None, int]:
+        """The ids the hash covers: (organization, circle, supersedes, own).
+
+        The entry's own ids, or, for an entry imported from another Cercle
+        instance, the ids it was recorded with there (``ImportedEntry``).
+        """
+        try:
+            origin = self.origin
+        except ImportedEntry.DoesNotExist:
+            return self.organization_id, self.circle_id, self.supersedes_id, self.pk
+        return origin.organization_ref, origin.circle_ref, origin.supersedes_ref, origin.own_ref
+
     def content(self) -> dict:
+        organization_id, circle_id, supersedes_id, _own = self.hashed_ids()
         return decision_content(
-            organization_id=self.organization_id,
+            organization_id=organization_id,
             sequence=self.sequence,
-            circle_id=self.circle_id,
+            circle_id=circle_id,
             kind=self.kind,
             title=self.title,
             body=self.body,
@@ -96,11 +109,35 @@ class Decision(models.Model):
             decided_at=self.decided_at,
             review_date=self.review_date,
             term_end=self.term_end,
-            supersedes_id=self.supersedes_id,
+            supersedes_id=supersedes_id,
         )
 
     def compute_hash(self) -> str:
         return chain_hash(self.prev_hash, self.content())
+
+
+class ImportedEntry(models.Model):
+    """The ids an imported entry was hashed with, on the instance that recorded it.
+
+    The hash of an entry covers its organization's, circle's and superseded
+    entry's ids (``decision_content``). An organization moved from another
+    Cercle instance keeps its log as it was recorded (same numbers, hashes
+    and records) but its rows get this instance's ids; this row keeps the
+    ids of the instance it was recorded on (``own_ref``: the id later entries
+    there named it by), so the hash still recomputes. Written only by
+    ``decisions.services.import_log``; an edit of it breaks verification.
+    """
+
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, primary_key=True, related_name="origin"
+    )
+    organization_ref = models.PositiveBigIntegerField()
+    circle_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    supersedes_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    own_ref = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.decision_id} (was {self.own_ref})"
 
 
 class LogHead(models.Model):

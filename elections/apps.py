@@ -5,6 +5,9 @@ class ElectionsConfig(AppConfig):
     name = "elections"
 
     def ready(self):
+        from elections import portable as elections_portable
+
+        elections_portable.register()
         from core import agenda, reminders
         from elections.agenda import due_items
         from elections.reminders import due_terms

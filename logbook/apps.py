@@ -8,6 +8,9 @@ class LogbookConfig(AppConfig):
     name = "logbook"
 
     def ready(self):
+        from logbook import portable as logbook_portable
+
+        logbook_portable.register()
         from core import reminders
         from logbook.reminders import due_reviews
 

@@ -7,6 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from notifications import portable as notifications_portable
+
+        notifications_portable.register()
         from django.conf import settings
 
         from core import jobs, notify

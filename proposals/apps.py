@@ -5,6 +5,9 @@ class ProposalsConfig(AppConfig):
     name = "proposals"
 
     def ready(self):
+        from proposals import portable as proposals_portable
+
+        proposals_portable.register()
         from core import agenda, proposing, reminders
         from proposals.agenda import due_items
         from proposals.reminders import due_consents

@@ -7,6 +7,9 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
+        from realtime import portable as realtime_portable
+
+        realtime_portable.register()
         from core import agenda, calendar, participation
         from core.events import subject_changed, subject_changing
         from realtime.agenda import due_items

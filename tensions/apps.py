@@ -7,6 +7,9 @@ class TensionsConfig(AppConfig):
     verbose_name = _("Tensions")
 
     def ready(self):
+        from tensions import portable as tensions_portable
+
+        tensions_portable.register()
         from core import agenda, jobs
         from tensions.agenda import due_items
 
