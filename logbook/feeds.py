@@ -81,9 +81,17 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def icalendar(organization, *, circle=None) -> str:
+def icalendar(organization, *, circle=None, circle_ids=None, person=None) -> str:
+    """The calendar of the organization, of one ``circle``, or of the circles
+    ``circle_ids`` (one ``person``'s: their name is the calendar's)."""
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    name = organization.name if circle is None else f"{circle.name} ({organization.name})"
+    if circle is not None:
+        circle_ids = [circle.pk]
+        name = f"{circle.name} ({organization.name})"
+    elif person is not None:
+        name = f"{person.display_name or person.email} ({organization.name})"
+    else:
+        name = organization.name
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -91,7 +99,10 @@ def icalendar(organization, *, circle=None) -> str:
         "CALSCALE:GREGORIAN",
         "X-WR-CALNAME:" + _escape(_("Reviews and term ends — %(name)s") % {"name": name}),
     ]
-    for d in dated_entries(organization, circle=circle).iterator(chunk_size=2000):
+    entries = dated_entries(organization)
+    if circle_ids is not None:
+        entries = entries.filter(circle_id__in=circle_ids)
+    for d in entries.iterator(chunk_size=2000):
         url = _absolute(permalink(organization, d.sequence))
         for kind, day, label in (
             ("review", d.review_date, _("Review: %(title)s")),
@@ -110,7 +121,7 @@ def icalendar(organization, *, circle=None) -> str:
                 "URL:" + url,
                 "END:VEVENT",
             ]
-    lines += _timed_events(organization, circle_ids=None if circle is None else [circle.pk])
+    lines += _timed_events(organization, circle_ids=circle_ids)
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("export.<str:fmt>", views.export, name="export"),
     path("feed.atom", views.feed, name="feed"),
     path("calendar.ics", views.calendar, name="calendar"),
+    path("mine/calendar.ics", views.my_calendar, name="my_calendar"),
     path("links/", views.create_link, name="create_link"),
     path("links/<int:token_id>/revoke/", views.revoke_link, name="revoke_link"),
     path("<int:seq>/", views.detail, name="detail"),

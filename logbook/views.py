@@ -369,6 +369,29 @@ def feed(request, org: str, circle: str | None = None):
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
 
 
+def my_calendar(request, org: str):
+    """One person's calendar: the meetings, reviews and term ends of the
+    circles they belong to now (as themselves, or through their private link)."""
+    organization = selectors.organization_or_none(org)
+    person = None
+    if organization is not None:
+        if _is_member(request, organization):
+            person = request.user
+        else:
+            person = selectors.user_for_feed_token(organization, request.GET.get("token", ""))
+    if person is None:
+        raise Http404(_("This private link is unknown or was revoked."))
+    circle_ids = [
+        m.circle_id for m in circle_selectors.person_circles(person, organization) if m.left is None
+    ]
+    response = HttpResponse(
+        feeds.icalendar(organization, circle_ids=circle_ids, person=person),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="{organization.slug}-mine.ics"'
+    return response
+
+
 def calendar(request, org: str, circle: str | None = None):
     organization = _feed_organization(request, org)
     circle_obj = _circle(organization, circle) if circle else None

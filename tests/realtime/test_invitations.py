@@ -117,3 +117,36 @@ def test_the_circle_s_calendar_feed_holds_the_meeting(client, world, scheduled):
     root = reverse("logbook:circle_calendar", kwargs={"org": "acme", "circle": "acme"})
     sibling = icalendar.Calendar.from_ical(client.get(root).content)
     assert not [e for e in sibling.walk("VEVENT") if "Weekly" in str(e.get("SUMMARY"))]
+
+
+def _meeting_uids(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    return [str(e["UID"]) for e in icalendar.Calendar.from_ical(response.content).walk("VEVENT")]
+
+
+def test_a_person_s_calendar_holds_the_meetings_of_their_circles_only(client, world, scheduled):
+    url = reverse("logbook:my_calendar", kwargs={"org": "acme"})
+    client.force_login(world.ana)
+    assert invitations.uid(scheduled) in _meeting_uids(client.get(url))
+    # Olga belongs to Acme but not to Ops: the meeting is not in her calendar.
+    client.force_login(world.org_member)
+    assert invitations.uid(scheduled) not in _meeting_uids(client.get(url))
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_a_person_s_calendar_opens_with_their_private_link_until_revoked(client, world, scheduled):
+    from circles.models import Organization
+    from logbook import feeds
+
+    acme = Organization.objects.get(slug="acme")
+    token, raw = feeds.create_feed_token(user=world.ana, organization=acme)
+    url = reverse("logbook:my_calendar", kwargs={"org": "acme"})
+    assert client.get(url).status_code == 404
+    calendar = icalendar.Calendar.from_ical(client.get(url, {"token": raw}).content)
+    assert world.ana.display_name in str(calendar["X-WR-CALNAME"])
+    assert invitations.uid(scheduled) in [str(e["UID"]) for e in calendar.walk("VEVENT")]
+    feeds.revoke_feed_token(user=world.ana, organization=acme, token_id=token.pk)
+    assert client.get(url, {"token": raw}).status_code == 404
+    assert client.get(url, {"token": "cfeed_unknown"}).status_code == 404
