@@ -42,3 +42,19 @@ class NotesForm(forms.Form):
 
 class TimerForm(forms.Form):
     minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=180)
+
+
+class RescheduleForm(forms.Form):
+    scheduled_start = forms.DateTimeField(
+        label=_("New start"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class CancelForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Yes, cancel this meeting: its members are told, its agenda's proposals and "
+            "selections stay as they are."
+        ),
+    )

@@ -18,5 +18,7 @@ urlpatterns = [
     path("<int:meeting_id>/room/join/", views.room_join, name="join"),
     path("<int:meeting_id>/room/me/", views.room_me, name="me"),
     path("<int:meeting_id>/projector/", views.projector, name="projector"),
+    path("<int:meeting_id>/reschedule/", views.meeting_reschedule, name="reschedule"),
+    path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
     path("<int:meeting_id>/<slug:action>/", views.meeting_action, name="action"),
 ]

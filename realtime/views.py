@@ -20,7 +20,14 @@ from circles.models import Circle, OrganizationMember
 from core.errors import DomainError, Invalid
 from core.idempotency import new_key
 from realtime import fragments, selectors, services, subjects
-from realtime.forms import AgendaItemForm, MeetingForm, NotesForm, TimerForm
+from realtime.forms import (
+    AgendaItemForm,
+    CancelForm,
+    MeetingForm,
+    NotesForm,
+    RescheduleForm,
+    TimerForm,
+)
 from realtime.models import AgendaItem, Meeting
 
 
@@ -127,7 +134,15 @@ def meeting_new(request, org):
 
 
 def _detail(
-    request, meeting, *, form=None, status=200, template="realtime/meeting_detail.html", error=""
+    request,
+    meeting,
+    *,
+    form=None,
+    status=200,
+    template="realtime/meeting_detail.html",
+    error="",
+    reschedule_form=None,
+    cancel_form=None,
 ):
     can_lead = services.can_lead(request.user, meeting)
     if can_lead and form is None:
@@ -154,9 +169,55 @@ def _detail(
             "form": form if can_lead else None,
             "idempotency_key": new_key(),
             "draft_error": error,
+            "reschedule_form": reschedule_form
+            or RescheduleForm(initial={"scheduled_start": meeting.scheduled_start}),
+            "cancel_form": cancel_form or CancelForm(),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def meeting_reschedule(request, org, meeting_id):
+    """Move a scheduled meeting (its members get the calendar update)."""
+    meeting = _meeting(request, org, meeting_id)
+    form = RescheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reschedule_meeting(
+                meeting=meeting,
+                scheduled_start=form.cleaned_data["scheduled_start"],
+                by=request.user,
+                key=request.POST.get("idempotency_key"),
+            )
+        except DomainError as exc:
+            form.add_error("scheduled_start" if exc.field else None, exc.message)
+        else:
+            messages.success(request, _("The meeting is moved; its members are told."))
+            return HttpResponseRedirect(meeting.get_absolute_url())
+    meeting.refresh_from_db()
+    return _detail(request, meeting, reschedule_form=form, status=400)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, org, meeting_id):
+    """Cancel a scheduled meeting, once confirmed (its members are told)."""
+    meeting = _meeting(request, org, meeting_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_meeting(
+                meeting=meeting, by=request.user, key=request.POST.get("idempotency_key")
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The meeting is cancelled; its members are told."))
+            return HttpResponseRedirect(meeting.get_absolute_url())
+    meeting.refresh_from_db()
+    return _detail(request, meeting, cancel_form=form, status=400)
 
 
 @login_required

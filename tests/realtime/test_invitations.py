@@ -150,3 +150,62 @@ def test_a_person_s_calendar_opens_with_their_private_link_until_revoked(client,
     feeds.revoke_feed_token(user=world.ana, organization=acme, token_id=token.pk)
     assert client.get(url, {"token": raw}).status_code == 404
     assert client.get(url, {"token": "cfeed_unknown"}).status_code == 404
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_meeting_page_moves_a_meeting_and_keeps_a_refused_date(
+    client, world, scheduled, django_capture_on_commit_callbacks
+):
+    page = scheduled.get_absolute_url()
+    url = reverse("realtime:reschedule", args=["acme", scheduled.pk])
+    client.force_login(world.facilitator)
+    assert "Move the meeting" in client.get(page).content.decode()
+    past = _local(timezone.now() - timedelta(days=2))
+    refused = client.post(url, {"scheduled_start": past})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "cannot start in the past" in body and f'value="{past}"' in body
+    scheduled.refresh_from_db()
+    assert scheduled.sequence == 0
+    later = (scheduled.scheduled_start + timedelta(days=1)).replace(second=0)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = client.post(url, {"scheduled_start": _local(later)})
+    assert moved.status_code == 302
+    scheduled.refresh_from_db()
+    assert scheduled.sequence == 1 and scheduled.scheduled_start == later
+    assert _for(world.bo)[0].subject.startswith("Moved: Weekly")
+
+
+def test_only_who_leads_the_meeting_moves_or_cancels_it_from_the_page(client, world, scheduled):
+    client.force_login(world.bo)
+    assert "Move the meeting" not in client.get(scheduled.get_absolute_url()).content.decode()
+    later = _local(scheduled.scheduled_start + timedelta(days=1))
+    client.post(
+        reverse("realtime:reschedule", args=["acme", scheduled.pk]), {"scheduled_start": later}
+    )
+    client.post(reverse("realtime:cancel", args=["acme", scheduled.pk]), {"confirm": "on"})
+    scheduled.refresh_from_db()
+    assert scheduled.sequence == 0 and scheduled.state == Meeting.State.SCHEDULED
+
+
+def test_the_meeting_page_cancels_a_meeting_once_confirmed(
+    client, world, scheduled, django_capture_on_commit_callbacks
+):
+    url = reverse("realtime:cancel", args=["acme", scheduled.pk])
+    client.force_login(world.facilitator)
+    unconfirmed = client.post(url, {})
+    assert unconfirmed.status_code == 400
+    scheduled.refresh_from_db()
+    assert scheduled.state == Meeting.State.SCHEDULED
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"confirm": "on"}).status_code == 302
+    scheduled.refresh_from_db()
+    assert scheduled.state == Meeting.State.CANCELLED and scheduled.sequence == 1
+    calendar, _event = _ics(_for(world.bo)[0])
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert "Move the meeting" not in client.get(scheduled.get_absolute_url()).content.decode()
