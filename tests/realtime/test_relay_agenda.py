@@ -63,7 +63,9 @@ def _relay_keys(meeting):
 
 
 @override_settings(RELAY_WAIT_DAYS=14)
-def test_a_relayed_decision_is_on_the_parent_s_draft_and_presented_at_its_close(world, relayed):
+def test_a_relayed_decision_is_on_the_parent_s_draft_and_presented_at_its_close(
+    client, world, relayed
+):
     ops, ada = world.ops, world.admin
     assert double_link_health(ops) == Health.RELAYS_WAITING
     assert relays.overdue_count(ops) == 1
@@ -106,6 +108,11 @@ def test_a_relayed_decision_is_on_the_parent_s_draft_and_presented_at_its_close(
         "carrier": {"id": world.delegate.pk, "name": "Dee"},
     }
     assert f"From Ops: Local flour — Noted — relayed decision #{number}" in monthly.minutes.body
+    # The minutes' page in the log names the relayed decision and its carrier.
+    client.force_login(world.bo)
+    page = client.get(monthly.minutes.get_absolute_url()).content.decode()
+    assert f'data-relay="{relayed.pk}"' in page and "Relayed from Ops" in page
+    assert f'href="{relayed.decision.get_absolute_url()}">#{number}</a>, carried by Dee' in page
     # The link is healthy again, and the next meeting proposes nothing of it.
     assert relays.overdue_count(ops) == 0
     assert double_link_health(ops) == Health.COMPLETE
