@@ -172,17 +172,7 @@ def reschedule_meeting(*, meeting, scheduled_start: datetime, by, key=None) -> M
     meeting.scheduled_start = scheduled_start
     meeting.sequence += 1
     meeting.save(update_fields=["scheduled_start", "sequence"])
-    _invite(meeting, "moved")
-    notify.announce(
-        "meeting_moved",
-        subject=meeting,
-        key=f"meeting_moved:{meeting.pk}:{meeting.sequence}",
-        title=meeting.title,
-        circle=meeting.circle.name,
-        start=meeting.scheduled_start.isoformat(),
-        by=by.pk,
-    )
-    changed(meeting)
+    _tell_members(meeting, "moved", by=by)
     return meeting
 
 
@@ -198,18 +188,25 @@ def cancel_meeting(*, meeting, by, key=None) -> Meeting:
     meeting.state = Meeting.State.CANCELLED
     meeting.sequence += 1
     meeting.save(update_fields=["state", "sequence"])
-    _invite(meeting, "cancelled")
+    _tell_members(meeting, "cancelled", by=by)
+    return meeting
+
+
+def _tell_members(meeting, change: str, *, by) -> None:
+    """A scheduled meeting ``moved`` or ``cancelled``: the calendar update by
+    email and the notification (one per change: the key carries the
+    sequence), then the room."""
+    _invite(meeting, change)
     notify.announce(
-        "meeting_cancelled",
+        f"meeting_{change}",
         subject=meeting,
-        key=f"meeting_cancelled:{meeting.pk}",
+        key=f"meeting_{change}:{meeting.pk}:{meeting.sequence}",
         title=meeting.title,
         circle=meeting.circle.name,
         start=meeting.scheduled_start.isoformat(),
         by=by.pk,
     )
     changed(meeting)
-    return meeting
 
 
 @transaction.atomic
