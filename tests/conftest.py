@@ -125,3 +125,14 @@ def snap():
     from tests.personas import snapshot
 
     return snapshot
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language, whatever an earlier test on
+    this worker activated (a request in French leaves its thread in French)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
