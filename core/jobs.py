@@ -125,6 +125,44 @@ def send_once(*, key: str, message: EmailMultiAlternatives) -> bool:
     return True
 
 
+def send_batch(messages: list[tuple[str, EmailMultiAlternatives]], *, connection) -> int:
+    """Send many keyed messages over one open mail ``connection``, inside the
+    caller's transaction; the number sent.
+
+    The keys are inserted in bulk first (an ``IntegrityError`` if any of them
+    went already: the caller sends that batch one by one with
+    :func:`send_once`). If a send fails, the keys of the messages not sent are
+    deleted again and the error raised: the caller's rows of those must go
+    back too (it catches, undoes, commits what went, re-raises). A worker
+    killed mid-batch may send again what went before its commit, as
+    :func:`send_once` may for its one message.
+    """
+    from core.models import SentEmail
+
+    if not messages:
+        return 0
+    with transaction.atomic():
+        SentEmail.objects.bulk_create([SentEmail(key=key[:200]) for key, _m in messages])
+    sent = 0
+    try:
+        for _key, message in messages:
+            connection.send_messages([message])
+            sent += 1
+    except Exception as error:
+        unsent = [key[:200] for key, _m in messages[sent:]]
+        SentEmail.objects.filter(key__in=unsent).delete()
+        raise BatchFailed(sent) from error
+    return sent
+
+
+class BatchFailed(Exception):
+    """A send of :func:`send_batch` failed; ``sent`` went before it."""
+
+    def __init__(self, sent: int):
+        super().__init__(f"{sent} sent before the failure")
+        self.sent = sent
+
+
 @job
 def send_email(
     *,

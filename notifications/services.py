@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -263,6 +263,10 @@ def _language(user) -> str:
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
+def _zone(user) -> str:
+    return getattr(user, "time_zone", "") or settings.TIME_ZONE
+
+
 def _message(user, *, subject, template, context, unsubscribe_what) -> EmailMultiAlternatives:
     with translation.override(_language(user)), timezone.override(settings.TIME_ZONE):
         unsubscribe_link = unsubscribe_url(user, unsubscribe_what)
@@ -328,32 +332,215 @@ def digest_kinds(user_prefs: dict[str, str], frequency: str) -> set[str]:
     return {kind for kind, chosen in user_prefs.items() if chosen in wanted}
 
 
-def send_digests(*, frequency: str, period: str, now=None) -> int:
+#: People per digest transaction (``send_digests``).
+DIGEST_BATCH = 200
+
+
+def send_digests(*, frequency: str, period: str, now=None, batch: int = DIGEST_BATCH) -> int:
     """One digest per person with notifications not emailed yet that it carries;
-    the number of digests sent now. Each person's digest is its own transaction."""
+    the number of digests sent now.
+
+    Built in batches of ``batch`` people, each one transaction: their
+    notifications are read and locked in one query, their ``Digest`` rows and
+    email keys written in bulk, the notifications marked in one update, and
+    the emails sent over one mail connection (for the whole run) before it
+    commits. Each email is assembled from a frame rendered once per language,
+    time zone and kind of digest, and from each notification's lines rendered
+    once per language and zone (``_DigestRenderer``). A batch that meets a
+    digest of the same period sent meanwhile (another worker) is done again
+    one person at a time, so nobody gets two; a send that fails keeps what
+    went and undoes the rest (the job's next try sends them).
+    """
     now = now or timezone.now()
+    period_key = f"{frequency}:{period}"
     pending = Notification.objects.filter(emailed_at__isnull=True, created__lte=now)
-    people = list(pending.values_list("recipient_id", flat=True).distinct().order_by())
+    people = set(pending.values_list("recipient_id", flat=True).distinct().order_by())
+    people -= set(Digest.objects.filter(period=period_key).values_list("recipient_id", flat=True))
+    people = sorted(people)
+    renderer = _DigestRenderer(frequency)
+    sent = 0
+    connection = get_connection()
+    connection.open()
+    try:
+        for start in range(0, len(people), max(batch, 1)):
+            chunk = people[start : start + max(batch, 1)]
+            sent += _send_batch(chunk, frequency, period_key, now, renderer, connection)
+    finally:
+        connection.close()
+    return sent
+
+
+def _digest_kinds_of(user_ids, frequency) -> dict[int, set[str]]:
     chosen: dict[int, dict[str, str]] = defaultdict(dict)
-    for user_id, kind, value in Preference.objects.filter(user_id__in=people).values_list(
+    for user_id, kind, value in Preference.objects.filter(user_id__in=user_ids).values_list(
         "user_id", "kind", "frequency"
     ):
         chosen[user_id][kind] = value
     defaults = {name: kind.default for name, kind in KINDS.items()}
-    users = get_user_model().objects.in_bulk(people)
-    sent = 0
-    for user_id in sorted(people):
-        user = users.get(user_id)
-        if user is None or not user.email or not user.is_active:
-            continue
-        kinds = digest_kinds({**defaults, **chosen[user_id]}, frequency)
-        if kinds:
-            sent += _send_digest(user, frequency, period, kinds, now)
-    return sent
+    return {
+        user_id: digest_kinds({**defaults, **chosen[user_id]}, frequency) for user_id in user_ids
+    }
 
 
-def _send_digest(user, frequency, period, kinds, now) -> int:
+def _send_batch(user_ids, frequency, period_key, now, renderer, connection) -> int:
+    users = {
+        u.pk: u
+        for u in get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
+    }
+    kinds_of = {k: v for k, v in _digest_kinds_of(list(users), frequency).items() if v}
+    if not kinds_of:
+        return 0
+    failed = None
+    with transaction.atomic():
+        by_person: dict[int, list] = defaultdict(list)
+        for notification in (
+            Notification.objects.select_for_update()
+            .filter(recipient_id__in=list(kinds_of), emailed_at__isnull=True, created__lte=now)
+            .order_by("recipient_id", "created", "pk")
+        ):
+            if notification.kind in kinds_of[notification.recipient_id]:
+                by_person[notification.recipient_id].append(notification)
+        if not by_person:
+            return 0
+        order = sorted(by_person)
+        try:
+            with transaction.atomic():
+                Digest.objects.bulk_create(
+                    [
+                        Digest(recipient_id=u, period=period_key, count=len(by_person[u]), sent=now)
+                        for u in order
+                    ]
+                )
+        except IntegrityError:
+            conflict = True  # a digest of this period went meanwhile: one at a time below
+        else:
+            conflict = False
+            Notification.objects.filter(pk__in=[n.pk for u in order for n in by_person[u]]).update(
+                emailed_at=now
+            )
+            messages = [
+                (f"digest:{u}:{period_key}", renderer.message(users[u], by_person[u]))
+                for u in order
+            ]
+            try:
+                jobs.send_batch(messages, connection=connection)
+            except IntegrityError:
+                conflict = True  # an email key of this period exists: one at a time
+                transaction.set_rollback(True)
+            except jobs.BatchFailed as error:
+                unsent = order[error.sent :]
+                Digest.objects.filter(period=period_key, recipient_id__in=unsent).delete()
+                Notification.objects.filter(
+                    pk__in=[n.pk for u in unsent for n in by_person[u]]
+                ).update(emailed_at=None)
+                failed = error  # what went is committed; the rest waits for the next try
+    if failed is not None:
+        raise failed.__cause__ or failed  # the mail error: the job tries again
+    if conflict:
+        period = period_key.split(":", 1)[1]
+        return sum(
+            _send_digest(users[u], frequency, period, kinds_of[u], now, renderer)
+            for u in sorted(kinds_of)
+        )
+    return len(order)
+
+
+class _DigestRenderer:
+    """Digest emails, each template rendered once per language and zone.
+
+    The frame (``digest.txt``/``.html``: the heading, the links at the foot) is
+    rendered once per (language, zone) with markers where the items and the
+    unsubscribe link go; each notification's lines (``digest_item.txt``/
+    ``.html``) once per language and zone, for every person it went to (one
+    event's notifications share their text, link and time). A person's email
+    is then joined from these pieces.
+    """
+
+    ITEMS = "%%CERCLE-ITEMS%%"
+    UNSUBSCRIBE = "%%CERCLE-UNSUBSCRIBE%%"
+
+    def __init__(self, frequency: str):
+        self.frequency = frequency
+        self.frames: dict = {}
+        self.items: dict = {}
+        self.subjects: dict = {}
+        self.preferences_url = absolute(reverse("notifications:preferences"))
+        self.unsubscribe_prefix = absolute(
+            reverse("notifications:unsubscribe", kwargs={"token": "TOKEN"})
+        )
+
+    def _frame(self, language, zone):
+        key = (language, zone)
+        if key not in self.frames:
+            context = {
+                "frequency": self.frequency,
+                "items": self.ITEMS,
+                "unsubscribe_url": self.UNSUBSCRIBE,
+                "preferences_url": self.preferences_url,
+            }
+            with translation.override(language), timezone.override(zone):
+                self.frames[key] = tuple(
+                    render_to_string(f"notifications/email/digest.{ext}", context).split(
+                        self.ITEMS, 1
+                    )
+                    for ext in ("txt", "html")
+                )
+        return self.frames[key]
+
+    def _item(self, notification, language, zone):
+        key = (notification.event_key, notification.kind, notification.created, language, zone)
+        if key not in self.items:
+            with translation.override(language), timezone.override(zone):
+                context = {"item": _item(notification)}
+                self.items[key] = tuple(
+                    render_to_string(f"notifications/email/digest_item.{ext}", context)
+                    for ext in ("txt", "html")
+                )
+        return self.items[key]
+
+    def _subject(self, language, count):
+        key = (language, count)
+        if key not in self.subjects:
+            with translation.override(language):
+                what = (
+                    ngettext("%(n)d notification today", "%(n)d notifications today", count)
+                    if self.frequency == Frequency.DAILY
+                    else ngettext(
+                        "%(n)d notification this week", "%(n)d notifications this week", count
+                    )
+                ) % {"n": count}
+                self.subjects[key] = _("Cercle: %(what)s") % {"what": what}
+        return self.subjects[key]
+
+    def message(self, user, notifications) -> EmailMultiAlternatives:
+        language, zone = _language(user), _zone(user)
+        frame = self._frame(language, zone)
+        lines = [self._item(n, language, zone) for n in notifications]
+        unsubscribe = self.unsubscribe_prefix.replace(
+            "TOKEN", unsubscribe_token(user, self.frequency)
+        )
+        parts = []
+        for index in (0, 1):
+            head, tail = (p.replace(self.UNSUBSCRIBE, unsubscribe) for p in frame[index])
+            parts.append(head + "".join(line[index] for line in lines) + tail)
+        message = EmailMultiAlternatives(
+            self._subject(language, len(notifications)),
+            parts[0],
+            None,
+            [user.email],
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(parts[1], "text/html")
+        return message
+
+
+def _send_digest(user, frequency, period, kinds, now, renderer=None) -> int:
+    """One person's digest, alone (a batch that met another worker's digests)."""
     period_key = f"{frequency}:{period}"
+    renderer = renderer or _DigestRenderer(frequency)
     with transaction.atomic():
         items = list(
             Notification.objects.select_for_update()
@@ -368,23 +555,7 @@ def _send_digest(user, frequency, period, kinds, now) -> int:
         except IntegrityError:
             return 0  # this period's digest went already
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
-        with translation.override(_language(user)), timezone.override(settings.TIME_ZONE):
-            entries = [_item(n) for n in items]
-            subject = (
-                ngettext("%(n)d notification today", "%(n)d notifications today", len(items))
-                if frequency == Frequency.DAILY
-                else ngettext(
-                    "%(n)d notification this week", "%(n)d notifications this week", len(items)
-                )
-            ) % {"n": len(items)}
-            subject = _("Cercle: %(what)s") % {"what": subject}
-        message = _message(
-            user,
-            subject=subject,
-            template="digest",
-            context={"items": entries, "frequency": frequency},
-            unsubscribe_what=frequency,
-        )
+        message = renderer.message(user, items)
         jobs.send_once(key=f"digest:{user.pk}:{period_key}", message=message)
     return 1
 
