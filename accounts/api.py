@@ -1,8 +1,10 @@
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from django.conf import settings
+from ninja import Field, Router, Schema, Status
 
 from accounts import services
+from core.schemas import choice_field
 
 router = Router(tags=["accounts"])
 
@@ -13,6 +15,15 @@ class MeOut(Schema):
     display_name: str
     name: str
     language: str
+    time_zone: str = Field(description="IANA name (Europe/Paris): dates are shown in it.")
+
+
+class MeIn(Schema):
+    display_name: str | None = Field(None, max_length=120)
+    language: str | None = choice_field([code for code, _name in settings.LANGUAGES], None)
+    time_zone: str | None = Field(
+        None, max_length=64, description="An IANA time zone name, such as America/Montreal."
+    )
 
 
 class ApiTokenIn(Schema):
@@ -35,6 +46,22 @@ class NewTokenOut(TokenOut):
 @router.get("/me", response=MeOut, operation_id="get_me", summary="The authenticated user")
 def me(request):
     return request.auth
+
+
+@router.patch(
+    "/me",
+    response=MeOut,
+    operation_id="update_me",
+    summary="Change my name, language or time zone (what the body leaves out stays)",
+)
+def update_me(request, payload: MeIn):
+    user = request.auth
+    return services.update_profile(
+        user=user,
+        display_name=user.display_name if payload.display_name is None else payload.display_name,
+        language=user.language if payload.language is None else payload.language,
+        time_zone=payload.time_zone,
+    )
 
 
 @router.get("/me/tokens", response=list[TokenOut], operation_id="list_tokens")

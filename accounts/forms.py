@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import available_time_zones
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
@@ -26,9 +28,27 @@ class LoginForm(AuthenticationForm):
     }
 
 
+def _time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(available_time_zones())]
+
+
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=120, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zone_choices,
+        required=False,  # not sent: it stays as it is
+        help_text=_("Dates and times are shown in it, on the pages and in your emails."),
+    )
+
+    @staticmethod
+    def initial_for(user) -> dict:
+        return {
+            "display_name": user.display_name,
+            "language": user.language,
+            "time_zone": user.time_zone,
+        }
 
 
 class TokenForm(forms.Form):

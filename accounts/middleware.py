@@ -1,11 +1,14 @@
-from django.utils import translation
+import zoneinfo
+
+from django.utils import timezone, translation
 
 
 class UserLanguageMiddleware:
-    """A logged-in user sees their preferred language.
+    """A logged-in user sees their preferred language and their time zone.
 
-    Anonymous visitors get LocaleMiddleware's choice (cookie, then browser);
-    the language menu stores a logged-in user's choice on the user.
+    Anonymous visitors get LocaleMiddleware's choice (cookie, then browser)
+    and the site's ``TIME_ZONE``; the language menu stores a logged-in
+    user's choice on the user, the profile their time zone.
     """
 
     def __init__(self, get_response):
@@ -13,7 +16,23 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
-        return self.get_response(request)
+        zone = None
+        if user is not None and user.is_authenticated:
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            zone = _zone(user.time_zone)
+        if zone is None:
+            return self.get_response(request)
+        timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

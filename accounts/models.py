@@ -1,7 +1,10 @@
+import functools
 import hashlib
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -37,6 +40,26 @@ def default_language() -> str:
     return settings.LANGUAGE_CODE
 
 
+def default_time_zone() -> str:
+    """A new person's time zone: the site's (``TIME_ZONE``), a callable as above."""
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name that ``zoneinfo`` knows (``Europe/Paris``, ``UTC``)."""
+    if value not in available_time_zones():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name (like Europe/Paris or America/Montreal)."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person; logs in with an email address."""
 
@@ -44,6 +67,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(_("display name"), max_length=120, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=default_language
+    )
+    #: The IANA name the pages and the emails show dates in.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)

@@ -2,10 +2,11 @@
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, User, hash_token
+from accounts.models import ApiToken, User, hash_token, validate_time_zone
 from core.errors import Invalid, NotFound
 
 TOKEN_PREFIX = "cercle_"
@@ -56,10 +57,25 @@ def user_for_token(raw: str) -> User | None:
 
 
 @transaction.atomic
-def update_profile(*, user: User, display_name: str, language: str) -> User:
+def update_profile(
+    *, user: User, display_name: str, language: str, time_zone: str | None = None
+) -> User:
+    """Name, language and (when given) time zone; a zone ``zoneinfo`` does not
+    know is refused (``Invalid``, field ``time_zone``) and nothing changes."""
     user = User.objects.select_for_update().get(pk=user.pk)
     user.display_name = display_name.strip()
     user.language = language
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["display_name", "language"])
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as error:
+            raise Invalid(error.messages[0], field="time_zone") from None
+        user.time_zone = time_zone
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise Invalid(messages[0], field=field) from None
+    user.save(update_fields=["display_name", "language", "time_zone"])
     return user

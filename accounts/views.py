@@ -60,7 +60,12 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            services.update_profile(user=user, **form.cleaned_data)
+            try:
+                data = {**form.cleaned_data, "time_zone": form.cleaned_data["time_zone"] or None}
+                services.update_profile(user=user, **data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if form.is_valid():
             # Say it in the language just chosen: the next page is in it.
             translation.activate(form.cleaned_data["language"])
             messages.success(request, _("Your profile is saved."))
@@ -73,7 +78,7 @@ def profile(request):
             )
             return response
     else:
-        form = ProfileForm(initial={"display_name": user.display_name, "language": user.language})
+        form = ProfileForm(initial=ProfileForm.initial_for(user))
     return render(
         request,
         "accounts/profile.html",
@@ -100,9 +105,7 @@ def token_create(request):
     }
     if request.htmx:
         return render(request, "accounts/profile.html#tokens", context)
-    context["form"] = ProfileForm(
-        initial={"display_name": request.user.display_name, "language": request.user.language}
-    )
+    context["form"] = ProfileForm(initial=ProfileForm.initial_for(request.user))
     return render(request, "accounts/profile.html", context)
 
 

@@ -20,13 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from core import notify
+from core import notify, recipients
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +123,8 @@ def send_due(*, now: datetime | None = None, only: Iterable[str] | None = None) 
 
 
 def render(reminder: Reminder, user) -> tuple[str, str]:
-    """The subject and body of ``reminder`` for ``user``, in ``user``'s language."""
-    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+    """The subject and body of ``reminder`` for ``user``, in ``user``'s language and zone."""
+    with recipients.writing_to(user):
         context = {**reminder.context, "recipient": user}
         subject = " ".join(render_to_string(reminder.subject, context).split())
         body = render_to_string(reminder.body, context)

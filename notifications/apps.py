@@ -10,22 +10,13 @@ class NotificationsConfig(AppConfig):
         from notifications import portable as notifications_portable
 
         notifications_portable.register()
-        from django.conf import settings
-
         from core import jobs, notify
         from notifications import tasks
 
         notify.register(tasks.HANDLER)
-        hour = settings.DIGEST_HOUR
+        # Hourly: each run sends the digests of the people whose morning it is
+        # (DIGEST_HOUR in their own time zone), once per local day or week.
+        jobs.periodic("digest-daily", period="hourly", job_path="notifications.tasks.daily_digests")
         jobs.periodic(
-            "digest-daily",
-            period="daily",
-            at_hour=hour,
-            job_path="notifications.tasks.daily_digests",
-        )
-        jobs.periodic(
-            "digest-weekly",
-            period="weekly",
-            at_hour=hour,
-            job_path="notifications.tasks.weekly_digests",
+            "digest-weekly", period="hourly", job_path="notifications.tasks.weekly_digests"
         )

@@ -9,6 +9,7 @@ a digest or alone, never both.
 """
 
 import logging
+import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
@@ -17,13 +18,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import jobs
+from core import jobs, push, recipients
 from core.errors import Invalid, NotFound
 from core.links import absolute
 from core.notify import Event
@@ -50,6 +52,7 @@ def told(event: Event, recipient_ids: list[int]) -> None:
         return
     now = timezone.now()
     _write(kind, subject, event.params, event.key, recipient_ids, emailed_at=now)
+    transaction.on_commit(lambda: push_bells(recipient_ids))
 
 
 def webhook_target(*, kind: str, subject: str, subject_id: int) -> tuple[int, str] | None:
@@ -123,6 +126,7 @@ def fan_out(*, kind: str, subject: str, subject_id: int, params: dict, key: str)
         return 0
     with transaction.atomic():
         _write(found, target, params, key, recipients)
+        transaction.on_commit(lambda: push_bells(recipients))
     immediate = [
         user_id
         for user_id, frequency in frequencies(recipients, kind).items()
@@ -179,6 +183,32 @@ def set_preferences(*, user, choices: dict[str, str]) -> dict[str, str]:
 # Reading ----------------------------------------------------------------------
 
 
+def push_bells(user_ids) -> int:
+    """Refresh at once the bell of those of ``user_ids`` who have a socket
+    open (``core.push``: the live room today; other pages poll every minute).
+    Rendered for the connected only, each in their language; the number pushed."""
+    connected = push.connected(user_ids)
+    if not connected:
+        return 0
+    counts = dict(
+        Notification.objects.filter(recipient_id__in=connected, read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
+    )
+    users = get_user_model().objects.in_bulk(connected)
+    for user_id in sorted(connected):
+        if user_id not in users:
+            continue
+        with translation.override(_language(users[user_id])):
+            html = render_to_string(
+                "notifications/_bell.html",
+                {"notifications_unread": counts.get(user_id, 0), "oob": True},
+            )
+        push.send(user_id, html)
+    return len(connected)
+
+
 def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
@@ -197,14 +227,18 @@ def mark_read(*, user, notification_id) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        transaction.on_commit(lambda: push_bells([user.pk]))  # the user's other pages
     return notification
 
 
 @transaction.atomic
 def mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if marked:
+        transaction.on_commit(lambda: push_bells([user.pk]))
+    return marked
 
 
 def _pk(value) -> int | None:
@@ -259,16 +293,12 @@ def unsubscribe(*, user, what: str) -> list[str]:
 # Emails -------------------------------------------------------------------------
 
 
-def _language(user) -> str:
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
-
-
-def _zone(user) -> str:
-    return getattr(user, "time_zone", "") or settings.TIME_ZONE
+_language = recipients.language_of
+_zone = recipients.zone_of
 
 
 def _message(user, *, subject, template, context, unsubscribe_what) -> EmailMultiAlternatives:
-    with translation.override(_language(user)), timezone.override(settings.TIME_ZONE):
+    with recipients.writing_to(user):
         unsubscribe_link = unsubscribe_url(user, unsubscribe_what)
         context = {
             **context,
@@ -312,7 +342,7 @@ def email_one(notification) -> int:
         )
         if not claimed:
             return 0  # a digest took it
-        with translation.override(_language(user)):
+        with recipients.writing_to(user):
             item = _item(notification)
             subject = item["text"]
         message = _message(
@@ -336,9 +366,42 @@ def digest_kinds(user_prefs: dict[str, str], frequency: str) -> set[str]:
 DIGEST_BATCH = 200
 
 
-def send_digests(*, frequency: str, period: str, now=None, batch: int = DIGEST_BATCH) -> int:
+def send_due_digests(*, frequency: str, now=None, batch: int = DIGEST_BATCH) -> int:
+    """The digests due at ``now`` (the hourly job): each person's at their own
+    morning, from ``DIGEST_HOUR`` in their time zone (the weekly one from
+    Monday's), once per local day or ISO week (``Digest.period`` is that day
+    or week); the number sent."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(emailed_at__isnull=True, created__lte=now)
+    zones: dict[str, list[int]] = defaultdict(list)
+    for user_id, zone in (
+        pending.values_list("recipient_id", "recipient__time_zone").distinct().order_by()
+    ):
+        zones[zone or settings.TIME_ZONE].append(user_id)
+    periods: dict[str, list[int]] = defaultdict(list)
+    for zone, user_ids in zones.items():
+        try:
+            local = now.astimezone(zoneinfo.ZoneInfo(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            local = timezone.localtime(now)
+        if local.hour < settings.DIGEST_HOUR:
+            continue
+        if frequency == Frequency.WEEKLY:
+            period = "{}-W{:02d}".format(*local.isocalendar()[:2])
+        else:
+            period = local.strftime("%Y-%m-%d")
+        periods[period].extend(user_ids)
+    return sum(
+        send_digests(frequency=frequency, period=period, now=now, batch=batch, recipients=ids)
+        for period, ids in sorted(periods.items())
+    )
+
+
+def send_digests(
+    *, frequency: str, period: str, now=None, batch: int = DIGEST_BATCH, recipients=None
+) -> int:
     """One digest per person with notifications not emailed yet that it carries;
-    the number of digests sent now.
+    the number of digests sent now (only to ``recipients`` when given).
 
     Built in batches of ``batch`` people, each one transaction: their
     notifications are read and locked in one query, their ``Digest`` rows and
@@ -355,6 +418,8 @@ def send_digests(*, frequency: str, period: str, now=None, batch: int = DIGEST_B
     period_key = f"{frequency}:{period}"
     pending = Notification.objects.filter(emailed_at__isnull=True, created__lte=now)
     people = set(pending.values_list("recipient_id", flat=True).distinct().order_by())
+    if recipients is not None:
+        people &= set(recipients)
     people -= set(Digest.objects.filter(period=period_key).values_list("recipient_id", flat=True))
     people = sorted(people)
     renderer = _DigestRenderer(frequency)

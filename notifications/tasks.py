@@ -55,12 +55,14 @@ def fan_out(*, kind: str, subject: str, subject_id: int, params: dict, key: str)
 
 @job
 def daily_digests(*, period: str) -> int:
-    return services.send_digests(frequency=Frequency.DAILY, period=period.split(":", 1)[-1])
+    """Hourly: the daily digests of the people whose morning it is."""
+    return services.send_due_digests(frequency=Frequency.DAILY)
 
 
 @job
 def weekly_digests(*, period: str) -> int:
-    return services.send_digests(frequency=Frequency.WEEKLY, period=period.split(":", 1)[-1])
+    """Hourly: the weekly digests of the people whose Monday morning it is."""
+    return services.send_due_digests(frequency=Frequency.WEEKLY)
 
 
 @job

@@ -1,13 +1,11 @@
 """The meetings' jobs (``core.jobs``): the invitations, sent after the change
 that calls for them commits, once per member and change (``send_once``)."""
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
 
 from circles import selectors as circle_selectors
-from core import jobs
+from core import jobs, recipients
 from core.jobs import job
 from core.links import absolute
 from realtime import invitations
@@ -36,7 +34,7 @@ def send_invitations(*, meeting_id: int, sequence: int, kind: str) -> int:
     for user in circle_selectors.current_members(meeting.circle).order_by("pk"):
         if not user.email or not user.is_active:
             continue
-        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        with recipients.writing_to(user):
             context = {
                 "meeting": meeting,
                 "circle": meeting.circle.name,
