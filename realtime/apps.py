@@ -10,10 +10,10 @@ class RealtimeConfig(AppConfig):
         from realtime import portable as realtime_portable
 
         realtime_portable.register()
-        from core import agenda, calendar, participation
+        from core import agenda, calendar, participation, push
         from core.events import subject_changed, subject_changing
         from realtime.agenda import due_items
-        from realtime.broadcast import on_subject_changed, on_subject_changing
+        from realtime.broadcast import UserPusher, on_subject_changed, on_subject_changing
         from realtime.invitations import calendar_events
         from realtime.selectors import session_of
 
@@ -22,3 +22,4 @@ class RealtimeConfig(AppConfig):
         participation.register(session_of)
         agenda.register("realtime", due_items)
         calendar.register("meetings", calendar_events)
+        push.register(UserPusher())

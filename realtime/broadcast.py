@@ -33,7 +33,7 @@ from django.utils import translation
 
 from core.events import log_throttled
 from realtime import fragments, selectors
-from realtime.models import Connection, Meeting, RoomVersion, group_for
+from realtime.models import Connection, Meeting, RoomVersion, group_for, user_group
 
 log = logging.getLogger(__name__)
 
@@ -254,3 +254,19 @@ def on_membership_ended(membership) -> None:
     that circle's open meetings."""
     meetings = Meeting.objects.filter(circle_id=membership.circle_id)
     close_sockets(user_id=membership.user_id, meetings=meetings)
+
+
+# One person's sockets (core.push) ----------------------------------------------
+
+
+class UserPusher:
+    """``core.push``'s pusher: a person's open sockets, whichever meeting they
+    are in, join ``user.<id>``; a push goes there through the publisher."""
+
+    def connected(self, user_ids) -> set[int]:
+        if not user_ids:
+            return set()
+        return set(Connection.live().filter(user_id__in=user_ids).values_list("user_id", flat=True))
+
+    def send(self, user_id: int, html: str) -> None:
+        publisher.submit("group_send", user_group(user_id), {"type": "user.push", "html": html})

@@ -27,7 +27,7 @@ from channels.layers import get_channel_layer
 
 from core.events import log_throttled
 from realtime import fragments, selectors
-from realtime.models import group_for
+from realtime.models import group_for, user_group
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +178,7 @@ CLOSE_UNSUPPORTED_DATA = 1003
 
 class MeetingRoomConsumer(AsyncWebsocketConsumer):
     meeting_id: int | None = None
+    user_id: int | None = None
     group: str | None = None
     language: str = ""
     #: The room version this socket shows.
@@ -200,6 +201,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
             return
         self.meeting_id = meeting.pk
+        self.user_id = user.pk
         self.language = fragments.language_of(user)
         self.group = group_for(meeting.pk, self.language)
         self.lock = asyncio.Lock()
@@ -220,6 +222,11 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         try:
             await asyncio.wait_for(
                 self.channel_layer.group_add(self.group, self.channel_name), LAYER_TIMEOUT
+            )
+            # Its user's own group too: their bell is pushed there (core.push).
+            await asyncio.wait_for(
+                self.channel_layer.group_add(user_group(self.user_id), self.channel_name),
+                LAYER_TIMEOUT,
             )
             self.joined = True
         except Exception as exc:
@@ -267,6 +274,10 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             await asyncio.wait_for(
                 self.channel_layer.group_discard(group, self.channel_name), LAYER_TIMEOUT
             )
+            await asyncio.wait_for(
+                self.channel_layer.group_discard(user_group(self.user_id), self.channel_name),
+                LAYER_TIMEOUT,
+            )
         except Exception as exc:
             log_throttled(log, "group_discard", "a room socket could not leave its group (%r)", exc)
         _schedule_presence(self.meeting_id)
@@ -305,6 +316,10 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
     async def room_presence(self, event):
         """Who is present (a versioned change) or connected (coalesced)."""
         await self._versioned(event, whole=False)
+
+    async def user_push(self, event):
+        """What concerns this socket's user alone (their bell), swapped by id."""
+        await self.send(text_data=event["html"])
 
     async def room_close(self, event):
         """Its user left the circle or the organization (broadcast.close_sockets)."""

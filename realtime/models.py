@@ -81,6 +81,12 @@ class Meeting(models.Model):
         return self.ended or self.scheduled_start + MEETING_DURATION
 
 
+def user_group(user_id: int) -> str:
+    """The channel group of one person's sockets, whatever the meeting: what
+    concerns them alone (their bell) is pushed there (``core.push``)."""
+    return f"user.{user_id}"
+
+
 def group_for(meeting_id: int, language: str) -> str:
     """The channel group of a meeting's sockets in one language: each change
     is rendered once per language and sent to that language's group."""
