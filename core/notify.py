@@ -35,7 +35,9 @@ class Event:
 class Handler(Protocol):
     def announce(self, event: Event) -> None: ...
 
-    def told(self, event: Event, recipient_ids: list[int]) -> None: ...
+    def told(self, event: Event, recipient_ids: list[int], emailed_ids=None) -> None: ...
+
+    def email_now(self, kind: str, recipient_ids: list[int]) -> set[int]: ...
 
 
 _handler: Handler | None = None
@@ -62,7 +64,20 @@ def announce(kind: str, *, subject, key: str = "", **params) -> None:
         _handler.announce(_event(kind, subject, key, params))
 
 
-def told(kind: str, *, subject, recipient_ids: list[int], key: str, **params) -> None:
-    """Record that ``recipient_ids`` were told by email already (in the caller's transaction)."""
+def told(
+    kind: str, *, subject, recipient_ids: list[int], key: str, emailed_ids=None, **params
+) -> None:
+    """Record that ``recipient_ids`` were told (in the caller's transaction):
+    ``emailed_ids`` (all of them when None) by an email of the caller's; the
+    others' notification waits for their digest, or stays in-app."""
     if _handler is not None and recipient_ids:
-        _handler.told(_event(kind, subject, key, params), recipient_ids)
+        _handler.told(_event(kind, subject, key, params), recipient_ids, emailed_ids)
+
+
+def email_now(kind: str, recipient_ids: list[int]) -> set[int]:
+    """Those of ``recipient_ids`` who take ``kind`` by email immediately (their
+    preference, else the kind's default): a reminder emails only them. Without
+    the notifications app, everyone."""
+    if _handler is None:
+        return set(recipient_ids)
+    return _handler.email_now(kind, recipient_ids)

@@ -2,8 +2,12 @@
 
 Each app registers a *source* when it starts (``register(name, source)`` in
 its ``AppConfig.ready``): a function of ``now`` yielding the reminders due
-then. ``send_due()`` (``manage.py send_reminders``, run daily) sends each one
-once, to each recipient in their own language, and records it.
+then. ``send_due()`` (``manage.py send_reminders``, run hourly) sends each one
+once, to each recipient in their own language and time zone, and records it.
+A reminder that is also a notification (``notice``) follows each person's
+preference for its kind: emailed now to those who take it immediately (the
+kinds' default), left for the digest of those who take it daily or weekly,
+in-app only for those who chose never.
 
 "Once" is the app's own row: a reminder carries ``record``, which writes the
 app's sent-reminder row (``TermReminder``, ``ReviewReminder``,
@@ -97,18 +101,25 @@ def send_due(*, now: datetime | None = None, only: Iterable[str] | None = None) 
                 # Sent inside the transaction that records it: a failed send
                 # records nothing, and a concurrent run waits on the row.
                 with transaction.atomic():
-                    reminder.record([user.pk for user in people])
+                    ids = [user.pk for user in people]
+                    reminder.record(ids)
+                    emailed = set(ids)
                     if reminder.notice is not None:
+                        # Each person's preference for the kind: immediately is
+                        # this email; a digest carries it; never keeps it in-app.
                         notice = reminder.notice
+                        emailed = notify.email_now(notice.kind, ids)
                         notify.told(
                             notice.kind,
                             subject=notice.subject,
-                            recipient_ids=[user.pk for user in people],
+                            recipient_ids=ids,
+                            emailed_ids=emailed,
                             key=reminder.key,
                             **notice.params,
                         )
                     for user in people:
-                        send_mail(*render(reminder, user), None, [user.email])
+                        if user.pk in emailed:
+                            send_mail(*render(reminder, user), None, [user.email])
             except IntegrityError:
                 continue  # sent already (by an earlier run, or one running now)
             except Exception:
@@ -118,7 +129,7 @@ def send_due(*, now: datetime | None = None, only: Iterable[str] | None = None) 
                 outcome.failed.append(reminder.key)
                 continue
             outcome.reminders += 1
-            outcome.emails += len(people)
+            outcome.emails += len(emailed)
     return outcome
 
 

@@ -37,10 +37,13 @@ class Kind:
     organization: Callable[[object], int | None]
     #: Params holding a date or a date and time (ISO), shown in the reader's format.
     dates: tuple[str, ...] = ()
+    #: A reminder (``core.reminders``): its own email at its time, so by default
+    #: immediately; daily or weekly puts it in the digest, never keeps it in-app.
+    reminder: bool = False
 
     @property
     def default(self) -> str:
-        return Frequency.IMMEDIATELY if self.acts else Frequency.DAILY
+        return Frequency.IMMEDIATELY if self.acts or self.reminder else Frequency.DAILY
 
 
 # Subjects ------------------------------------------------------------------
@@ -187,6 +190,7 @@ KINDS: dict[str, Kind] = {
             _proposal_url,
             _proposal_org,
             dates=("deadline",),
+            reminder=True,
         ),
         Kind(
             "objection_raised",
@@ -281,6 +285,7 @@ KINDS: dict[str, Kind] = {
             _assignment_url,
             _org_id("role.circle.organization_id"),
             dates=("term_end",),
+            reminder=True,
         ),
         Kind(
             "review_due",
@@ -291,6 +296,7 @@ KINDS: dict[str, Kind] = {
             _decision_url,
             _org_id("organization_id"),
             dates=("review_date",),
+            reminder=True,
         ),
         Kind(
             "tension_forwarded",

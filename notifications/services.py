@@ -43,16 +43,34 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 # (``notifications.tasks.HANDLER`` is registered: it enqueues the fan-out job.)
 
 
-def told(event: Event, recipient_ids: list[int]) -> None:
-    """People an app already told by email (a reminder): the notification is
-    written as emailed."""
+def told(event: Event, recipient_ids: list[int], emailed_ids=None) -> None:
+    """People an app told (a reminder): the notification of those it emailed
+    (``emailed_ids``, all when None) is written as emailed; the others' waits
+    for their digest (or, set to never, stays in-app)."""
     subject = _subject(event.subject, event.subject_id)
     kind = kind_of(event.kind)
     if subject is None or kind is None:
         return
+    emailed = set(recipient_ids if emailed_ids is None else emailed_ids)
     now = timezone.now()
-    _write(kind, subject, event.params, event.key, recipient_ids, emailed_at=now)
+    by_mail = [i for i in recipient_ids if i in emailed]
+    waiting = [i for i in recipient_ids if i not in emailed]
+    if by_mail:
+        _write(kind, subject, event.params, event.key, by_mail, emailed_at=now)
+    if waiting:
+        _write(kind, subject, event.params, event.key, waiting)
     transaction.on_commit(lambda: push_bells(recipient_ids))
+
+
+def email_now(kind: str, recipient_ids) -> set[int]:
+    """Those of ``recipient_ids`` who take ``kind`` by email immediately."""
+    if kind not in KINDS:
+        return set(recipient_ids)
+    return {
+        user_id
+        for user_id, frequency in frequencies(list(recipient_ids), kind).items()
+        if frequency == Frequency.IMMEDIATELY
+    }
 
 
 def webhook_target(*, kind: str, subject: str, subject_id: int) -> tuple[int, str] | None:

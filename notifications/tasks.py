@@ -27,8 +27,11 @@ class _Handler:
             key=event.key,
         )
 
-    def told(self, event: Event, recipient_ids: list[int]) -> None:
-        services.told(event, recipient_ids)
+    def told(self, event: Event, recipient_ids: list[int], emailed_ids=None) -> None:
+        services.told(event, recipient_ids, emailed_ids)
+
+    def email_now(self, kind: str, recipient_ids: list[int]) -> set[int]:
+        return services.email_now(kind, recipient_ids)
 
 
 HANDLER = _Handler()
