@@ -376,7 +376,7 @@ class TestApi:
         response = api.post("/api/v1/me/notification-preferences", body, "application/json")
         assert response.status_code == 200
         row = next(r for r in response.json() if r["kind"] == "review_due")
-        assert row["frequency"] == "weekly" and row["default"] == "daily"
+        assert row["frequency"] == "weekly" and row["default"] == "immediately"  # a reminder
         bad = {"preferences": [{"kind": "selected", "frequency": "hourly"}]}
         response = api.post("/api/v1/me/notification-preferences", bad, "application/json")
         assert response.status_code == 400 and response.json()["code"] == "invalid"
