@@ -440,6 +440,8 @@ def send_digests(
         people &= set(recipients)
     people -= set(Digest.objects.filter(period=period_key).values_list("recipient_id", flat=True))
     people = sorted(people)
+    if not people:
+        return 0  # the hourly run with nothing due opens no mail connection
     renderer = _DigestRenderer(frequency)
     sent = 0
     connection = get_connection()
