@@ -508,6 +508,8 @@ def outcome_labels() -> dict[str, str]:
         "withdrawn": _("Withdrawn"),
         "cancelled": _("Selection cancelled"),
         "noted": _("Noted"),
+        "consented": _("Consented"),
+        "skipped": _("Not held"),
     }
 
 

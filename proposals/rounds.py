@@ -119,6 +119,8 @@ def respond(
     text: str = "",
     concern: str = "",
     recorded_by=None,
+    may_pass: bool = False,
+    text_optional: bool = False,
 ) -> Response:
     """Record ``member``'s answer in an open round.
 
@@ -127,13 +129,16 @@ def respond(
     again replaces it (the earlier row stays, marked replaced). An objection
     needs a reason; passing is allowed in clarifying rounds only.
     ``recorded_by`` is the facilitator answering for someone without a device.
+    A round of the meeting's frame (``realtime.frame``) lets people pass
+    (``may_pass``) and say nothing (``text_optional``) in any kind of round.
     """
     round_ = lock_round(round_)
     if round_.closed is not None:
         raise Conflict(_("This round is closed."))
     if member.pk not in round_.speakers:
         raise NotAllowed(_("You are not a participant of this round."))
-    if kind not in ALLOWED_RESPONSES[round_.kind]:
+    allowed = ALLOWED_RESPONSES[round_.kind] | ({Response.Kind.PASS} if may_pass else set())
+    if kind not in allowed:
         if kind == Response.Kind.PASS:
             raise Invalid(_("Passing is allowed in clarifying rounds only."), field="kind")
         raise Invalid(_("This answer does not belong in this round."), field="kind")
@@ -141,7 +146,7 @@ def respond(
     concern = _clean(concern, _("A concern"))
     if kind == Response.Kind.OBJECT and not text:
         raise Invalid(_("An objection needs a reason."), field="text")
-    if kind in (Response.Kind.QUESTION, Response.Kind.REACTION) and not text:
+    if kind in (Response.Kind.QUESTION, Response.Kind.REACTION) and not text and not text_optional:
         raise Invalid(_("Write your answer, or pass if you may."), field="text")
     if concern and kind != Response.Kind.CONSENT:
         raise Invalid(_("A concern goes with a consent."), field="concern")

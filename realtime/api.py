@@ -22,17 +22,48 @@ from circles import selectors as circle_selectors
 from core.errors import Invalid, NotFound
 from core.idempotency import first_time, used_before
 from core.schemas import IDEMPOTENT, idempotency_key
-from realtime import selectors, services
-from realtime.models import AgendaItem, Meeting
+from realtime import frame, selectors, services
+from realtime.models import AgendaItem, Meeting, MeetingTemplate
 
 router = Router(tags=["meetings"])
 
 MeetingState = Literal["scheduled", "open", "closed", "cancelled"]
-AgendaKind = Literal["proposal", "election", "report", "other"]
+AgendaKind = Literal[
+    "proposal",
+    "election",
+    "report",
+    "other",
+    "opening",
+    "agenda_consent",
+    "minutes_consent",
+    "closing",
+]
+TemplateKind = Literal["opening", "agenda_consent", "minutes_consent", "closing", "report", "other"]
 MeetingRole = Literal["facilitator", "secretary", "member"]
 
 
 # Schemas -------------------------------------------------------------------------
+
+
+class FrameAnswerOut(Schema):
+    member: PersonOut
+    kind: Literal["reaction", "pass", "consent", "object"]
+    text: str
+    recorded_by: PersonOut | None
+
+
+class FrameRoundOut(Schema):
+    id: int
+    kind: Literal["reaction", "consent"]
+    opened: datetime
+    closed: datetime | None
+    #: User ids in speaking order; ``current_speaker`` is whose turn it is.
+    speakers: list[int]
+    current_speaker: int | None
+    consented: bool
+    #: For the consent to the agenda: the agenda's titles the round was on.
+    agenda: list[str] | None
+    answers: list[FrameAnswerOut]
 
 
 class AgendaItemOut(Schema):
@@ -47,6 +78,10 @@ class AgendaItemOut(Schema):
     decision: int | None
     done: datetime | None
     current: bool
+    #: A consent to the previous minutes: their sequence in the log.
+    minutes_of: int | None
+    #: A frame item's rounds (opening, consent to the agenda or the minutes, closing).
+    rounds: list[FrameRoundOut]
 
 
 class AttendanceOut(Schema):
@@ -102,6 +137,40 @@ class ScheduleMeetingIn(Schema):
     scheduled_start: datetime
     facilitator: int | None = None
     secretary: int | None = None
+    #: The agenda it starts with: ``"frame"`` (the built-in sociocratic
+    #: frame), the id of one of the circle's templates, or ``"none"``;
+    #: left out, the agenda starts empty.
+    template: str | None = None
+
+
+class TemplateItemIn(Schema):
+    kind: TemplateKind
+    title: str
+
+
+class MeetingTemplateOut(Schema):
+    id: int | None
+    circle: str
+    name: str
+    built_in: bool
+    items: list[TemplateItemIn]
+
+
+class MeetingTemplateIn(Schema):
+    name: str
+    items: list[TemplateItemIn]
+
+
+class SaveTemplateIn(Schema):
+    name: str
+
+
+class FrameAnswerIn(Schema):
+    kind: Literal["reaction", "pass", "consent", "object"]
+    text: str = ""
+    #: Someone present without a device, answered for by the secretary or
+    #: the facilitator (the caller): their id.
+    member: int | None = None
 
 
 class AgendaItemIn(Schema):
@@ -241,8 +310,10 @@ def _full(request, meeting: Meeting) -> dict:
                 "decision": i.decision.sequence if i.decision_id else None,
                 "done": i.done,
                 "current": i.pk == m.current_item_id,
+                "minutes_of": i.minutes_of.sequence if i.minutes_of_id else None,
+                "rounds": _rounds(i) if i.is_frame else [],
             }
-            for i in selectors.agenda(m).order_by("position")
+            for i in selectors.agenda(m).select_related("minutes_of").order_by("position")
         ],
         "present": [person(a.user) for a in selectors.present(m)],
         "attendance": [
@@ -256,6 +327,31 @@ def _full(request, meeting: Meeting) -> dict:
         ],
         "your_roles": _roles(request.user, m),
     }
+
+
+def _rounds(item) -> list[dict]:
+    return [
+        {
+            "id": row["round"].pk,
+            "kind": row["round"].kind,
+            "opened": row["round"].opened,
+            "closed": row["round"].closed,
+            "speakers": list(row["round"].speakers),
+            "current_speaker": row["round"].current_speaker_id,
+            "consented": row["consented"],
+            "agenda": row["agenda"],
+            "answers": [
+                {
+                    "member": person(a.member),
+                    "kind": a.kind,
+                    "text": a.text,
+                    "recorded_by": person(a.recorded_by),
+                }
+                for a in row["answers"]
+            ],
+        }
+        for row in frame.round_rows(item)
+    ]
 
 
 def _org_person(organization, user_id, field):
@@ -381,6 +477,7 @@ def schedule_meeting(request, org: str, payload: ScheduleMeetingIn):
         secretary=secretary,
         by=request.user,
         key=_key(request),
+        template=payload.template,
     )
     return Status(201, _full(request, meeting))
 
@@ -617,3 +714,183 @@ def close_meeting(request, org: str, meeting_id: int, payload: CloseMeetingIn):
     meeting = _meeting(request, org, meeting_id)
     services.close_meeting(meeting=meeting, by=request.user, notes=payload.notes, key=_key(request))
     return _full(request, meeting)
+
+
+# The frame's rounds ------------------------------------------------------------------
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/round/start",
+    response=MeetingOut,
+    operation_id="start_frame_round",
+    openapi_extra=IDEMPOTENT,
+)
+def start_frame_round(request, org: str, meeting_id: int, item_id: int):
+    """Facilitator: start the round of the current frame item (opening,
+    consent to the agenda or to the previous minutes, closing): in turn, in
+    the seat order of the members present."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, item_id)
+    frame.start_round(meeting=meeting, item=item, by=request.user, key=_key(request))
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/round/answer",
+    response=MeetingOut,
+    operation_id="answer_frame_round",
+    openapi_extra=IDEMPOTENT,
+)
+def answer_frame_round(request, org: str, meeting_id: int, item_id: int, payload: FrameAnswerIn):
+    """A member present answers in turn: a reaction (words optional) or a
+    pass in an opening or closing round, a consent or an objection (with
+    its reason) in a consent round; 409 out of turn or answered already.
+    The secretary or facilitator may answer for a member present (``member``)."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, item_id)
+    member = _org_person(meeting.circle.organization, payload.member, "member") or request.user
+    frame.answer(
+        meeting=meeting,
+        item=item,
+        member=member,
+        kind=payload.kind,
+        text=payload.text,
+        by=request.user,
+        key=_key(request),
+    )
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/round/skip",
+    response=MeetingOut,
+    operation_id="skip_frame_speaker",
+    openapi_extra=IDEMPOTENT,
+)
+def skip_frame_speaker(request, org: str, meeting_id: int, item_id: int):
+    """Facilitator: move the frame item's round on past the current speaker."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, item_id)
+    frame.skip_speaker(meeting=meeting, item=item, by=request.user, key=_key(request))
+    return _full(request, meeting)
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/items/{item_id}/round/close",
+    response=MeetingOut,
+    operation_id="close_frame_round",
+    openapi_extra=IDEMPOTENT,
+)
+def close_frame_round(request, org: str, meeting_id: int, item_id: int):
+    """Facilitator: close the frame item's round. After an objection to the
+    agenda, amend it (move, remove, add an item) and start the round again."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _item(meeting, item_id)
+    frame.close_round(meeting=meeting, item=item, by=request.user, key=_key(request))
+    return _full(request, meeting)
+
+
+# Meeting templates ----------------------------------------------------------------------
+
+
+def _template_out(circle, template: MeetingTemplate | None) -> dict:
+    if template is None:
+        return {
+            "id": None,
+            "circle": circle.slug,
+            "name": str(frame.BUILT_IN_NAME),
+            "built_in": True,
+            "items": frame.built_in_items(),
+        }
+    return {
+        "id": template.pk,
+        "circle": circle.slug,
+        "name": template.name,
+        "built_in": False,
+        "items": template.items,
+    }
+
+
+def _circle(request, org, circle):
+    organization = _organization(request, org)
+    found = circle_selectors.circle_or_none(organization, circle)
+    if found is None:
+        raise NotFound(_("This organization has no such circle."))
+    return found
+
+
+@router.get(
+    "/orgs/{org}/circles/{circle}/meeting-templates",
+    response=list[MeetingTemplateOut],
+    operation_id="list_meeting_templates",
+)
+def list_meeting_templates(request, org: str, circle: str):
+    """The circle's meeting templates: the built-in sociocratic frame first
+    (``id`` null; schedule with ``template: "frame"``), then its own."""
+    found = _circle(request, org, circle)
+    return [_template_out(found, None)] + [
+        _template_out(found, t) for t in frame.templates_of(found)
+    ]
+
+
+@router.post(
+    "/orgs/{org}/circles/{circle}/meeting-templates",
+    response={201: MeetingTemplateOut},
+    operation_id="create_meeting_template",
+    openapi_extra=IDEMPOTENT,
+)
+def create_meeting_template(request, org: str, circle: str, payload: MeetingTemplateIn):
+    """The circle's facilitator or leader: a template from its items (frame
+    rounds, reports, other items, each with a title); 409 for a name taken."""
+    found = _circle(request, org, circle)
+    template = frame.create_template(
+        circle=found,
+        name=payload.name,
+        items=[i.model_dump() for i in payload.items],
+        by=request.user,
+        key=_key(request),
+    )
+    if template is None:  # a replay: the template made the first time
+        template = frame.templates_of(found).filter(name=payload.name.strip()).first()
+        if template is None:
+            raise NotFound(_("Not found."))
+    return Status(201, _template_out(found, template))
+
+
+@router.post(
+    "/orgs/{org}/meetings/{meeting_id}/template",
+    response={201: MeetingTemplateOut},
+    operation_id="save_meeting_template",
+    openapi_extra=IDEMPOTENT,
+)
+def save_meeting_template(request, org: str, meeting_id: int, payload: SaveTemplateIn):
+    """The circle's facilitator or leader: save the meeting's frame (its
+    rounds, reports and other items, in order) as a template of its circle."""
+    meeting = _meeting(request, org, meeting_id)
+    template = frame.save_template(
+        meeting=meeting, name=payload.name, by=request.user, key=_key(request)
+    )
+    if template is None:
+        template = frame.templates_of(meeting.circle).filter(name=payload.name.strip()).first()
+        if template is None:
+            raise NotFound(_("Not found."))
+    return Status(201, _template_out(meeting.circle, template))
+
+
+@router.delete(
+    "/orgs/{org}/circles/{circle}/meeting-templates/{template_id}",
+    response={204: None},
+    operation_id="delete_meeting_template",
+    openapi_extra=IDEMPOTENT,
+)
+def delete_meeting_template(request, org: str, circle: str, template_id: int):
+    """The circle's facilitator or leader: delete one of its templates (the
+    meetings scheduled from it keep their agendas)."""
+    found = _circle(request, org, circle)
+    template = frame.templates_of(found).filter(pk=template_id).first()
+    if template is None:
+        if used_before(key=_key(request), user=request.user):
+            return Status(204, None)
+        raise NotFound(_("This circle has no such meeting template."))
+    _once(request, lambda: frame.delete_template(template=template, by=request.user))
+    return Status(204, None)

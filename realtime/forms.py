@@ -14,12 +14,22 @@ class MeetingForm(forms.Form):
     secretary = forms.TypedChoiceField(
         label=_("Secretary"), coerce=int, required=False, empty_value=None
     )
+    template = forms.ChoiceField(
+        label=_("Template"),
+        required=False,
+        help_text=_("The items the agenda starts with; the items you add go between."),
+    )
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), templates=(), **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(m.pk, m.name) for m in members]
         self.fields["facilitator"].choices = choices
         self.fields["secretary"].choices = [("", "—"), *choices]
+        self.fields["template"].choices = list(templates)
+
+    def clean_template(self):
+        # Left out (an older form, a script): the built-in frame, the page's default.
+        return self.cleaned_data.get("template") or "frame"
 
 
 class AgendaItemForm(forms.Form):
@@ -58,3 +68,7 @@ class CancelForm(forms.Form):
             "selections stay as they are."
         ),
     )
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Template name"), max_length=100)

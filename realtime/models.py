@@ -93,12 +93,22 @@ def group_for(meeting_id: int, language: str) -> str:
     return f"meeting.{meeting_id}.{language}"
 
 
+#: The agenda item kinds of the meeting's frame: rounds of the meeting itself
+#: (the round engine of ``proposals.rounds`` with the item as its subject).
+FRAME_KINDS = ("opening", "agenda_consent", "minutes_consent", "closing")
+
+
 class AgendaItem(models.Model):
     class Kind(models.TextChoices):
         PROPOSAL = "proposal", _("Proposal")
         ELECTION = "election", _("Selection")
         REPORT = "report", _("Report")
         OTHER = "other", _("Other")
+        # The frame (realtime/frame.py): rounds of the meeting itself.
+        OPENING = "opening", _("Opening round")
+        AGENDA_CONSENT = "agenda_consent", _("Consent to the agenda")
+        MINUTES_CONSENT = "minutes_consent", _("Consent to the previous minutes")
+        CLOSING = "closing", _("Closing round")
 
     class Outcome(models.TextChoices):
         """How an item ended (set when the meeting moves on from it, and at
@@ -111,6 +121,8 @@ class AgendaItem(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         CANCELLED = "cancelled", _("Selection cancelled")
         NOTED = "noted", _("Noted")
+        CONSENTED = "consented", _("Consented")
+        SKIPPED = "skipped", _("Not held")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
     position = models.PositiveSmallIntegerField()
@@ -131,6 +143,13 @@ class AgendaItem(models.Model):
         "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     done = models.DateTimeField(null=True, blank=True)
+    #: A consent to the previous minutes: the minutes it asks consent to.
+    minutes_of = models.ForeignKey(
+        "decisions.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: What a frame item keeps beside its rounds: for the consent to the
+    #: agenda, the agenda each round was on (``{"agendas": {round id: [titles]}}``).
+    frame = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["meeting", "position"]
@@ -143,7 +162,11 @@ class AgendaItem(models.Model):
                 condition=(
                     Q(kind="proposal", proposal__isnull=False, election__isnull=True)
                     | Q(kind="election", election__isnull=False, proposal__isnull=True)
-                    | Q(kind__in=["report", "other"], proposal__isnull=True, election__isnull=True)
+                    | Q(
+                        kind__in=["report", "other", *FRAME_KINDS],
+                        proposal__isnull=True,
+                        election__isnull=True,
+                    )
                 ),
                 name="agenda_item_runs_what_its_kind_says",
             ),
@@ -157,8 +180,39 @@ class AgendaItem(models.Model):
         return self.proposal or self.election
 
     @property
+    def is_frame(self) -> bool:
+        return self.kind in FRAME_KINDS
+
+    @property
     def subject_id(self):
         return self.proposal_id or self.election_id
+
+
+class MeetingTemplate(models.Model):
+    """A circle's own frame for its meetings: the items a meeting starts with
+    (``items``: ``[{"kind", "title"}]``, validated by ``frame.TemplateItem``).
+    The built-in "Sociocratic frame" (``frame.BUILT_IN``) is not a row."""
+
+    circle = models.ForeignKey(
+        "circles.Circle", on_delete=models.PROTECT, related_name="meeting_templates"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    items = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["circle", "name"]
+        verbose_name = _("meeting template")
+        verbose_name_plural = _("meeting templates")
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "name"], name="one_template_name_per_circle")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AgendaDrop(models.Model):

@@ -20,7 +20,7 @@ from core.idempotency import created_before, first_time, remember_created
 from decisions.models import Decision
 from decisions.services import record_decision
 from realtime import selectors, subjects
-from realtime.models import AgendaDrop, AgendaItem, Attendance, Connection, Meeting
+from realtime.models import FRAME_KINDS, AgendaDrop, AgendaItem, Attendance, Connection, Meeting
 
 MAX_NOTES = 20_000
 
@@ -94,9 +94,16 @@ def schedule_meeting(
     by,
     secretary=None,
     key=None,
+    template=None,
 ) -> Meeting:
     """A meeting of ``circle``; a retried call with the same ``key`` answers
-    with the meeting the first one scheduled (and schedules no other)."""
+    with the meeting the first one scheduled (and schedules no other).
+
+    ``template`` lays out its agenda (``realtime.frame``): ``"frame"`` for the
+    built-in sociocratic frame, a ``MeetingTemplate`` of the circle (or its
+    id), or None / ``"none"`` for an empty agenda."""
+    from realtime import frame
+
     earlier = created_before(key=key, user=by, model=Meeting)
     if earlier is not None:
         return earlier
@@ -118,6 +125,7 @@ def schedule_meeting(
         )
     _require_member(facilitator, circle, "facilitator")
     _require_member(secretary, circle, "secretary")
+    layout = frame.template_items(circle, template)
     meeting = Meeting.objects.create(
         circle=circle,
         title=title,
@@ -125,6 +133,7 @@ def schedule_meeting(
         facilitator=facilitator,
         secretary=secretary,
     )
+    frame.lay_out(meeting, layout)
     remember_created(key=key, user=by, row=meeting)
     _invite(meeting, "scheduled")
     notify.announce(
@@ -233,10 +242,29 @@ def add_item(
         title = title or str(subject)
     else:
         proposal = election = None
-    title = (title or "").strip()
+    minutes_of = None
+    if kind == "minutes_consent":
+        from realtime import frame
+
+        minutes_of = frame.previous_minutes(meeting.circle, before=meeting)
+        if minutes_of is None:
+            raise Invalid(_("This circle has no previous minutes to consent to."), field="kind")
+    title = (title or "").strip() or (
+        str(AgendaItem.Kind(kind).label) if kind in FRAME_KINDS else ""
+    )
     if not title:
         raise Invalid(_("An agenda item needs a title."), field="title")
     position = meeting.items.count() + 1
+    # Items added to a framed agenda go before its closing round.
+    last = meeting.items.order_by("-position").first()
+    if (
+        kind != "closing"
+        and last is not None
+        and last.kind == "closing"
+        and not has_run(meeting, last)
+    ):
+        AgendaItem.objects.filter(pk=last.pk).update(position=position)
+        position = last.position
     item = AgendaItem.objects.create(
         meeting=meeting,
         position=position,
@@ -244,6 +272,7 @@ def add_item(
         title=title[:200],
         proposal=proposal if kind == "proposal" else None,
         election=election if kind == "election" else None,
+        minutes_of=minutes_of,
     )
     changed(meeting)
     return item
@@ -516,7 +545,12 @@ def item_outcome(item, *, reached: bool) -> tuple[str, Decision | None]:
     decided (its decision), withdrawn or deferred; a selection made is
     selected (its decision), cancelled, or else opened and not finished; a
     proposal still open is deferred to the next meeting. A report or other
-    item is noted once the meeting took it up (``reached``), else deferred."""
+    item is noted once the meeting took it up (``reached``), else deferred.
+    A frame item is consented, noted or not held (``frame.outcome``)."""
+    if item.is_frame:
+        from realtime import frame
+
+        return frame.outcome(item, reached=reached), None
     subject = item.subject
     if subject is None:
         return (Outcome.NOTED if reached else Outcome.DEFERRED), item.decision
@@ -540,7 +574,14 @@ def relay_record(relay) -> dict:
 
 
 def _finish(item, *, now=None, reached: bool = True) -> AgendaItem:
-    """Mark ``item`` done (if the meeting took it up) and set its outcome."""
+    """Mark ``item`` done (if the meeting took it up) and set its outcome; a
+    frame item's round still open closes (the meeting moved on from it)."""
+    if item.is_frame:
+        from proposals import rounds
+
+        open_round = rounds.open_round_of(item)
+        if open_round is not None:
+            rounds.close_round(round_=open_round)
     item.outcome, item.decision = item_outcome(item, reached=reached)
     if reached and item.done is None:
         item.done = now or timezone.now()
@@ -563,12 +604,14 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
         Attendance.objects.filter(meeting=meeting).select_related("user").order_by("joined")
     )
     people = {a.user_id: a.user for a in attendance}
+    from realtime import frame
+
     items = []
     #: The relays (``circles.relays``) this meeting's agenda carried: presented here.
     carried = []
     for item in (
         meeting.items.select_for_update(of=("self",))
-        .select_related("proposal", "election", "decision")
+        .select_related("proposal", "election", "decision", "minutes_of")
         .order_by("position")
     ):
         reached = item.done is not None or item.pk == meeting.current_item_id
@@ -587,6 +630,7 @@ def close_meeting(*, meeting, by, notes: str = "", key=None) -> Meeting:
             "decision": decision.sequence if decision else None,
             "decision_hash": decision.hash if decision else None,
             "notes": item.notes,
+            **(frame.record(item) if item.is_frame else {}),
         }
         if relay is not None:
             carried.append(relay)

@@ -13,11 +13,18 @@ from django.utils.safestring import mark_safe
 from core.rooms import RoomFace
 from elections import room as elections_room
 from proposals import room as proposals_room
+from realtime import room as frame_room
 
-#: The faces, by agenda item kind (``AgendaItem.Kind``; the kind is also the
-#: name of the item's foreign key to the process's subject).
-FACES: dict[str, RoomFace] = {face.KIND: face for face in (proposals_room, elections_room)}
-_BY_LABEL: dict[str, RoomFace] = {face.LABEL: face for face in FACES.values()}
+#: The faces of the processes, by agenda item kind (``AgendaItem.Kind``; the
+#: kind is also the name of the item's foreign key to the process's subject).
+PROCESS_FACES: dict[str, RoomFace] = {face.KIND: face for face in (proposals_room, elections_room)}
+#: Every face by agenda item kind: the processes', and the frame's for each
+#: frame kind (``realtime/room.py``: its subject is the agenda item itself).
+FACES: dict[str, RoomFace] = {
+    **PROCESS_FACES,
+    **{kind: frame_room for kind in frame_room.KINDS},
+}
+_BY_LABEL: dict[str, RoomFace] = {face.LABEL: face for face in PROCESS_FACES.values()}
 
 
 def face_of(subject) -> RoomFace | None:
@@ -34,7 +41,7 @@ def agenda_choices(circle) -> list[tuple[str, str]]:
     """What may go on an agenda of ``circle``: ("kind:pk", label) per subject."""
     return [
         (f"{kind}:{subject.pk}", face.agenda_label(subject))
-        for kind, face in FACES.items()
+        for kind, face in PROCESS_FACES.items()
         for subject in face.agenda_choices(circle)
     ]
 
@@ -43,7 +50,7 @@ def agenda_subject(circle, choice: str):
     """The subject named by an agenda form's "kind:pk" choice, if it may go
     on an agenda of ``circle``; else None."""
     kind, _sep, pk = (choice or "").partition(":")
-    face = FACES.get(kind)
+    face = PROCESS_FACES.get(kind)
     if face is None or not pk.isdigit():
         return None
     return face.agenda_choices(circle).filter(pk=int(pk)).first()
@@ -54,11 +61,16 @@ def may_go_on_agenda(subject) -> bool:
     return face is not None and face.agenda_choices(subject.circle).filter(pk=subject.pk).exists()
 
 
+def _subject(item):
+    """What the item runs: its proposal or selection, or itself for a frame item."""
+    return item if item.is_frame else item.subject
+
+
 def subject_context(item) -> dict | None:
     """The current item's process for the shared fragments (no viewer)."""
     if item is None:
         return None
-    subject = item.subject
+    subject = _subject(item)
     face = FACES.get(item.kind)
     if subject is None or face is None:
         return {"kind": item.kind, "object": None, "round": None}
@@ -67,6 +79,8 @@ def subject_context(item) -> dict | None:
         **shared,
         "kind": item.kind,
         "object": subject,
+        # Where it is: the process's state, or what the frame's face says.
+        "state": shared.get("state") or getattr(subject, "state", ""),
         "html": mark_safe(shared["html"]),  # noqa: S308 - rendered by the face's templates
     }
 
@@ -74,6 +88,6 @@ def subject_context(item) -> dict | None:
 def render_mine(request, item) -> str:
     """The viewer's own part of the current item: only what the face gives
     this viewer for this item ("" when they have no part in it)."""
-    if item is None or item.subject is None or item.kind not in FACES:
+    if item is None or _subject(item) is None or item.kind not in FACES:
         return ""
-    return FACES[item.kind].mine_html(request, item.subject)
+    return FACES[item.kind].mine_html(request, _subject(item))

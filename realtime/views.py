@@ -19,16 +19,18 @@ from circles import selectors as circle_selectors
 from circles.models import Circle, OrganizationMember
 from core.errors import DomainError, Invalid
 from core.idempotency import new_key
-from realtime import fragments, selectors, services, subjects
+from realtime import fragments, frame, selectors, services, subjects
+from realtime import room as frame_room
 from realtime.forms import (
     AgendaItemForm,
     CancelForm,
     MeetingForm,
     NotesForm,
     RescheduleForm,
+    TemplateForm,
     TimerForm,
 )
-from realtime.models import AgendaItem, Meeting
+from realtime.models import AgendaItem, Meeting, MeetingTemplate
 
 
 def _organization(request, org):
@@ -107,7 +109,9 @@ def meeting_new(request, org):
         Circle, organization=organization, slug=request.GET.get("circle") or "", dissolved=None
     )
     members = list(circle_selectors.current_members(circle))
-    form = MeetingForm(request.POST or None, members=members)
+    form = MeetingForm(
+        request.POST or None, members=members, templates=frame.template_choices(circle)
+    )
     if request.method == "POST" and form.is_valid():
         by_id = {m.pk: m for m in members}
         try:
@@ -118,6 +122,7 @@ def meeting_new(request, org):
                 facilitator=by_id.get(form.cleaned_data["facilitator"]),
                 secretary=by_id.get(form.cleaned_data["secretary"]),
                 by=request.user,
+                template=form.cleaned_data["template"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -125,7 +130,7 @@ def meeting_new(request, org):
             messages.success(request, _("The meeting is scheduled."))
             return HttpResponseRedirect(meeting.get_absolute_url())
     elif request.method == "GET":
-        form.initial = {"facilitator": request.user.pk}
+        form.initial = {"facilitator": request.user.pk, "template": frame.BUILT_IN_KEY}
     return render(
         request,
         "realtime/meeting_new.html",
@@ -172,6 +177,8 @@ def _detail(
             "reschedule_form": reschedule_form
             or RescheduleForm(initial={"scheduled_start": meeting.scheduled_start}),
             "cancel_form": cancel_form or CancelForm(),
+            "template_form": TemplateForm() if can_lead else None,
+            "template_key": new_key(),
         },
         status=status,
     )
@@ -470,3 +477,138 @@ def projector(request, org, meeting_id):
     context = fragments.room_context(meeting)
     context["organization"] = meeting.circle.organization
     return render(request, "realtime/projector.html", context)
+
+
+# The frame ------------------------------------------------------------------------
+
+
+def _frame_item(meeting, item_id) -> AgendaItem:
+    item = (
+        AgendaItem.objects.select_related("meeting", "minutes_of")
+        .filter(meeting=meeting, pk=item_id)
+        .first()
+    )
+    if item is None or not item.is_frame:
+        raise Http404
+    return item
+
+
+@login_required
+@require_POST
+def frame_action(request, org, meeting_id, item_id, action):
+    """A round of the frame: the facilitator starts, moves on, closes it; a
+    member present answers in turn (the secretary may record the answer of
+    a member without a device: ``member``)."""
+    meeting = _meeting(request, org, meeting_id)
+    item = _frame_item(meeting, item_id)
+    key = request.POST.get("idempotency_key")
+    try:
+        if action == "start":
+            frame.start_round(meeting=meeting, item=item, by=request.user, key=key)
+        elif action == "skip":
+            frame.skip_speaker(meeting=meeting, item=item, by=request.user, key=key)
+        elif action == "close":
+            frame.close_round(meeting=meeting, item=item, by=request.user, key=key)
+        elif action == "answer":
+            member = request.user
+            if request.POST.get("member"):
+                member = (
+                    circle_selectors.current_members(meeting.circle)
+                    .filter(
+                        pk=request.POST.get("member") if request.POST["member"].isdigit() else 0
+                    )
+                    .first()
+                )
+                if member is None:
+                    raise Invalid(_("Choose a member."), field="member")
+            frame.answer(
+                meeting=meeting,
+                item=item,
+                member=member,
+                kind=request.POST.get("kind", ""),
+                text=request.POST.get("text", ""),
+                by=request.user,
+                key=key,
+            )
+        else:
+            raise Http404
+    except DomainError as exc:
+        return _error(request, meeting, exc)
+    if request.htmx and request.htmx.target == frame_room.MINE_ID:
+        meeting.refresh_from_db()
+        item.refresh_from_db()
+        item.meeting = meeting
+        return HttpResponse(frame_room.mine_html(request, item))
+    return _after_action(request, meeting)
+
+
+@login_required
+@require_POST
+def template_save(request, org, meeting_id):
+    """Save the meeting's frame as a template of its circle."""
+    meeting = _meeting(request, org, meeting_id)
+    form = TemplateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise Invalid(_("A template needs a name."), field="name")
+        template = frame.save_template(
+            meeting=meeting,
+            name=form.cleaned_data["name"],
+            by=request.user,
+            key=request.POST.get("idempotency_key"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(meeting.get_absolute_url())
+    if template is not None:
+        messages.success(request, _("The template “%(name)s” is saved.") % {"name": template.name})
+    return HttpResponseRedirect(meeting.get_absolute_url())
+
+
+@login_required
+def template_list(request, org):
+    """A circle's meeting templates: the built-in frame and its own."""
+    organization = _organization(request, org)
+    circle = get_object_or_404(
+        Circle, organization=organization, slug=request.GET.get("circle") or ""
+    )
+    can_edit = circle_selectors.can_facilitate(request.user, circle)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        template = get_object_or_404(
+            MeetingTemplate, circle=circle, pk=request.POST.get("template") or 0
+        )
+        try:
+            frame.delete_template(template=template, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The template is deleted."))
+        return HttpResponseRedirect(request.get_full_path())
+    kinds = dict(AgendaItem.Kind.choices)
+    templates = [
+        {
+            "name": str(frame.BUILT_IN_NAME),
+            "built_in": True,
+            "items": [{"kind": kinds[k], "title": str(t)} for k, t in frame.BUILT_IN],
+        }
+    ] + [
+        {
+            "pk": t.pk,
+            "name": t.name,
+            "built_in": False,
+            "items": [{"kind": kinds.get(i["kind"], ""), "title": i["title"]} for i in t.items],
+        }
+        for t in frame.templates_of(circle)
+    ]
+    return render(
+        request,
+        "realtime/templates.html",
+        {
+            "organization": organization,
+            "circle": circle,
+            "templates": templates,
+            "can_edit": can_edit,
+        },
+    )

@@ -22,6 +22,8 @@ from proposals import services as proposal_services
 from proposals.models import Response
 from proposals.templatetags.proposals_tags import step_url
 from realtime import fragments, services, subjects
+from realtime import room as frame_room
+from realtime.models import FRAME_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_APPS = {"accounts", "circles", "config", "core", "decisions", "elections", "proposals"}
@@ -68,9 +70,10 @@ class TestRealtimeKnowsProcessesOnlyThroughFaces:
         assert offending == []
 
     def test_the_faces_are_room_faces(self):
-        for face in (proposals_room, elections_room):
+        for face in (proposals_room, elections_room, frame_room):
             assert isinstance(face, RoomFace)
-        assert set(subjects.FACES) == {"proposal", "election"}
+        assert set(subjects.FACES) == {"proposal", "election", *FRAME_KINDS}
+        assert {subjects.FACES[kind] for kind in FRAME_KINDS} == {frame_room}
 
     def test_no_process_id_in_the_rooms_css_js_or_templates(self):
         process_id = re.compile(r"#(proposal|election)[-\w]*|id=\"(proposal|election)")
