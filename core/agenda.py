@@ -49,7 +49,8 @@ from datetime import date
 
 logger = logging.getLogger(__name__)
 
-#: The kinds of agenda item a due item may become (``realtime.AgendaItem.Kind``).
+#: The kinds of agenda item a due item may become (``realtime.AgendaItem.Kind``
+#: but the meeting's frame rounds, which a template lays out).
 KINDS = ("proposal", "election", "report", "other")
 #: The kinds that run a process, named by the field of the same name.
 PROCESS_KINDS = ("proposal", "election")

@@ -122,12 +122,14 @@ def mine_context(request, item) -> dict:
     leading = services.can_lead(user, meeting) and meeting.current_item_id == item.pk
     my_answer = None
     may_answer = False
+    in_round = False
     if open_row is not None and user.is_authenticated:
         round_ = open_row["round"]
         mine = [a for a in open_row["answers"] if a.member_id == user.pk]
         my_answer = mine[-1] if mine else None
         present = user.pk in selectors.present_ids(meeting)
-        if present and user.pk in round_.speakers:
+        in_round = user.pk in round_.speakers
+        if present and in_round:
             my_turn = round_.current_speaker_id == user.pk
             # In turn; in a consent round one may change one's position after one's turn.
             may_answer = my_turn or (round_.kind == Round.Kind.CONSENT and my_answer is not None)
@@ -146,6 +148,7 @@ def mine_context(request, item) -> dict:
         "leading": leading,
         "my_answer": my_answer,
         "may_answer": may_answer,
+        "in_round": in_round,
         "my_turn": open_row is not None and open_row["round"].current_speaker_id == user.pk,
         "answer_kinds": kinds,
         "amendable": amendable if leading and open_row is None else [],
@@ -156,7 +159,9 @@ def mine_context(request, item) -> dict:
 
 
 def has_part(context) -> bool:
-    return bool(context["leading"] or context["may_answer"] or context["my_answer"])
+    """The facilitator, and every speaker of the open round: their part is
+    there before their turn, so the turn's push reloads it with their form."""
+    return bool(context["leading"] or context["in_round"] or context["my_answer"])
 
 
 def mine_html(request, item) -> str:
