@@ -13,6 +13,10 @@ A face renders two parts, never mixed:
   at, rendered per viewer over HTTP, and the answer to an action taken from
   it (the process's views answer with it when htmx names ``MINE_ID`` as the
   target).
+
+A process's face (proposals, elections) also gives ``sheets(subject, *,
+context="")``: its round sheets still to come (``core.sheets.Sheet``), which
+the meeting's round sheets list per item (``realtime.subjects.sheets_of``).
 """
 
 from typing import Protocol, runtime_checkable

@@ -91,3 +91,10 @@ def shared(election) -> dict:
     session is read once for all of it."""
     with participation.reading():
         return {"html": _shared_html(election), **proposals_room.round_context(election)}
+
+
+def sheets(subject, *, context: str = "") -> list:
+    """The round sheets still to come (``elections.sheets``)."""
+    from elections import sheets as round_sheets
+
+    return round_sheets.sheets_of(subject, context=context)

@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circles import selectors as circle_selectors
+from core import sheets as core_sheets
 from core.errors import DomainError, Invalid
 from core.steps import parse_input, run
 from elections import forms, page, room, selectors, services
+from elections import sheets as round_sheets
 from elections.steps import OPEN, STEPS
 
 
@@ -42,6 +44,21 @@ def _key(data):
 def election(request, org, pk):
     election = _election(request, org, pk)
     return render(request, "elections/election.html", page.page_context(request.user, election))
+
+
+@login_required
+def sheets(request, org, pk):
+    """The round sheets still to come, to print (or ``?format=pdf``)."""
+    election = _election(request, org, pk)
+    return core_sheets.respond(
+        request,
+        round_sheets.sheets_of(election),
+        organization=election.circle.organization,
+        title=str(election),
+        back_url=election.get_absolute_url(),
+        filename=f"{election.circle.organization.slug}-selection-{election.pk}-rounds.pdf",
+        as_pdf=request.GET.get("format") == "pdf",
+    )
 
 
 @login_required

@@ -119,3 +119,10 @@ def round_context(subject) -> dict:
         "answered": len([s for s in speakers if s["answered"]]),
         "expected": len(speakers),
     }
+
+
+def sheets(subject, *, context: str = "") -> list:
+    """The round sheets still to come (``proposals.sheets``)."""
+    from proposals import sheets as round_sheets
+
+    return round_sheets.sheets_of(subject, context=context)

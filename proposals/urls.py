@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/diff/", views.diff, name="diff"),
+    path("<int:pk>/sheets/", views.sheets, name="sheets"),
     # Every step of proposals.steps.STEPS, by its URL segment (views.act).
     path("<int:pk>/do/<path:segment>/", views.act, name="act"),
 ]

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circles import selectors as circle_selectors
+from core import sheets as core_sheets
 from core.errors import DomainError
 from core.idempotency import new_key
 from core.steps import parse_input
 from decisions.models import Decision
 from proposals import room, selectors, services, steps
+from proposals import sheets as round_sheets
 from proposals.forms import ProposalForm
 
 
@@ -212,6 +214,21 @@ def edit(request, org, pk):
 def detail(request, org, pk):
     proposal = _proposal(request, org, pk)
     return render(request, "proposals/detail.html", selectors.page_context(request.user, proposal))
+
+
+@login_required
+def sheets(request, org, pk):
+    """The round sheets still to come, to print (or ``?format=pdf``)."""
+    proposal = _proposal(request, org, pk)
+    return core_sheets.respond(
+        request,
+        round_sheets.sheets_of(proposal),
+        organization=proposal.circle.organization,
+        title=proposal.title,
+        back_url=_url(proposal),
+        filename=f"{proposal.circle.organization.slug}-proposal-{proposal.pk}-rounds.pdf",
+        as_pdf=request.GET.get("format") == "pdf",
+    )
 
 
 def diff(request, org, pk):

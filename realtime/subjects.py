@@ -91,3 +91,12 @@ def render_mine(request, item) -> str:
     if item is None or _subject(item) is None or item.kind not in FACES:
         return ""
     return FACES[item.kind].mine_html(request, _subject(item))
+
+
+def sheets_of(item, *, context: str = "") -> list:
+    """The round sheets still to come of the process an agenda item runs
+    (``core.sheets.Sheet``; none for a report, a frame item or a closed
+    process)."""
+    if item.subject is None or item.kind not in PROCESS_FACES:
+        return []
+    return PROCESS_FACES[item.kind].sheets(item.subject, context=context)

@@ -27,5 +27,6 @@ urlpatterns = [
     path("<int:meeting_id>/projector/", views.projector, name="projector"),
     path("<int:meeting_id>/reschedule/", views.meeting_reschedule, name="reschedule"),
     path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
+    path("<int:meeting_id>/sheets/", views.sheets, name="sheets"),
     path("<int:meeting_id>/<slug:action>/", views.meeting_action, name="action"),
 ]

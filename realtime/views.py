@@ -11,12 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from circles import selectors as circle_selectors
 from circles.models import Circle, OrganizationMember
+from core import sheets as core_sheets
 from core.errors import DomainError, Invalid
 from core.idempotency import new_key
 from realtime import fragments, frame, selectors, services, subjects
@@ -469,6 +471,26 @@ def room_me(request, org, meeting_id):
         }
     )
     return render(request, "realtime/room_me.html", context)
+
+
+@login_required
+def sheets(request, org, meeting_id):
+    """The round sheets of the meeting's items, to print (or ``?format=pdf``)."""
+    meeting = _meeting(request, org, meeting_id)
+    pages = [
+        sheet
+        for item in selectors.agenda(meeting)
+        for sheet in subjects.sheets_of(item, context=f"{meeting.title} · {item.title}")
+    ]
+    return core_sheets.respond(
+        request,
+        pages,
+        organization=meeting.circle.organization,
+        title=meeting.title,
+        back_url=reverse("realtime:meeting", kwargs={"org": org, "meeting_id": meeting.pk}),
+        filename=f"{meeting.circle.organization.slug}-meeting-{meeting.pk}-rounds.pdf",
+        as_pdf=request.GET.get("format") == "pdf",
+    )
 
 
 @login_required
