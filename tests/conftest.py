@@ -43,6 +43,19 @@ def _own_channel_prefix():
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request of a user whose
+    profile says French activates French in the thread
+    (``accounts.middleware.UserLanguageMiddleware``) and nothing deactivates
+    it, so a later test's refusal, built outside a request, came out French."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     from django.core.cache import caches
 
