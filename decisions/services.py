@@ -259,6 +259,18 @@ def import_log(*, organization, entries: list, head: dict, circles: dict) -> Log
     own_refs: dict[int, int] = {}  # sequence -> the id it was hashed as
     pks: dict[int, int] = {}  # sequence -> id here
     own_seen: set[int] = set()
+    batch: list[tuple[Decision, ImportedEntry]] = []
+
+    def write() -> None:
+        # In sequence order, a thousand at a time (bulk_create skips
+        # Decision.save, which only refuses updates; the triggers allow inserts).
+        Decision.objects.bulk_create([decision for decision, _origin in batch])
+        for decision, origin in batch:
+            origin.decision_id = decision.pk
+            pks[decision.sequence] = decision.pk
+        ImportedEntry.objects.bulk_create([origin for _decision, origin in batch])
+        batch.clear()
+
     for entry in entries:
         if not isinstance(entry, dict):
             raise Invalid(_("An entry of the log is not an object."))
@@ -339,33 +351,40 @@ def import_log(*, organization, entries: list, head: dict, circles: dict) -> Log
         own = entry.get("ref")
         if not isinstance(own, int) or own in own_seen:
             raise Invalid(_("Entry #%(seq)s has no id of its own.") % {"seq": seq})
-        decision = Decision.objects.create(
-            organization=organization,
-            sequence=seq,
-            circle_id=circle_id,
-            kind=content["kind"],
-            title=content["title"],
-            body=content["body"] or "",
-            record=content["record"],
-            decided_at=decided_at,
-            review_date=review_date,
-            term_end=term_end,
-            supersedes_id=pks.get(supersedes_seq),
-            prev_hash=expected_prev,
-            hash=entry["hash"],
+        if supersedes_seq is not None and supersedes_seq not in pks:
+            write()  # what it supersedes must have its id here first
+        batch.append(
+            (
+                Decision(
+                    organization=organization,
+                    sequence=seq,
+                    circle_id=circle_id,
+                    kind=content["kind"],
+                    title=content["title"],
+                    body=content["body"] or "",
+                    record=content["record"],
+                    decided_at=decided_at,
+                    review_date=review_date,
+                    term_end=term_end,
+                    supersedes_id=pks.get(supersedes_seq),
+                    prev_hash=expected_prev,
+                    hash=entry["hash"],
+                ),
+                ImportedEntry(
+                    organization_ref=origin_org,
+                    circle_ref=content["circle"],
+                    supersedes_ref=content["supersedes"],
+                    own_ref=own,
+                ),
+            )
         )
-        ImportedEntry.objects.create(
-            decision=decision,
-            organization_ref=origin_org,
-            circle_ref=content["circle"],
-            supersedes_ref=content["supersedes"],
-            own_ref=own,
-        )
+        if len(batch) >= 1000:
+            write()
         own_refs[seq] = own
         own_seen.add(own)
-        pks[seq] = decision.pk
         expected_prev = entry["hash"]
         expected_seq += 1
+    write()
     if (
         not isinstance(head, dict)
         or head.get("sequence") != expected_seq - 1

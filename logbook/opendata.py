@@ -15,14 +15,23 @@ Two documents at stable addresses, under the licence the organization chose
 A private organization publishes nothing: every address answers 404, as for
 an organization that does not exist. No email address, no private note, no
 nomination reason leaves the server; a person is a name, as on the public log.
+
+Both documents are built once per state of the log and kept in the site's
+cache (:func:`cached`): the key holds the organization's log head (sequence
+and hash), which every decision moves, structure and settings included. A
+person's new display name is not a decision: it shows within
+``CACHE_SECONDS``. A cache that fails is skipped (the document is built).
 """
 
 import csv
 import io
+import json
+import logging
 import zipfile
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -34,6 +43,11 @@ from core.links import absolute
 from decisions.models import Decision
 
 FORMAT = "popolo"
+
+#: How long a built document is kept (its key changes with every decision).
+CACHE_SECONDS = 3600
+
+log = logging.getLogger(__name__)
 
 
 def _date(value):
@@ -250,6 +264,40 @@ def zip_bytes(organization) -> bytes:
     return buffer.getvalue()
 
 
+def popolo_bytes(organization) -> bytes:
+    return json.dumps(popolo(organization), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+
+
+def cache_key(organization, kind: str) -> str:
+    """Per organization, document and state of its log (and what the URLs and
+    the licence say, though changing them is a decision too)."""
+    from logbook.selectors import log_head
+
+    sequence, head_hash = log_head(organization)
+    return (
+        f"opendata:{kind}:{organization.pk}:{sequence}:{head_hash}:"
+        f"{organization.slug}:{organization.data_licence}"
+    )
+
+
+def cached(organization, kind: str, build) -> bytes:
+    """``build(organization)``, or the bytes it gave for this state of the log."""
+    key = cache_key(organization, kind)
+    try:
+        found = cache.get(key)
+    except Exception:  # a cache that fails must not take the open data down
+        log.warning("open data cache read failed", exc_info=True)
+        found = None
+    if found is not None:
+        return found
+    value = build(organization)
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception:
+        log.warning("open data cache write failed", exc_info=True)
+    return value
+
+
 # Views -------------------------------------------------------------------------
 
 
@@ -275,8 +323,8 @@ def page(request, org: str):
 @require_safe
 def popolo_view(request, org: str):
     organization = _public(org)
-    response = JsonResponse(
-        popolo(organization), encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    response = HttpResponse(
+        cached(organization, "popolo", popolo_bytes), content_type="application/json"
     )
     response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
     response["Link"] = f'<{circle_selectors.data_licence(organization)["url"]}>; rel="license"'
@@ -286,7 +334,7 @@ def popolo_view(request, org: str):
 @require_safe
 def zip_view(request, org: str):
     organization = _public(org)
-    response = HttpResponse(zip_bytes(organization), content_type="application/zip")
+    response = HttpResponse(cached(organization, "zip", zip_bytes), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{organization.slug}-open-data.zip"'
     response["Access-Control-Allow-Origin"] = "*"
     response["Link"] = f'<{circle_selectors.data_licence(organization)["url"]}>; rel="license"'

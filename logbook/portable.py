@@ -10,6 +10,7 @@ Private feed links stay out (each is a token).
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core import portable
@@ -23,14 +24,18 @@ def _people_index(organization) -> list[DecisionPerson]:
     """The index, by entry, then person's email and role (ids differ between
     instances, emails do not)."""
     ensure_person_index(organization)
-    rows = list(DecisionPerson.objects.filter(organization=organization).select_related("decision"))
+    rows = list(
+        DecisionPerson.objects.filter(organization=organization).annotate(
+            sequence=F("decision__sequence")
+        )
+    )
     emails = dict(
         get_user_model()
         .objects.filter(pk__in={row.user_id for row in rows})
         .values_list("pk", "email")
     )
     rows = [row for row in rows if row.user_id in emails]
-    rows.sort(key=lambda row: (row.decision.sequence, emails[row.user_id].lower(), row.role))
+    rows.sort(key=lambda row: (row.sequence, emails[row.user_id].lower(), row.role))
     return rows
 
 

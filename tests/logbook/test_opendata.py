@@ -139,3 +139,47 @@ def test_the_open_data_page_names_the_licence(client, public_org):
     page = client.get(reverse("opendata:page", kwargs={"org": org.slug})).content.decode()
     assert 'rel="license"' in page
     assert reverse("opendata:popolo", kwargs={"org": org.slug}) in page
+
+
+def test_the_documents_are_built_once_per_state_of_the_log(client, public_org, monkeypatch):
+    """Kept in the cache by the log head: a second read builds nothing, a new
+    decision makes a new document."""
+    from decisions.services import record_decision
+    from logbook import opendata
+
+    built = []
+    real = opendata.popolo
+    monkeypatch.setattr(opendata, "popolo", lambda org: built.append(org.pk) or real(org))
+    org = public_org["org"]
+    url = reverse("opendata:popolo", kwargs={"org": org.slug})
+    zip_url = reverse("opendata:zip", kwargs={"org": org.slug})
+    before = client.get(url).json()
+    client.get(zip_url)
+    assert len(built) == 2  # the JSON and the zip, once each
+    again = client.get(url).json()
+    client.get(zip_url)
+    assert again == before  # the same bytes, "generated" included
+    assert len(built) == 2
+
+    record_decision(organization=org, kind="other", title="Open hours", circle=public_org["ops"])
+    after = client.get(url).json()
+    assert len(built) == 3
+    assert after["motions"][-1]["text"] == "Open hours"
+    assert len(after["motions"]) == len(before["motions"]) + 1
+    with zipfile.ZipFile(io.BytesIO(client.get(zip_url).content)) as archive:
+        assert "Open hours" in archive.read("motions.csv").decode()
+    assert len(built) == 4
+
+
+def test_a_failing_cache_still_serves_the_documents(client, public_org, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    org = public_org["org"]
+    response = client.get(reverse("opendata:popolo", kwargs={"org": org.slug}))
+    assert response.status_code == 200
+    assert response.json()["motions"]
