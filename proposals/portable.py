@@ -45,11 +45,19 @@ def rounds_of(organization):
     subjects = Q(pk__in=[])
     for type_id in Round.objects.order_by().values_list("subject_type", flat=True).distinct():
         model = ContentType.objects.get_for_id(type_id).model_class()
+        # A process of a circle, or a meeting's own item (the frame's rounds).
+        path = "circle" if _has(model, "circle") else "meeting__circle"
         subjects |= Q(
             subject_type_id=type_id,
-            subject_id__in=model.objects.filter(circle__organization=organization).values("pk"),
+            subject_id__in=model.objects.filter(**{f"{path}__organization": organization}).values(
+                "pk"
+            ),
         )
     return Round.objects.filter(subjects).order_by("pk")
+
+
+def _has(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
 
 
 def responses_of(organization):

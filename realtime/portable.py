@@ -1,12 +1,16 @@
 """The meetings' part of an organization's export (``core.portable``):
 meetings with their agendas (items, outcomes, notes, drops), attendance and
-minutes (a decision, by its sequence). The live room's sockets and versions
-stay out: they describe connections, not the organization.
+minutes (a decision, by its sequence), and the circles' meeting templates.
+Meetings come before the rounds (``proposals.portable``): the frame's rounds
+have an agenda item as their subject. An agenda item's ``frame`` keeps the
+round ids of the site that wrote it (the agenda each round was on, history
+only). The live room's sockets and versions stay out: they describe
+connections, not the organization.
 """
 
 from core import portable
 from core.portable import Table
-from realtime.models import AgendaDrop, AgendaItem, Attendance, Meeting
+from realtime.models import AgendaDrop, AgendaItem, Attendance, Meeting, MeetingTemplate
 
 
 def register() -> None:
@@ -15,7 +19,7 @@ def register() -> None:
             "realtime.meeting",
             Meeting,
             rows=lambda org: Meeting.objects.filter(circle__organization=org).order_by("pk"),
-            order=60,
+            order=46,
         ),
         Table(
             "realtime.agendaitem",
@@ -23,7 +27,7 @@ def register() -> None:
             rows=lambda org: AgendaItem.objects.filter(meeting__circle__organization=org).order_by(
                 "pk"
             ),
-            order=61,
+            order=47,
         ),
         Table(
             "realtime.agendadrop",
@@ -31,7 +35,7 @@ def register() -> None:
             rows=lambda org: AgendaDrop.objects.filter(meeting__circle__organization=org).order_by(
                 "pk"
             ),
-            order=62,
+            order=48,
         ),
         Table(
             "realtime.attendance",
@@ -39,7 +43,15 @@ def register() -> None:
             rows=lambda org: Attendance.objects.filter(meeting__circle__organization=org).order_by(
                 "pk"
             ),
-            order=63,
+            order=49,
+        ),
+        Table(
+            "realtime.meetingtemplate",
+            MeetingTemplate,
+            rows=lambda org: MeetingTemplate.objects.filter(circle__organization=org).order_by(
+                "pk"
+            ),
+            order=64,
         ),
     ):
         portable.register(table)

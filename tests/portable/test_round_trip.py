@@ -3,11 +3,13 @@ fresh database -> export gives the same document, on SQLite and PostgreSQL."""
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.utils import timezone
 
 from circles.models import Membership, Organization, RoleAssignment
 from core import portable
@@ -18,8 +20,10 @@ from decisions.services import record_decision, verify_log
 from logbook.corrections import supersede
 from logbook.models import DecisionPerson
 from proposals import services as proposals
-from proposals.models import Response
-from realtime.models import Meeting
+from proposals.models import Response, Round
+from realtime import frame
+from realtime import services as meetings
+from realtime.models import AgendaItem, Meeting
 from tests.personas import build_world
 
 #: What two exports of one state may differ by: nothing but the time of the export.
@@ -47,6 +51,18 @@ def _busy_world(make_user):
     proposals.open_consent_round(proposal=p, by=world.facilitator, mode="reveal")
     proposals.answer(proposal=p, by=world.cy, kind="object", text="Secret objection")
     proposals.answer(proposal=p, by=world.bo, kind="consent")
+    # A framed meeting whose check-in round is open: a round of an agenda item.
+    meeting = meetings.schedule_meeting(
+        circle=world.ops,
+        title="Weekly",
+        scheduled_start=timezone.now() + timedelta(hours=1),
+        facilitator=world.facilitator,
+        by=world.facilitator,
+        template="frame",
+    )
+    meetings.open_meeting(meeting=meeting, by=world.facilitator)
+    opening = meeting.items.order_by("position").first()
+    frame.start_round(meeting=meeting, item=opening, by=world.facilitator)
     return world
 
 
@@ -105,6 +121,11 @@ def test_export_import_export_gives_the_same_document(make_user):
     assert Meeting.objects.filter(circle__organization=breizh).count() == len(
         organizations["breizh-coop"]["realtime.meeting"]
     )
+    # The frame's round came back on its agenda item.
+    check_in = AgendaItem.objects.get(meeting__circle__organization=org, kind="opening")
+    assert Round.objects.filter(
+        subject_type=ContentType.objects.get_for_model(AgendaItem), subject_id=check_in.pk
+    ).exists()
     # The imported log goes on: a new entry chains onto the exported head.
     new = record_decision(organization=org, kind="other", title="After the move")
     assert new.prev_hash == acme["decisions.log"]["head"]["hash"]
