@@ -472,7 +472,12 @@ def export_organization(organization) -> dict:
         "exported_at": timezone.now().astimezone(UTC).isoformat(),
         "organization": _root[0].dump(organization),
         "people": [
-            {"email": u.email.lower(), "name": u.display_name, "language": u.language}
+            {
+                "email": u.email.lower(),
+                "name": u.display_name,
+                "language": u.language,
+                "time_zone": u.time_zone,
+            }
             for u in people
         ],
         **body,
@@ -552,9 +557,22 @@ def _people(people, refs: Refs) -> None:
                 password=None,  # unusable: they set one with a password reset
                 display_name=str(person.get("name") or "")[:120],
                 language=language if language in languages else settings.LANGUAGE_CODE,
+                time_zone=_time_zone(person.get("time_zone")),
             )
             refs.created_people.append(user.pk)
         refs.emails[email] = user.pk
+
+
+def _time_zone(value) -> str:
+    """The person's time zone if this site knows it, else the site's."""
+    from django.conf import settings
+
+    field = get_user_model()._meta.get_field("time_zone")
+    try:
+        field.run_validators(value)
+    except (ValidationError, TypeError):
+        return settings.TIME_ZONE
+    return value if isinstance(value, str) and value else settings.TIME_ZONE
 
 
 def read(raw: bytes | str) -> dict:
@@ -570,11 +588,12 @@ def json_schema() -> dict:
     person = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["email", "language", "name"],
+        "required": ["email", "language", "name", "time_zone"],
         "properties": {
             "email": {"type": "string", "format": "email"},
             "name": {"type": "string", "maxLength": 120},
             "language": {"type": "string"},
+            "time_zone": {"type": "string", "description": "an IANA name (Europe/Paris)"},
         },
     }
     properties = {

@@ -105,7 +105,12 @@ class TestTheDocument:
     def test_people_are_emails_and_names_never_passwords_or_tokens(self, acme):
         document = portable.export_organization(acme.org)
         ana = next(p for p in document["people"] if p["email"] == "ana@example.org")
-        assert ana == {"email": "ana@example.org", "name": "Ana", "language": acme.ana.language}
+        assert ana == {
+            "email": "ana@example.org",
+            "name": "Ana",
+            "language": acme.ana.language,
+            "time_zone": acme.ana.time_zone,
+        }
         text = json.dumps(document)
         assert "password" not in text and "pbkdf2" not in text and "token" not in text
         assert "otto@example.org" not in text  # another organization's admin

@@ -39,6 +39,8 @@ def _busy_world(make_user):
     open reveal round whose answers are still hidden."""
     call_command("seed_demo", stdout=io.StringIO())
     world = build_world(make_user)
+    world.ana.time_zone = "America/Montreal"
+    world.ana.save(update_fields=["time_zone"])
     root_policy = record_decision(
         organization=world.org, kind="policy", title="Quiet hours", circle=world.root
     )
@@ -101,6 +103,7 @@ def test_export_import_export_gives_the_same_document(make_user):
     assert users.count() == len(people_before)
     assert not any(u.has_usable_password() for u in users)
     ana = users.get(email="ana@example.org")
+    assert ana.time_zone == "America/Montreal"
     assert Membership.objects.filter(circle__slug="ops", circle__organization=org, user=ana).get()
     assert RoleAssignment.objects.filter(role__circle__organization=org).count() == len(
         acme["circles.roleassignment"]
