@@ -63,6 +63,9 @@ def demo(db):
         ],
         meeting.get_absolute_url(),
         meeting.room_url(),
+        # Scheduling (its template) and the circle's meeting templates.
+        reverse("realtime:new", kwargs={"org": DEMO_SLUG}) + f"?circle={meeting.circle.slug}",
+        reverse("realtime:templates", kwargs={"org": DEMO_SLUG}) + f"?circle={meeting.circle.slug}",
         # The pages of tensions, relays, policies, notifications and settings.
         reverse("tensions:mine", kwargs={"org": DEMO_SLUG}),
         reverse("tensions:raise", kwargs={"org": DEMO_SLUG}),

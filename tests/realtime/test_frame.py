@@ -459,3 +459,100 @@ def test_minutes_entry_page_shows_the_frame(client, people, fay_ana_bo):
     page = client.get(meeting.minutes.get_absolute_url()).content.decode()
     assert "Fresh start." in page
     assert Decision.objects.filter(kind=Decision.Kind.MINUTES).count() == 1
+
+
+def test_the_minutes_pdf_holds_the_frames_rounds(client, people, fay_ana_bo):
+    import io
+
+    from pypdf import PdfReader
+
+    fay, ana, _bo = fay_ana_bo
+    meeting = _schedule(people)
+    services.open_meeting(meeting=meeting, by=fay)
+    opening = meeting.items.get(kind="opening")
+    frame.start_round(meeting=meeting, item=opening, by=fay)
+    _answer(meeting, opening, fay, "reaction", "Rested and ready.")
+    meeting = services.close_meeting(meeting=meeting, by=fay)
+    client.force_login(ana)
+    pdf = client.get(
+        reverse("logbook:pdf", kwargs={"org": "acme", "seq": meeting.minutes.sequence})
+    ).content
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Opening round (check-in)" in text
+    assert "Rested and ready." in text
+
+
+class TestTheApi:
+    BASE = "/api/v1/orgs/acme"
+
+    def _post(self, client, path, body=None, key=None):
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        return client.post(self.BASE + path, body or {}, content_type="application/json", **headers)
+
+    def test_a_framed_meeting_and_its_templates_through_the_api(self, client, people):
+        import uuid
+
+        fay, ana = people["fac"], people["ana"]
+        client.force_login(fay)
+        start = (timezone.now() + timedelta(hours=1)).isoformat()
+        r = self._post(
+            client,
+            "/meetings",
+            {"circle": "ops", "title": "Framed", "scheduled_start": start, "template": "frame"},
+        )
+        assert r.status_code == 201, r.content
+        m = r.json()
+        assert [i["kind"] for i in m["items"]] == ["opening", "agenda_consent", "closing"]
+        r = self._post(
+            client, "/meetings", {"circle": "ops", "title": "Bare", "scheduled_start": start}
+        )
+        assert r.json()["items"] == []
+        r = self._post(
+            client,
+            "/meetings",
+            {"circle": "ops", "title": "Bad", "scheduled_start": start, "template": "999"},
+        )
+        assert r.status_code == 400 and r.json()["code"] == "invalid"
+        assert not people["circle"].meetings.filter(title="Bad").exists()
+
+        mid, opening = m["id"], m["items"][0]["id"]
+        self._post(client, f"/meetings/{mid}/open")
+        r = self._post(client, f"/meetings/{mid}/items/{opening}/round/start")
+        assert r.status_code == 200, r.content
+        [round_] = r.json()["items"][0]["rounds"]
+        assert round_["speakers"] == [fay.pk] and round_["current_speaker"] == fay.pk
+        key = str(uuid.uuid4())
+        for _twice in range(2):  # a replay answers once
+            r = self._post(
+                client,
+                f"/meetings/{mid}/items/{opening}/round/answer",
+                {"kind": "reaction", "text": "Here."},
+                key=key,
+            )
+            assert r.status_code == 200, r.content
+        answers = r.json()["items"][0]["rounds"][0]["answers"]
+        assert [(a["member"]["id"], a["text"]) for a in answers] == [(fay.pk, "Here.")]
+        client.force_login(ana)  # not present: refused, nothing recorded
+        r = self._post(client, f"/meetings/{mid}/items/{opening}/round/answer", {"kind": "pass"})
+        assert r.status_code == 403
+        assert Response.objects.filter(round__pk=round_["id"]).count() == 1
+
+        client.force_login(fay)
+        r = self._post(client, f"/meetings/{mid}/template", {"name": "Ours"})
+        assert r.status_code == 201, r.content
+        assert [i["kind"] for i in r.json()["items"]] == ["opening", "agenda_consent", "closing"]
+        r = client.get(self.BASE + "/circles/ops/meeting-templates")
+        assert [(t["name"], t["built_in"]) for t in r.json()] == [
+            ("Sociocratic frame", True),
+            ("Ours", False),
+        ]
+        r = self._post(
+            client,
+            "/circles/ops/meeting-templates",
+            {"name": "Short", "items": [{"kind": "other", "title": "News"}]},
+        )
+        assert r.status_code == 201, r.content
+        short = r.json()["id"]
+        r = client.delete(self.BASE + f"/circles/ops/meeting-templates/{short}")
+        assert r.status_code == 204
+        assert list(MeetingTemplate.objects.values_list("name", flat=True)) == ["Ours"]
