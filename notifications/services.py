@@ -421,13 +421,15 @@ def send_digests(
     """One digest per person with notifications not emailed yet that it carries;
     the number of digests sent now (only to ``recipients`` when given).
 
-    Built in batches of ``batch`` people, each one transaction: their
-    notifications are read and locked in one query, their ``Digest`` rows and
-    email keys written in bulk, the notifications marked in one update, and
-    the emails sent over one mail connection (for the whole run) before it
-    commits. Each email is assembled from a frame rendered once per language,
-    time zone and kind of digest, and from each notification's lines rendered
-    once per language and zone (``_DigestRenderer``). A batch that meets a
+    Built in batches of ``batch`` people: their notifications are read in one
+    query and their emails rendered together; then each person's
+    notifications are marked, their ``Digest`` row and email key written and
+    the email sent over one mail connection (for the whole run) in one short
+    transaction of their own, so a worker killed mid-run sends at most the
+    one email it was committing again. Each email is assembled from a frame
+    rendered once per language, time zone and kind of digest, and from each
+    notification's lines rendered once per language and zone
+    (``_DigestRenderer``). A batch that meets a
     digest of the same period sent meanwhile (another worker) is done again
     one person at a time, so nobody gets two; a send that fails keeps what
     went and undoes the rest (the job's next try sends them).
@@ -468,6 +470,10 @@ def _digest_kinds_of(user_ids, frequency) -> dict[int, set[str]]:
 
 
 def _send_batch(user_ids, frequency, period_key, now, renderer, connection) -> int:
+    """The digests of ``user_ids``: read and rendered together, each person's
+    then marked, keyed and sent in a transaction of its own, so a worker
+    killed between a send and its commit sends that one email again, never
+    the batch's."""
     users = {
         u.pk: u
         for u in get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
@@ -475,59 +481,46 @@ def _send_batch(user_ids, frequency, period_key, now, renderer, connection) -> i
     kinds_of = {k: v for k, v in _digest_kinds_of(list(users), frequency).items() if v}
     if not kinds_of:
         return 0
-    failed = None
-    with transaction.atomic():
-        by_person: dict[int, list] = defaultdict(list)
-        for notification in (
-            Notification.objects.select_for_update()
-            .filter(recipient_id__in=list(kinds_of), emailed_at__isnull=True, created__lte=now)
-            .order_by("recipient_id", "created", "pk")
-        ):
-            if notification.kind in kinds_of[notification.recipient_id]:
-                by_person[notification.recipient_id].append(notification)
-        if not by_person:
-            return 0
-        order = sorted(by_person)
+    by_person: dict[int, list] = defaultdict(list)
+    for notification in Notification.objects.filter(
+        recipient_id__in=list(kinds_of), emailed_at__isnull=True, created__lte=now
+    ).order_by("recipient_id", "created", "pk"):
+        if notification.kind in kinds_of[notification.recipient_id]:
+            by_person[notification.recipient_id].append(notification)
+    sent = 0
+    for user_id in sorted(by_person):
+        items = by_person[user_id]
+        message = renderer.message(users[user_id], items)
         try:
             with transaction.atomic():
-                Digest.objects.bulk_create(
-                    [
-                        Digest(recipient_id=u, period=period_key, count=len(by_person[u]), sent=now)
-                        for u in order
-                    ]
+                # The UPDATE locks the rows; fewer marked than read means another
+                # run emailed some meanwhile: this person goes alone, re-read.
+                marked = Notification.objects.filter(
+                    pk__in=[n.pk for n in items], emailed_at__isnull=True
+                ).update(emailed_at=now)
+                if marked != len(items):
+                    raise _Moved
+                Digest.objects.create(
+                    recipient_id=user_id, period=period_key, count=len(items), sent=now
                 )
-        except IntegrityError:
-            conflict = True  # a digest of this period went meanwhile: one at a time below
+                key = f"digest:{user_id}:{period_key}"
+                jobs.send_batch([(key, message)], connection=connection)
+        except (_Moved, IntegrityError):
+            # A digest or an email of this period went meanwhile (another worker).
+            sent += _send_digest(
+                users[user_id], frequency, period_key.split(":", 1)[1], kinds_of[user_id], now,
+                renderer,
+            )  # fmt: skip
+        except jobs.BatchFailed as failed:
+            # The mail error: what went is committed, the job tries the rest again.
+            raise (failed.__cause__ or failed) from None
         else:
-            conflict = False
-            Notification.objects.filter(pk__in=[n.pk for u in order for n in by_person[u]]).update(
-                emailed_at=now
-            )
-            messages = [
-                (f"digest:{u}:{period_key}", renderer.message(users[u], by_person[u]))
-                for u in order
-            ]
-            try:
-                jobs.send_batch(messages, connection=connection)
-            except IntegrityError:
-                conflict = True  # an email key of this period exists: one at a time
-                transaction.set_rollback(True)
-            except jobs.BatchFailed as error:
-                unsent = order[error.sent :]
-                Digest.objects.filter(period=period_key, recipient_id__in=unsent).delete()
-                Notification.objects.filter(
-                    pk__in=[n.pk for u in unsent for n in by_person[u]]
-                ).update(emailed_at=None)
-                failed = error  # what went is committed; the rest waits for the next try
-    if failed is not None:
-        raise failed.__cause__ or failed  # the mail error: the job tries again
-    if conflict:
-        period = period_key.split(":", 1)[1]
-        return sum(
-            _send_digest(users[u], frequency, period, kinds_of[u], now, renderer)
-            for u in sorted(kinds_of)
-        )
-    return len(order)
+            sent += 1
+    return sent
+
+
+class _Moved(Exception):
+    """A person's notifications changed between the batch's read and their send."""
 
 
 class _DigestRenderer:

@@ -97,3 +97,37 @@ def test_a_failed_send_keeps_what_went_and_the_next_run_sends_the_rest(team, set
     FlakyBackend.FAIL_AT = None
     services.send_digests(frequency="daily", period="2026-12-02", batch=10)
     assert _per_person() == {u.email: 1 for u in team.all_members}
+
+
+class Killed(BaseException):
+    """The worker dying (``kill -9`` gives no exception; this stands for the
+    moment: after the mail server took a message, before the commit)."""
+
+
+class DyingBackend(EmailBackend):
+    """The in-memory backend; the worker dies right after its ``DIE_AFTER``-th message."""
+
+    DIE_AFTER = None
+    count = 0
+
+    def send_messages(self, messages):
+        sent = super().send_messages(messages)
+        DyingBackend.count += len(messages)
+        if DyingBackend.count == DyingBackend.DIE_AFTER:
+            raise Killed
+        return sent
+
+
+def test_a_worker_killed_after_a_send_sends_that_one_email_again_and_no_other(team, settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_digest_batches.DyingBackend"
+    DyingBackend.count, DyingBackend.DIE_AFTER = 0, 2
+    with pytest.raises(Killed):
+        services.send_digests(frequency="daily", period="2026-12-02", batch=10)
+    assert len(_notices()) == 2  # the mail server has two
+    assert Digest.objects.count() == 1  # the second was never committed
+    DyingBackend.DIE_AFTER = None
+    services.send_digests(frequency="daily", period="2026-12-02", batch=10)  # the job's retry
+    counts = _per_person()
+    assert set(counts) == {u.email for u in team.all_members}
+    assert sorted(counts.values()) == [1] * (len(team.all_members) - 1) + [2]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
