@@ -160,7 +160,7 @@ def register() -> None:
         Table(
             "circles.organizationmember",
             OrganizationMember,
-            rows=lambda org: OrganizationMember.objects.filter(organization=org).order_by("pk"),
+            rows=portable.rows_of(OrganizationMember, "organization"),
             order=10,
             description="Belonging to the organization, with its dates",
         ),
@@ -175,29 +175,27 @@ def register() -> None:
         Table(
             "circles.membership",
             Membership,
-            rows=lambda org: Membership.objects.filter(circle__organization=org).order_by("pk"),
+            rows=portable.rows_of(Membership, "circle__organization"),
             order=12,
             description="Memberships of circles, with their dates",
         ),
         Table(
             "circles.role",
             Role,
-            rows=lambda org: Role.objects.filter(circle__organization=org).order_by("pk"),
+            rows=portable.rows_of(Role, "circle__organization"),
             order=13,
         ),
         Table(
             "circles.roleassignment",
             RoleAssignment,
-            rows=lambda org: RoleAssignment.objects.filter(role__circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(RoleAssignment, "role__circle__organization"),
             order=30,
             description="Terms of roles, ended ones too",
         ),
         Table(
             "circles.relay",
             Relay,
-            rows=lambda org: Relay.objects.filter(organization=org).order_by("pk"),
+            rows=portable.rows_of(Relay, "organization"),
             order=31,
             description="Decisions carried across a double link",
         ),

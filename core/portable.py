@@ -216,6 +216,12 @@ def _json_type(f: models.Field) -> dict:
 # Parts
 
 
+def rows_of(model, path: str) -> Callable[[Any], Iterable]:
+    """The usual ``Table.rows``: ``model``'s rows whose ``path`` leads to the
+    organization (``"circle__organization"``), by primary key."""
+    return lambda organization: model.objects.filter(**{path: organization}).order_by("pk")
+
+
 @dataclass
 class Table:
     """The organization's rows of one model, one JSON object each."""

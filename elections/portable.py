@@ -14,7 +14,7 @@ def register() -> None:
         Table(
             "elections.election",
             Election,
-            rows=lambda org: Election.objects.filter(circle__organization=org).order_by("pk"),
+            rows=portable.rows_of(Election, "circle__organization"),
             order=45,
             description="Selections without candidates",
         ),
@@ -30,17 +30,13 @@ def register() -> None:
         Table(
             "elections.electionevent",
             ElectionEvent,
-            rows=lambda org: ElectionEvent.objects.filter(
-                election__circle__organization=org
-            ).order_by("pk"),
+            rows=portable.rows_of(ElectionEvent, "election__circle__organization"),
             order=56,
         ),
         Table(
             "elections.termreminder",
             TermReminder,
-            rows=lambda org: TermReminder.objects.filter(
-                assignment__role__circle__organization=org
-            ).order_by("pk"),
+            rows=portable.rows_of(TermReminder, "assignment__role__circle__organization"),
             order=57,
             description="Term-end reminders sent (each is sent once)",
         ),

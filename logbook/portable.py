@@ -79,9 +79,7 @@ def register() -> None:
         Table(
             "logbook.reviewreminder",
             ReviewReminder,
-            rows=lambda org: ReviewReminder.objects.filter(decision__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(ReviewReminder, "decision__organization"),
             order=22,
             description="Review reminders sent (each is sent once)",
         )

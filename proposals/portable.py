@@ -76,7 +76,7 @@ def register() -> None:
         Table(
             "proposals.proposal",
             Proposal,
-            rows=lambda org: Proposal.objects.filter(circle__organization=org).order_by("pk"),
+            rows=portable.rows_of(Proposal, "circle__organization"),
             order=40,
             leave_out=("creation_key",),
             translate={"change": CHANGE},
@@ -84,9 +84,7 @@ def register() -> None:
         Table(
             "proposals.revision",
             Revision,
-            rows=lambda org: Revision.objects.filter(proposal__circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(Revision, "proposal__circle__organization"),
             order=41,
         ),
         Table(
@@ -113,25 +111,19 @@ def register() -> None:
         Table(
             "proposals.objection",
             Objection,
-            rows=lambda org: Objection.objects.filter(proposal__circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(Objection, "proposal__circle__organization"),
             order=52,
         ),
         Table(
             "proposals.proposalevent",
             ProposalEvent,
-            rows=lambda org: ProposalEvent.objects.filter(
-                proposal__circle__organization=org
-            ).order_by("pk"),
+            rows=portable.rows_of(ProposalEvent, "proposal__circle__organization"),
             order=53,
         ),
         Table(
             "proposals.consentreminder",
             ConsentReminder,
-            rows=lambda org: ConsentReminder.objects.filter(
-                proposal__circle__organization=org
-            ).order_by("pk"),
+            rows=portable.rows_of(ConsentReminder, "proposal__circle__organization"),
             order=54,
             description="Consent reminders sent (each is sent once)",
         ),

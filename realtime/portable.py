@@ -18,39 +18,31 @@ def register() -> None:
         Table(
             "realtime.meeting",
             Meeting,
-            rows=lambda org: Meeting.objects.filter(circle__organization=org).order_by("pk"),
+            rows=portable.rows_of(Meeting, "circle__organization"),
             order=46,
         ),
         Table(
             "realtime.agendaitem",
             AgendaItem,
-            rows=lambda org: AgendaItem.objects.filter(meeting__circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(AgendaItem, "meeting__circle__organization"),
             order=47,
         ),
         Table(
             "realtime.agendadrop",
             AgendaDrop,
-            rows=lambda org: AgendaDrop.objects.filter(meeting__circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(AgendaDrop, "meeting__circle__organization"),
             order=48,
         ),
         Table(
             "realtime.attendance",
             Attendance,
-            rows=lambda org: Attendance.objects.filter(meeting__circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(Attendance, "meeting__circle__organization"),
             order=49,
         ),
         Table(
             "realtime.meetingtemplate",
             MeetingTemplate,
-            rows=lambda org: MeetingTemplate.objects.filter(circle__organization=org).order_by(
-                "pk"
-            ),
+            rows=portable.rows_of(MeetingTemplate, "circle__organization"),
             order=64,
         ),
     ):

@@ -11,7 +11,7 @@ def register() -> None:
         Table(
             "tensions.tension",
             Tension,
-            rows=lambda org: Tension.objects.filter(organization=org).order_by("pk"),
+            rows=portable.rows_of(Tension, "organization"),
             order=70,
         )
     )
@@ -19,7 +19,7 @@ def register() -> None:
         Table(
             "tensions.tensionevent",
             TensionEvent,
-            rows=lambda org: TensionEvent.objects.filter(tension__organization=org).order_by("pk"),
+            rows=portable.rows_of(TensionEvent, "tension__organization"),
             order=71,
         )
     )
