@@ -59,6 +59,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -483,7 +484,7 @@ class Bench:
     def count(self, execute, sql, params, many, context):
         self.queries += 1
         if self.sql is not None:
-            self.sql.append(sql)
+            self.sql.append((sql, _origin()))
         return execute(sql, params, many, context)
 
     async def run(self) -> None:
@@ -535,9 +536,9 @@ class Bench:
         if self.show_sql:
             self.sql = []
             await self.one(action, Stats())
-            print("  the queries of one more action:")
-            for sql in self.sql:
-                print("    " + sql[:160])
+            print("  the queries of one more action (and the project's code that asked):")
+            for sql, origin in self.sql:
+                print(f"    {sql[:90]:<90}  {origin}")
             self.sql = None
         if self.profile:
             self.probes.report(max(1, self.done))
@@ -701,6 +702,19 @@ class Bench:
                 Nomination.objects.filter(election=w.election).delete()
 
         return action
+
+
+def _origin() -> str:
+    """The innermost frames of the project's own code that led to a query."""
+    root = str(ROOT) + os.sep
+    frames = [
+        f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
+        for f in traceback.extract_stack()
+        if f.filename.startswith(root)
+        and os.sep + ".venv" + os.sep not in f.filename
+        and not f.filename.startswith(root + "bench" + os.sep)
+    ]
+    return " < ".join(reversed(frames[-3:]))
 
 
 def main() -> int:
