@@ -2,7 +2,8 @@
 
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import connections, router
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict
@@ -27,18 +28,35 @@ def first_time(*, key, user) -> bool:
 
     Call it first in a service, after taking the row lock: a duplicate then
     waits for the first submission to commit and sees its key.
+
+    One statement, ``INSERT … ON CONFLICT (key) DO NOTHING`` (SQLite and
+    PostgreSQL alike): the row count says whether this call claimed the key.
+    No savepoint is needed, since a used key raises nothing; a room action
+    runs this on every submission.
     """
     key = parse_key(key)
     if key is None:
         return True
     from core.models import IdempotencyKey
 
-    try:
-        with transaction.atomic():  # a savepoint: the IntegrityError stays local
-            IdempotencyKey.objects.create(key=key, user_id=user.pk)
-    except IntegrityError:
-        return False
-    return True
+    meta = IdempotencyKey._meta
+    connection = connections[router.db_for_write(IdempotencyKey)]
+    names = ("key", "user", "created", "made")
+    fields = [meta.get_field(name) for name in names]
+    values = [key, user.pk, timezone.now(), ""]
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names, quoted, go into the text;
+    # every value is a parameter.
+    sql = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING".format(  # noqa: S608
+        table=quote(meta.db_table),
+        columns=", ".join(quote(f.column) for f in fields),
+        marks=", ".join(["%s"] * len(fields)),
+        key=quote(meta.get_field("key").column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def used_before(*, key, user) -> bool:

@@ -26,10 +26,17 @@ def can_read(user, proposal) -> bool:
     return circle_selectors.can_read_organization(user, proposal.circle.organization)
 
 
-def proposal_or_none(organization, pk) -> Proposal | None:
+def readable_proposal_in(user, slug: str, pk) -> Proposal | None:
+    """The proposal ``pk`` of the organization ``slug``, if ``user`` may read it."""
     return (
-        Proposal.objects.filter(pk=pk, circle__organization=organization)
-        .select_related("circle", "circle__organization", "author", "decision", "amends")
+        circle_selectors.read_in(
+            Proposal.objects.select_related(
+                "circle", "circle__organization", "author", "decision", "amends"
+            ),
+            user,
+            slug,
+        )
+        .filter(pk=pk)
         .first()
     )
 
@@ -289,9 +296,10 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
     authenticated = user is not None and user.is_authenticated
     round_ = data["round"]["round"] if data["round"] else None
     with steps.remembering():
+        steps.seen_round(proposal, round_)
         allowed = steps.allowed(proposal, user)
         facilitator = steps.is_facilitator(user, proposal)
-        member = authenticated and circle_selectors.can_take_part(user, proposal.circle)
+        member = steps.is_member(user, proposal)
         resolve = [
             {"objection": o, "resolutions": ways}
             for o in data["objections"]

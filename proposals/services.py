@@ -74,14 +74,21 @@ def _require_reader(by, proposal) -> None:
 def _begin(proposal, by, key, step: str) -> tuple[Proposal, bool]:
     """The head of every step: lock, a reader only, the replay check, then the
     table (who, the state, the step's guard). False: a replay, do nothing."""
+    proposal, go, _round = _begin_in_round(proposal, by, key, step)
+    return proposal, go
+
+
+def _begin_in_round(proposal, by, key, step: str) -> tuple[Proposal, bool, Round | None]:
+    """``_begin``, and the open round the check saw (read once, after the
+    proposal's lock: no step of it can open or close a round meanwhile)."""
     proposal = _lock(proposal)
     _require_reader(by, proposal)
     if _replayed(proposal, key, by):
-        return proposal, False
+        return proposal, False, None
     # One check reads each role and guard once (the proposal is locked).
     with steps.remembering():
         STEPS.check(step, proposal, by)
-    return proposal, True
+        return proposal, True, steps.open_round(proposal)
 
 
 def _id(value) -> int | None:
@@ -430,10 +437,10 @@ def open_round(
 @transaction.atomic
 def next_speaker(*, proposal, by, key=None) -> Proposal:
     """Move an in-turn round on: the facilitator, or the current speaker."""
-    proposal, go = _begin(proposal, by, key, "next_speaker")
+    proposal, go, round_ = _begin_in_round(proposal, by, key, "next_speaker")
     if not go:
         return proposal
-    rounds.advance(round_=rounds.open_round_of(proposal))
+    rounds.advance(round_=round_)
     return _move(proposal, action="next_speaker", to_state=proposal.state, by=by)
 
 
@@ -812,10 +819,9 @@ def answer(
     asynchronous round an objection flags the proposal for the next meeting,
     and the last consent before the deadline adopts it.
     """
-    proposal, go = _begin(proposal, by, key, "answer")
+    proposal, go, round_ = _begin_in_round(proposal, by, key, "answer")
     if not go:
         return None
-    round_ = rounds.open_round_of(proposal)
     return _take_answer(proposal, round_, member=by, by=by, kind=kind, text=text, concern=concern)
 
 
@@ -837,10 +843,9 @@ def answer_for(
     in-turn round it must be their turn, as when they answer themself. The
     answer is theirs (an objection is their objection) and keeps who recorded it.
     """
-    proposal, go = _begin(proposal, by, key, "answer_for")
+    proposal, go, round_ = _begin_in_round(proposal, by, key, "answer_for")
     if not go:
         return None
-    round_ = rounds.open_round_of(proposal)
     member = _round_participant(round_, member)
     return _take_answer(
         proposal,

@@ -163,7 +163,16 @@ def _remember(name: tuple, compute):
     return memo[name]
 
 
-def _open_round(proposal) -> Round | None:
+def seen_round(proposal, round_: Round | None) -> None:
+    """Within ``remembering``: the open round of ``proposal`` is ``round_``
+    (a page just read it with the rest of the process), not to be read again."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[("round", proposal.pk)] = round_
+
+
+def open_round(proposal) -> Round | None:
+    """The proposal's open round (read once within ``remembering``)."""
     return _remember(("round", proposal.pk), lambda: rounds.open_round_of(proposal))
 
 
@@ -184,7 +193,8 @@ def is_facilitator(user, proposal) -> bool:
     )
 
 
-def _is_member(user, proposal) -> bool:
+def is_member(user, proposal) -> bool:
+    """A current member of the proposal's circle (who may take part in it)."""
     return _authenticated(user) and _remember(
         ("member", user.pk, proposal.pk),
         lambda: circle_selectors.can_take_part(user, proposal.circle),
@@ -192,14 +202,14 @@ def _is_member(user, proposal) -> bool:
 
 
 def is_author(user, proposal) -> bool:
-    return _authenticated(user) and user.pk == proposal.author_id and _is_member(user, proposal)
+    return _authenticated(user) and user.pk == proposal.author_id and is_member(user, proposal)
 
 
 def is_participant(user, proposal) -> bool:
     """A member taking part: in the open round, else among those who would."""
-    if not _is_member(user, proposal):
+    if not is_member(user, proposal):
         return False
-    round_ = _open_round(proposal)
+    round_ = open_round(proposal)
     if round_ is not None:
         return user.pk in round_.speakers
     return user.pk in _remember(
@@ -208,7 +218,7 @@ def is_participant(user, proposal) -> bool:
 
 
 def _is_speaker(user, proposal) -> bool:
-    round_ = _open_round(proposal)
+    round_ = open_round(proposal)
     return (
         _authenticated(user)
         and round_ is not None
@@ -258,13 +268,13 @@ ROLES = {
 
 
 def _a_round_is_open(proposal) -> str | None:
-    if _open_round(proposal) is None:
+    if open_round(proposal) is None:
         return gettext("No round is open.")
     return None
 
 
 def _an_in_turn_round_goes_on(proposal) -> str | None:
-    round_ = _open_round(proposal)
+    round_ = open_round(proposal)
     if round_ is None:
         return gettext("No round is open.")
     if round_.mode != Round.Mode.IN_TURN:
@@ -275,13 +285,13 @@ def _an_in_turn_round_goes_on(proposal) -> str | None:
 
 
 def _no_round_is_open(proposal) -> str | None:
-    if _open_round(proposal) is not None:
+    if open_round(proposal) is not None:
         return gettext("Close the round before amending the text.")
     return None
 
 
 def _answerable(proposal) -> str | None:
-    if _open_round(proposal) is None:
+    if open_round(proposal) is None:
         return gettext("No round is open; the round may have closed.")
     if proposal.consent_deadline is not None and timezone.now() >= proposal.consent_deadline:
         return gettext("The deadline has passed; the facilitator takes it from here.")

@@ -33,7 +33,9 @@ def _org(request, slug):
 
 
 def _proposal(request, org, pk):
-    proposal = selectors.proposal_or_none(_org(request, org), pk)
+    """The proposal, if the viewer may read its organization (else 404): one
+    query for both (``circles.selectors.read_in``)."""
+    proposal = selectors.readable_proposal_in(request.user, org, pk)
     if proposal is None:
         raise Http404
     # What a broadcast handed over earlier in this thread belongs to another
@@ -62,11 +64,21 @@ def _done(
     (400), never through a redirect that would lose it.
     """
     if request.htmx:
-        proposal.refresh_from_db()
+        # The process as this request's own broadcast read it on commit,
+        # after the action's last write (its proposal row included), or a
+        # fresh read.
+        data = room.take_over(proposal.pk) if error is None else None
+        if data is not None:
+            fresh = data["proposal"]
+            if fresh.author_id == proposal.author_id:  # an author never changes
+                fresh.author = proposal.author
+            proposal = fresh
+        else:
+            proposal.refresh_from_db()
         context = selectors.page_context(
             request.user,
             proposal,
-            data=room.take_over(proposal.pk) if error is None else None,
+            data=data,
             sent=sent,
             action_error=error,
             action_success=success,

@@ -33,21 +33,36 @@ def language_of(user) -> str:
     return code if code in languages() else settings.LANGUAGE_CODE
 
 
-def room_context(meeting) -> dict:
+def room_context(meeting, *, presence: bool = True) -> dict:
+    """What the room's fragments show; without ``presence``, all but who is
+    present (the current item and the minutes do not show it)."""
     items = list(selectors.agenda(meeting))
     current = next((i for i in items if i.pk == meeting.current_item_id), None)
-    present = list(selectors.present(meeting))
+    if current is not None:
+        _share_rows(current, meeting)
     connected = selectors.connected(meeting)
-    return {
+    context = {
         "meeting": meeting,
         "items": items,
         "current": current,
-        "present": present,
         "connected": set(connected),
         "connected_languages": set(connected.values()),
         "server_now": timezone.now(),
         "subject": subject_context(current),
     }
+    if presence:
+        context["present"] = list(selectors.present(meeting))
+    return context
+
+
+def _share_rows(item, meeting) -> None:
+    """Give the current item, and the process it runs, the rows the room has
+    just read: its meeting, and the circle with its organization when the
+    process is of the meeting's circle (its face reads neither again)."""
+    item.meeting = meeting
+    subject = item.subject
+    if subject is not None and getattr(subject, "circle_id", None) == meeting.circle_id:
+        subject.circle = meeting.circle
 
 
 def _render(template: str, context: dict, language: str | None) -> str:
@@ -74,7 +89,7 @@ PARTS = {
 def part_context(meeting, part: str) -> dict:
     if part == "timer":  # the timer needs nothing but the meeting row itself
         return {"meeting": meeting, "server_now": timezone.now()}
-    return room_context(meeting)
+    return room_context(meeting, presence=False)
 
 
 def render_part(

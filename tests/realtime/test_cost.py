@@ -207,6 +207,33 @@ class TestTheProcessDataHandOver:
         assert "Fine by me." in response.content.decode()
         assert room.take_over(live["proposal"].pk) is None  # taken once
 
+    def test_an_answer_reads_each_row_it_needs_once(self, live):
+        """The proposal is read by the view and locked by the service; its
+        circle and organization come with them (and, for the broadcast,
+        with the meeting); the key is claimed in one statement."""
+        client = _client(live["bo"])
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                reverse(
+                    "proposals:act",
+                    kwargs={"org": "acme", "pk": live["proposal"].pk, "segment": "answers"},
+                ),
+                {"kind": "reaction", "text": "Fine by me.", "idempotency_key": new_key()},
+                headers={"HX-Request": "true"},
+            )
+        assert response.status_code == 200
+        assert "Fine by me." in response.content.decode()
+        assert _answers_of(live, "bo") == 1
+        sql = [q["sql"] for q in ctx.captured_queries]
+
+        def reads(table):
+            return [q for q in sql if q.startswith(f'SELECT "{table}"."id"')]
+
+        assert len(reads("proposals_proposal")) == 2, reads("proposals_proposal")
+        assert reads("circles_circle") == [] and reads("circles_organization") == []
+        assert not any(q.startswith(("SAVEPOINT", "RELEASE")) for q in sql)
+        assert sum("core_idempotencykey" in q for q in sql) == 1
+
     def test_what_an_earlier_request_left_is_not_used(self, live):
         from proposals import room
         from proposals import selectors as proposal_selectors
