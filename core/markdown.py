@@ -5,6 +5,8 @@ keeps only a short list of tags and attributes, so script never renders as
 markup whatever the input.
 """
 
+from functools import lru_cache
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -20,7 +22,15 @@ _ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {
 
 
 def render_markdown(text: str) -> SafeString:
-    html = _md.render(text or "")
+    """The safe HTML of ``text``. A pure function of the text, remembered for
+    the texts rendered most recently: a live room shows the same proposal,
+    answers and objections on every change."""
+    return _render(text or "")
+
+
+@lru_cache(maxsize=256)
+def _render(text: str) -> SafeString:
+    html = _md.render(text)
     cleaned = nh3.clean(
         html,
         tags=_TAGS,

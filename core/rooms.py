@@ -19,7 +19,11 @@ context="")``: its round sheets still to come (``core.sheets.Sheet``), which
 the meeting's round sheets list per item (``realtime.subjects.sheets_of``).
 """
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
+
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 
 
 @runtime_checkable
@@ -39,8 +43,30 @@ class RoomFace(Protocol):
 
     def shared(self, subject) -> dict:
         """The viewer-free part of ``subject`` for everyone in the room:
-        ``html``, its fragment, and the open round (``round``, ``answered``,
-        ``expected``: who answered is counted, never what), read together."""
+        ``html``, its fragment (a :class:`PerLanguage`: the room is sent in
+        each language someone reads it in), and the open round (``round``,
+        ``answered``, ``expected``: who answered is counted, never what),
+        read together."""
 
     def mine_html(self, request, subject) -> str:
         """The viewer's own forms and buttons, or "" when they have no part."""
+
+
+class PerLanguage:
+    """A face's shared HTML, rendered in the language active where a template
+    shows it, once per language: the process is read once per change, and
+    each language's room gets its words (a French room never shows the
+    English of the person who acted)."""
+
+    def __init__(self, render: Callable[[], str]):
+        self._render = render
+        self._html: dict[str, SafeString] = {}
+
+    def __html__(self) -> SafeString:
+        language = translation.get_language() or ""
+        if language not in self._html:
+            self._html[language] = mark_safe(self._render())  # noqa: S308 - a face's template
+        return self._html[language]
+
+    def __str__(self) -> str:
+        return self.__html__()

@@ -221,8 +221,16 @@ class StepTable:
 
     def allowed(self, subject, user) -> list[str]:
         """The steps ``user`` may take now, in table order (the buttons)."""
+        # A step of another state is refused whoever asks: the state is
+        # compared first (free), the actor and the guard asked only of the
+        # steps the state offers. The same answers as ``may`` for each.
+        state = self.state_of(subject)
         with participation.reading():
-            return [name for name in self.steps if self.may(name, subject, user)]
+            return [
+                name
+                for name, step in self.steps.items()
+                if state in step.sources and self.may(name, subject, user)
+            ]
 
     def open_states(self, closed: Iterable[str]) -> frozenset[str]:
         closed = set(closed)

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core.rooms import PerLanguage
 from proposals import rounds, selectors
 from proposals.models import Proposal
 
@@ -47,7 +48,7 @@ def shared(proposal) -> dict:
     context = {**data, "organization": proposal.circle.organization}
     summary = data["round"]
     return {
-        "html": render_to_string(SHARED_TEMPLATE, context),
+        "html": PerLanguage(lambda: render_to_string(SHARED_TEMPLATE, context)),
         "round": summary["round"] if summary else None,
         "answered": summary["answered"] if summary else 0,
         "expected": summary["expected"] if summary else 0,

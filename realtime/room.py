@@ -13,6 +13,7 @@ an action taken from the room with the viewer's part (``MINE_ID``).
 
 from django.template.loader import render_to_string
 
+from core.rooms import PerLanguage
 from proposals.models import Response, Round
 from realtime import frame
 from realtime.models import FRAME_KINDS, AgendaItem
@@ -104,7 +105,7 @@ def shared(item) -> dict:
     context = _context(item)
     open_row = context["open"]
     return {
-        "html": render_to_string(SHARED_TEMPLATE, context),
+        "html": PerLanguage(lambda: render_to_string(SHARED_TEMPLATE, context)),
         "round": open_row["round"] if open_row else None,
         "answered": open_row["answered"] if open_row else 0,
         "expected": open_row["expected"] if open_row else 0,

@@ -10,7 +10,7 @@ process's elements.
 
 from django.utils.safestring import mark_safe
 
-from core.rooms import RoomFace
+from core.rooms import PerLanguage, RoomFace
 from elections import room as elections_room
 from proposals import room as proposals_room
 from realtime import room as frame_room
@@ -81,7 +81,11 @@ def subject_context(item) -> dict | None:
         "object": subject,
         # Where it is: the process's state, or what the frame's face says.
         "state": shared.get("state") or getattr(subject, "state", ""),
-        "html": mark_safe(shared["html"]),  # noqa: S308 - rendered by the face's templates
+        # A PerLanguage renders in each room's language; a plain string is
+        # the face's HTML as it is.
+        "html": shared["html"]
+        if isinstance(shared["html"], PerLanguage)
+        else mark_safe(shared["html"]),  # noqa: S308 - rendered by the face's templates
     }
 
 

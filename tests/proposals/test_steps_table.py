@@ -186,3 +186,33 @@ class TestWhoResolvesWhichObjection:
         html = client.get(f"/o/acme/proposals/{proposal.pk}/").content.decode()
         assert step_url(proposal, "resolve_objection", objection_id=objection.pk) in html
         assert 'value="withdrawn"' in html and 'value="dropped"' not in html
+
+
+class TestTheButtonsAreTheTablesAnswers:
+    """``allowed`` compares the state first and asks the actor and the guard
+    only of the steps the state offers: the same list as asking ``may`` of
+    every step, for everyone, at every state a proposal goes through."""
+
+    def test_allowed_is_may_of_every_step(self, team):
+        fay, (ana, bo, cy) = team.facilitator, team.members
+        people = [fay, ana, bo, cy, team.admin, team.org_member, team.outsider]
+        p = services.create_proposal(circle=team.circle, by=ana, title="Bikes", body="Buy bikes")
+        walk = [
+            lambda: services.present(proposal=p, by=fay),
+            lambda: services.open_clarifying(proposal=p, by=fay, mode="reveal"),
+            lambda: services.answer(proposal=p, by=bo, kind="question", text="Which ones?"),
+            lambda: services.open_reactions(proposal=p, by=fay, mode="in_turn"),
+            lambda: services.close_round(proposal=p, by=fay),
+            lambda: services.open_consent_round(proposal=p, by=fay, mode="reveal"),
+            lambda: services.answer(proposal=p, by=cy, kind="object", text="Too dear"),
+            lambda: services.acknowledge(proposal=p, by=fay),
+        ]
+        seen = set()
+        for step in [lambda: None, *walk]:
+            step()
+            p.refresh_from_db()
+            seen.add(p.state)
+            for user in people:
+                everyone = [name for name in NAMES if STEPS.may(name, p, user)]
+                assert steps.allowed(p, user) == everyone, (p.state, user)
+        assert len(seen) >= 5
