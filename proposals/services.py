@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circles import relays
 from circles import selectors as circle_selectors
 from circles import services as circle_services
+from circles.models import OrganizationMember
 from core import events, notify
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.idempotency import first_time, parse_key
@@ -43,13 +44,23 @@ S = Proposal.State
 # Helpers ---------------------------------------------------------------------
 
 
-def _lock(proposal) -> Proposal:
-    try:
-        return (
-            Proposal.objects.select_for_update(of=("self",))
-            .select_related("circle", "circle__organization")
-            .get(pk=proposal.pk)
+def _lock(proposal, by=None) -> Proposal:
+    """The proposal, locked, with its circle and organization; with ``by``,
+    whether they may read its organization is asked in the same statement
+    (``reader``, for ``_require_reader``)."""
+    rows = Proposal.objects.select_for_update(of=("self",)).select_related(
+        "circle", "circle__organization"
+    )
+    if _authenticated(by):
+        rows = rows.annotate(
+            reader=Exists(
+                OrganizationMember.objects.filter(
+                    organization=OuterRef("circle__organization"), user=by, left__isnull=True
+                )
+            )
         )
+    try:
+        return rows.get(pk=proposal.pk)
     except Proposal.DoesNotExist:
         raise NotFound(_("This proposal does not exist.")) from None
 
@@ -65,9 +76,12 @@ def _authenticated(user) -> bool:
 
 def _require_reader(by, proposal) -> None:
     # Someone who may not even read the proposal learns nothing more than a 404.
-    if not _authenticated(by) or not circle_selectors.can_read_organization(
-        by, proposal.circle.organization
-    ):
+    if not _authenticated(by):
+        raise NotFound(_("This proposal does not exist."))
+    reader = getattr(proposal, "reader", None)  # asked with the lock (``_lock``)
+    if reader is None:
+        reader = circle_selectors.can_read_organization(by, proposal.circle.organization)
+    if not reader:
         raise NotFound(_("This proposal does not exist."))
 
 
@@ -81,7 +95,7 @@ def _begin(proposal, by, key, step: str) -> tuple[Proposal, bool]:
 def _begin_in_round(proposal, by, key, step: str) -> tuple[Proposal, bool, Round | None]:
     """``_begin``, and the open round the check saw (read once, after the
     proposal's lock: no step of it can open or close a round meanwhile)."""
-    proposal = _lock(proposal)
+    proposal = _lock(proposal, by)
     _require_reader(by, proposal)
     if _replayed(proposal, key, by):
         return proposal, False, None
@@ -709,7 +723,7 @@ def resolve_objection(
     ``withdrawn`` by the objector themself, or ``dropped`` with the circle's
     consent (the facilitator records it with a reason). Who may resolve which
     objection, and how, is ``proposals.steps.may_resolve``."""
-    proposal = _lock(proposal)
+    proposal = _lock(proposal, by)
     _require_reader(by, proposal)
     objection = (
         proposal.objections.select_related("response__round__revision")
@@ -938,7 +952,7 @@ def _take_answer(
 @transaction.atomic
 def reply(*, proposal, by, response_id: int, text: str, key=None) -> Response:
     """The author answers a clarifying question; the reply is kept with it."""
-    proposal = _lock(proposal)
+    proposal = _lock(proposal, by)
     _require_reader(by, proposal)
     response = (
         Response.objects.filter(pk=_id(response_id), round__in=rounds.rounds_of(proposal))
