@@ -19,6 +19,7 @@ from proposals import services as proposal_services
 from proposals.models import Response
 from realtime import consumers, services
 from realtime.models import Meeting
+from tests.realtime.helpers import presented_in_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,16 +35,7 @@ def live(room_setup):
     """The meeting open, everyone joined, a proposal current in a reveal
     reactions round (anyone may answer, in any order)."""
     s = room_setup
-    proposal = proposal_services.create_proposal(
-        circle=s["circle"], by=s["ana"], title="Compost", body="Start a compost."
-    )
-    item = services.add_item(meeting=s["meeting"], kind="proposal", proposal=proposal, by=s["fac"])
-    services.open_meeting(meeting=s["meeting"], by=s["fac"])
-    for who in ("fac", "ana", "bo"):
-        services.join(meeting=s["meeting"], user=s[who])
-    services.set_current_item(meeting=s["meeting"], item=item, by=s["fac"])
-    proposal_services.present(proposal=proposal, by=s["fac"])
-    proposal.refresh_from_db()
+    proposal = presented_in_room(s)
     proposal_services.open_clarifying(proposal=proposal, by=s["fac"])
     proposal.refresh_from_db()
     proposal_services.open_reactions(proposal=proposal, by=s["fac"], mode="reveal")

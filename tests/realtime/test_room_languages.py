@@ -6,23 +6,15 @@ import pytest
 from django.utils import translation
 
 from proposals import selectors as proposal_selectors
-from proposals import services as proposal_services
-from realtime import broadcast, fragments, services
+from realtime import broadcast, fragments
 from realtime.models import Connection, RoomVersion
+from tests.realtime.helpers import presented_in_room
 
 
 @pytest.fixture
 def running(room_setup):
     s = room_setup
-    proposal = proposal_services.create_proposal(
-        circle=s["circle"], by=s["ana"], title="Compost", body="Start a compost."
-    )
-    item = services.add_item(meeting=s["meeting"], kind="proposal", proposal=proposal, by=s["fac"])
-    services.open_meeting(meeting=s["meeting"], by=s["fac"])
-    for who in ("fac", "ana", "bo"):
-        services.join(meeting=s["meeting"], user=s[who])
-    services.set_current_item(meeting=s["meeting"], item=item, by=s["fac"])
-    proposal_services.present(proposal=proposal, by=s["fac"])
+    proposal = presented_in_room(s)
     # Sockets open in both languages.
     for n, (who, language) in enumerate((("ana", "en"), ("bo", "fr"))):
         Connection.objects.create(
