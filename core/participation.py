@@ -64,6 +64,16 @@ def reading():
         _memo.reset(token)
 
 
+def known(subject, session: Session | None) -> None:
+    """Within the current ``reading()`` block, take ``session`` as the session
+    of ``subject`` without reading it: a read made after the last write of the
+    same request (an acting view answering from what its own broadcast read
+    on commit, ``elections.room``). Outside a block, nothing."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[(subject._meta.label_lower, subject.pk)] = session
+
+
 def session_of(subject) -> Session | None:
     """The open meeting that runs ``subject`` now, or None."""
     memo = _memo.get()

@@ -40,8 +40,9 @@ class ActionForm(forms.Form):
                 field.choices = _people(people)
 
     @classmethod
-    def initial_for(cls, election, user) -> dict:
-        """What the form shows first on ``election`` for ``user``."""
+    def initial_for(cls, election, user, data=None) -> dict:
+        """What the form shows first on ``election`` for ``user`` (``data``:
+        the selection as read for the page, ``selectors.process``, if any)."""
         return {}
 
     def full_clean(self):
@@ -75,7 +76,7 @@ class TermForm(ActionForm):
     term_end = forms.DateField(label=_("Term end"), widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
-    def initial_for(cls, election, user) -> dict:
+    def initial_for(cls, election, user, data=None) -> dict:
         return {"term_start": election.term_start, "term_end": election.term_end}
 
 
@@ -115,7 +116,7 @@ class ReviewRoleForm(ActionForm):
     )
 
     @classmethod
-    def initial_for(cls, election, user) -> dict:
+    def initial_for(cls, election, user, data=None) -> dict:
         role = election.role
         return {
             "accountabilities": "\n".join(role.accountabilities),
@@ -143,8 +144,11 @@ class ChangeForm(ActionForm):
     )
 
     @classmethod
-    def initial_for(cls, election, user) -> dict:
-        mine = selectors.my_nomination(election, user, 1)
+    def initial_for(cls, election, user, data=None) -> dict:
+        if data is not None:
+            mine = data.mine(user, 1)
+        else:
+            mine = selectors.my_nomination(election, user, 1)
         return {"nominee": mine.nominee_id if mine else None}
 
 
@@ -156,7 +160,7 @@ class ProposeForm(ActionForm):
     )
 
     @classmethod
-    def initial_for(cls, election, user) -> dict:
+    def initial_for(cls, election, user, data=None) -> dict:
         return {
             "term_end": election.proposed_term_end or election.term_end,
             "nominee": election.proposed_nominee_id,
@@ -227,7 +231,7 @@ class ChangeForForm(_ForMember, ChangeForm):
     field_order = ["member", "nominee", "reason"]
 
     @classmethod
-    def initial_for(cls, election, user) -> dict:
+    def initial_for(cls, election, user, data=None) -> dict:
         return {}
 
     def __init__(self, *args, **kwargs):
@@ -252,20 +256,22 @@ def form_class(step) -> type[ActionForm]:
     return getattr(import_module(module), name)
 
 
-def step_forms(election, user, failed=None) -> dict:
+def step_forms(election, user, failed=None, data=None) -> dict:
     """A fresh form (new idempotency key) per step the viewer may take; the
     failed one, bound with its errors, in its place. The page, its htmx
-    answers and the meeting room's viewer part (``elections.room``) use it."""
-    people = selectors.participants_for(election)
+    answers and the meeting room's viewer part (``elections.room``) use it.
+    ``data``: the selection as read for the page (``selectors.process``)."""
+    people = data.people if data is not None else selectors.participants_for(election)
     result = {}
     for name in STEPS.allowed(election, user):
         cls = form_class(STEPS[name])
-        result[name] = cls(people=people, initial=cls.initial_for(election, user))
+        result[name] = cls(people=people, initial=cls.initial_for(election, user, data))
     if failed is not None:
         result[failed[0]] = failed[1]
     for name, form in result.items():
         form.step, form.label, form.url = name, STEPS[name].label, STEPS[name].url
         own = STEPS[name].extra.get("for")
         if own is not None:
-            form.fields["member"].choices = _people(selectors.yet_to_act(election, own))
+            yet = data.yet_to_act(own) if data is not None else selectors.yet_to_act(election, own)
+            form.fields["member"].choices = _people(yet)
     return result

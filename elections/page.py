@@ -4,36 +4,45 @@ the forms of the steps the viewer may take, and the history named by the step
 table. It sits above the selectors, the forms and the steps, which never read it.
 """
 
-from circles import selectors as circle_selectors
 from core import participation
 from elections import selectors, steps
 from elections.forms import step_forms
+from elections.models import Election
 
 #: The recorder's steps, in the order of the selection.
 RECORD_FOR = [step.name for step in steps.STEPS if "for" in step.extra]
 
+#: The steps the section shows in order (a cancelled selection says so instead).
+STATES = [
+    (value, label) for value, label in Election.State.choices if value != Election.State.CANCELLED
+]
 
-def events(election) -> list:
+
+def events(election, history=None) -> list:
     """The selection's history, each step named by the step table."""
-    history = selectors.events_of(election)
+    history = selectors.events_of(election) if history is None else history
     for event in history:
         event.action_label = steps.event_label(event.action)
     return history
 
 
-def page_context(user, election, failed=None) -> dict:
+def page_context(user, election, failed=None, data: selectors.Process | None = None) -> dict:
     """The context of the selection's section: the same for its page, its
     htmx answers and the meeting room's viewer part (``elections.room``).
-    ``failed`` is the (step, bound form) of an action that was refused."""
-    with participation.reading():  # the meeting's session, read once
-        return _page_context(user, election, failed)
+    ``failed`` is the (step, bound form) of an action that was refused.
+    ``data``: the selection as read after the last write of this request (the
+    broadcast's, ``room.take_over``), else it is read here, once."""
+    with participation.reading(), steps.asking():  # the session and each role, asked once
+        if data is None:
+            data = selectors.process(election)
+        else:
+            participation.known(election, data.session)
+        return _page_context(user, data, failed)
 
 
-def _page_context(user, election, failed) -> dict:
-    forms = step_forms(election, user, failed)
-    round_ = selectors.current_round(election)
-    last_rounds = selectors.consent_rounds(election)
-    shown_round = round_ or (last_rounds[-1] if last_rounds else None)
+def _page_context(user, data: selectors.Process, failed) -> dict:
+    election = data.election
+    forms = step_forms(election, user, failed, data=data)
     return {
         "election": election,
         "organization": election.circle.organization,
@@ -47,24 +56,20 @@ def _page_context(user, election, failed) -> dict:
             for name in RECORD_FOR
             if name in forms and len(forms[name].fields["member"].choices) > 1
         ],
-        "states": [
-            (value, label)
-            for value, label in election.State.choices
-            if value != election.State.CANCELLED
-        ],
-        "facilitating": steps.facilitates(user, election),
-        "taking_part": circle_selectors.can_take_part(user, election.circle),
-        "nominations": selectors.visible_nominations(election, user),
-        "my_first": selectors.my_nomination(election, user, 1),
-        "my_second": selectors.my_nomination(election, user, 2),
-        "nomination_progress": selectors.nomination_progress(election),
-        "nominators": selectors.nominators_now(election),
-        "my_position": selectors.my_position(election, user),
-        "change_progress": selectors.change_progress(election),
-        "grid": selectors.grid(election, user),
-        "round": selectors.round_view(shown_round, user),
-        "role_change": selectors.role_change_view(election, user),
-        "proposals": selectors.proposal_history(election),
-        "events": events(election),
-        "participants": selectors.participants_for(election),
+        "states": STATES,
+        "facilitating": steps.ROLES[steps.FACILITATOR].test(user, election),
+        "taking_part": steps.is_member(user, election),
+        "nominations": data.visible(user),
+        "my_first": data.mine(user, 1),
+        "my_second": data.mine(user, 2),
+        "nomination_progress": data.progress(1),
+        "nominators": data.nominators_now(),
+        "my_position": data.my_position(user),
+        "change_progress": data.progress(2),
+        "grid": data.grid(user),
+        "round": data.round_view(data.shown_round, user),
+        "role_change": data.role_change_view(user),
+        "proposals": data.proposal_history(),
+        "events": events(election, data.events),
+        "participants": data.people,
     }

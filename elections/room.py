@@ -9,13 +9,14 @@ selection's views answer an action taken from the room with the viewer's part
 (:func:`answer_template`).
 """
 
+import threading
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core import participation
 from elections import page, selectors
 from elections.models import Election
-from proposals import room as proposals_room
 
 KIND = "election"
 LABEL = "elections.election"
@@ -39,12 +40,11 @@ def agenda_label(election) -> str:
     return _("Selection: %(t)s") % {"t": str(election)}
 
 
-def _shared_html(election) -> str:
-    """For everyone: every read is made without a viewer (``None``), so the
+def _shared_html(data: selectors.Process) -> str:
+    """For everyone: only what is the same for every viewer (``None``), so the
     grid is None until the nominations are shown and a round shows only what
-    it shows to all."""
-    round_ = selectors.current_round(election)
-    past = selectors.consent_rounds(election)
+    it shows to all; no nomination is given to the template itself."""
+    election = data.election
     context = {
         "election": election,
         "organization": election.circle.organization,
@@ -52,17 +52,13 @@ def _shared_html(election) -> str:
         "role": election.role,
         "forms": {},
         "facilitating": False,
-        "states": [
-            (value, label)
-            for value, label in election.State.choices
-            if value != election.State.CANCELLED
-        ],
-        "nomination_progress": selectors.nomination_progress(election),
-        "change_progress": selectors.change_progress(election),
-        "nominators": selectors.nominators_now(election),
-        "grid": selectors.grid(election, None),
-        "round": selectors.round_view(round_ or (past[-1] if past else None), None),
-        "role_change": selectors.role_change_view(election, None),
+        "states": page.STATES,
+        "nomination_progress": data.progress(1),
+        "change_progress": data.progress(2),
+        "nominators": data.nominators_now(),
+        "grid": data.grid(None),
+        "round": data.round_view(data.shown_round, None),
+        "role_change": data.role_change_view(None),
     }
     return render_to_string(SHARED_TEMPLATE, context)
 
@@ -87,10 +83,31 @@ def answer_template(request) -> str:
 
 def shared(election) -> dict:
     """The shared fragment and the open round (on a nominee or on a change of
-    the role): whose turn, how many answered (never what); the meeting's
-    session is read once for all of it."""
+    the role): whose turn, how many answered (never what). The selection is
+    read once for all of it (``selectors.process``), after the change's
+    commit, and handed to the acting view (``take_over``)."""
     with participation.reading():
-        return {"html": _shared_html(election), **proposals_room.round_context(election)}
+        data = selectors.process(selectors.with_relations(election))
+        _handoff.data = {election.pk: data}
+        return {"html": _shared_html(data), **data.round_progress()}
+
+
+# What a broadcast read of a selection in this thread, handed to the view whose
+# action caused it: the broadcast runs on commit, in the view's own thread,
+# after the action's last write, so the view's answer shows the same state and
+# need not read it again (``elections.views.election_action``). A request
+# starts by forgetting what an earlier one left (``forget``); a hand-over is
+# taken once.
+_handoff = threading.local()
+
+
+def forget() -> None:
+    _handoff.data = {}
+
+
+def take_over(election_pk: int) -> selectors.Process | None:
+    """What this request's broadcast read of the selection, once; else None."""
+    return getattr(_handoff, "data", {}).pop(election_pk, None)
 
 
 def sheets(subject, *, context: str = "") -> list:

@@ -6,13 +6,17 @@ goes through ``visible_nominations`` or ``grid``, which enforce it.
 """
 
 from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.records import person
 from circles import selectors as circle_selectors
-from elections.models import Election, Nomination
+from circles.models import OrganizationMember
+from core.participation import Session, reading, session_of
+from elections.models import Election, ElectionEvent, Nomination
 from proposals import rounds
 from proposals.models import Response, Round
 
@@ -54,21 +58,70 @@ def can_read(user, election) -> bool:
     return circle_selectors.can_read_organization(user, election.circle.organization)
 
 
+#: What a selection's page and room fragment show of its relations, read
+#: with it (one query).
+RELATED = (
+    "circle",
+    "circle__organization",
+    "circle__parent",
+    "role",
+    "facilitator",
+    "proposed_nominee",
+    "decision",
+    "assignment",
+    "role_change_by",
+    "role_change_round",
+)
+
+
 def election_or_none(organization, pk: int) -> Election | None:
     return (
         Election.objects.filter(pk=pk, circle__organization=organization)
-        .select_related(
-            "circle",
-            "circle__organization",
-            "circle__parent",
-            "role",
-            "facilitator",
-            "proposed_nominee",
-            "decision",
-            "assignment",
+        .select_related(*RELATED)
+        .first()
+    )
+
+
+def readable_election_or_none(user, org_slug: str, pk: int) -> Election | None:
+    """The selection ``pk`` of the organization ``org_slug`` if ``user`` may
+    read it, else None: one query for the selection, its relations and whether
+    the viewer is a current member of its organization
+    (``circles.selectors.can_read_organization``, asked in the same statement)."""
+    if user is None or not user.is_authenticated:
+        return None
+    election = (
+        Election.objects.filter(pk=pk, circle__organization__slug=org_slug)
+        .select_related(*RELATED)
+        .annotate(
+            viewer_reads=Exists(
+                OrganizationMember.objects.filter(
+                    organization=OuterRef("circle__organization"), user=user, left__isnull=True
+                )
+            )
         )
         .first()
     )
+    return election if election is not None and election.viewer_reads else None
+
+
+def with_relations(election) -> Election:
+    """``election`` with what its page and fragment show of its relations
+    (``RELATED``): itself when they are read already, else read again with
+    them in one query (an agenda item's selection comes without them)."""
+    if all(_cached(election, path) for path in RELATED):
+        return election
+    return Election.objects.select_related(*RELATED).get(pk=election.pk)
+
+
+def _cached(instance, path: str) -> bool:
+    for name in path.split("__"):
+        if instance is None:
+            return True
+        field = instance._meta.get_field(name)
+        if not field.is_cached(instance):
+            return False
+        instance = getattr(instance, name)
+    return True
 
 
 def elections_of(organization, *, circle=None, open_only: bool = False) -> QuerySet[Election]:
@@ -80,16 +133,32 @@ def elections_of(organization, *, circle=None, open_only: bool = False) -> Query
     return qs.select_related("circle", "role").order_by("-created")
 
 
+def _visible_among(election, nominations, viewer) -> list[Nomination]:
+    """Of ``nominations`` (of ``election``), what ``viewer`` may see: all once
+    shown; before, their own only. The one rule, for every reader."""
+    if election.nominations_shown is not None:
+        return list(nominations)
+    if not _authenticated(viewer):
+        return []
+    return [n for n in nominations if n.nominator_id == viewer.pk]
+
+
+def _nominations(election) -> QuerySet[Nomination]:
+    return (
+        Nomination.objects.filter(election=election)
+        .select_related("nominator", "nominee", "recorded_by")
+        .order_by("round", "created", "pk")
+    )
+
+
 def visible_nominations(election, viewer) -> list[Nomination]:
     """The nominations ``viewer`` may see: all once shown; before, their own only."""
-    qs = Nomination.objects.filter(election=election).select_related(
-        "nominator", "nominee", "recorded_by"
-    )
+    qs = _nominations(election)
     if election.nominations_shown is None:
         if not _authenticated(viewer):
             return []
         qs = qs.filter(nominator=viewer)
-    return list(qs.order_by("round", "created", "pk"))
+    return _visible_among(election, qs, viewer)
 
 
 def my_nomination(election, viewer, round_number: int) -> Nomination | None:
@@ -100,6 +169,10 @@ def my_nomination(election, viewer, round_number: int) -> Nomination | None:
         .select_related("nominee")
         .first()
     )
+
+
+def _ticks(ids, users, done) -> list[dict]:
+    return [{"user": users[i], "done": i in done} for i in ids if i in users]
 
 
 def nominators(election, round_number: int = 1) -> list[dict]:
@@ -114,7 +187,7 @@ def nominators(election, round_number: int = 1) -> list[dict]:
             "nominator_id", flat=True
         )
     )
-    return [{"user": users[i], "done": i in done} for i in ids if i in users]
+    return _ticks(ids, users, done)
 
 
 def my_position(election, viewer) -> Response | None:
@@ -131,14 +204,36 @@ def my_position(election, viewer) -> Response | None:
     )
 
 
+def _round_number(election) -> int | None:
+    """The nomination round the selection is in (1, or 2 for the change round), or None."""
+    return {Election.State.NOMINATING: 1, Election.State.CHANGING: 2}.get(election.state)
+
+
 def nominators_now(election) -> list[dict]:
     """The nominators' ticks for the step the selection is in (none outside
     the nomination and change rounds)."""
-    if election.state == Election.State.NOMINATING:
-        return nominators(election, 1)
-    if election.state == Election.State.CHANGING:
-        return nominators(election, 2)
-    return []
+    number = _round_number(election)
+    return nominators(election, number) if number is not None else []
+
+
+def _users(ids, known: dict) -> dict:
+    """The users ``ids`` from ``known``, reading only those it lacks."""
+    missing = [i for i in ids if i not in known]
+    if not missing:
+        return known
+    return {**known, **get_user_model().objects.in_bulk(missing)}
+
+
+def _yet_to_speak(round_, users: dict, answered: set[int]) -> list:
+    """Who may still answer ``round_`` (an open consent round): in turn, the
+    current speaker only; in a reveal round, who has not answered."""
+    if round_ is None or round_.closed is not None:
+        return []
+    users = _users(round_.speakers, users)
+    if round_.mode == Round.Mode.IN_TURN:
+        current = round_.current_speaker_id
+        return [users[current]] if current in users else []
+    return [users[uid] for uid in round_.speakers if uid in users and uid not in answered]
 
 
 def yet_to_act(election, step: str) -> list:
@@ -153,12 +248,8 @@ def yet_to_act(election, step: str) -> list:
     round_ = current_round(election) if step == "answer" else election.role_change_round
     if round_ is None or round_.closed is not None:
         return []
-    users = get_user_model().objects.in_bulk(round_.speakers)
-    if round_.mode == Round.Mode.IN_TURN:
-        current = round_.current_speaker_id
-        return [users[current]] if current in users else []
-    answered = rounds.answered_ids(round_)
-    return [users[uid] for uid in round_.speakers if uid in users and uid not in answered]
+    answered = rounds.answered_ids(round_) if round_.mode != Round.Mode.IN_TURN else set()
+    return _yet_to_speak(round_, {}, answered)
 
 
 def nomination_progress(election) -> tuple[int, int]:
@@ -179,10 +270,13 @@ def grid(election, viewer=None) -> dict | None:
     nominee; None until the nominations are shown (whoever asks)."""
     if election.nominations_shown is None:
         return None
-    nominations = visible_nominations(election, viewer)
+    return _grid(visible_nominations(election, viewer), participant_ids(election))
+
+
+def _grid(nominations, seat_ids) -> dict:
     first = {n.nominator_id: n for n in nominations if n.round == 1}
     second = {n.nominator_id: n for n in nominations if n.round == 2}
-    order = {uid: i for i, uid in enumerate(participant_ids(election))}
+    order = {uid: i for i, uid in enumerate(seat_ids)}
     nominator_ids = sorted(set(first) | set(second), key=lambda uid: (order.get(uid, 1e9), uid))
     rows = []
     for uid in nominator_ids:
@@ -246,13 +340,15 @@ def grid_record(election) -> list[dict]:
     return out
 
 
+def _role_round_ids(election, review_events) -> set[int]:
+    return {e.data.get("round") for e in review_events if e.data.get("round") is not None} | (
+        {election.role_change_round_id} if election.role_change_round_id else set()
+    )
+
+
 def role_round_ids(election) -> set[int]:
     """The rounds opened on a change of the role (not on a nominee)."""
-    return {
-        e.data.get("round")
-        for e in election.events.filter(action="review_role")
-        if e.data.get("round") is not None
-    } | ({election.role_change_round_id} if election.role_change_round_id else set())
+    return _role_round_ids(election, election.events.filter(action="review_role"))
 
 
 def consent_rounds(election) -> list[Round]:
@@ -273,9 +369,7 @@ def current_round(election) -> Round | None:
     return round_
 
 
-def role_change_view(election, viewer) -> dict | None:
-    """The change of the role on the table (before → after) and its last
-    round as ``viewer`` may see it; None when there is nothing to show."""
+def _role_change_view(election, round_view_of) -> dict | None:
     if election.role_change is None:
         return None
     changes = election.role_change.get("changes", {})
@@ -286,17 +380,28 @@ def role_change_view(election, viewer) -> dict | None:
         "qualifications": changes.get("qualifications"),
         "default_term_months": changes.get("default_term_months"),
         "term": changes.get("term"),
-        "round": round_view(election.role_change_round, viewer),
+        "round": round_view_of(),
     }
 
 
-def round_view(round_: Round | None, viewer) -> dict | None:
-    """What a viewer may see of a consent round: order, whose turn, positions."""
+def role_change_view(election, viewer) -> dict | None:
+    """The change of the role on the table (before → after) and its last
+    round as ``viewer`` may see it; None when there is nothing to show."""
+    return _role_change_view(election, lambda: round_view(election.role_change_round, viewer))
+
+
+def round_view(round_: Round | None, viewer, *, users=None, responses=None) -> dict | None:
+    """What a viewer may see of a consent round: order, whose turn, positions.
+    ``users`` (by id) and ``responses`` (its current answers) when already read."""
     if round_ is None:
         return None
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=round_.speakers)}
-    visible = {r.member_id: r for r in rounds.visible_responses(round_, viewer) if r.is_position}
-    answered = rounds.answered_ids(round_)
+    users = _users(round_.speakers, users or {})
+    if responses is None:
+        responses = list(rounds.current_responses(round_))
+    visible = {
+        r.member_id: r for r in rounds.visible_among(round_, responses, viewer) if r.is_position
+    }
+    answered = rounds.answered_among(round_, responses)
     speakers = [
         {
             "user": users.get(uid),
@@ -306,7 +411,7 @@ def round_view(round_: Round | None, viewer) -> dict | None:
         }
         for uid in round_.speakers
     ]
-    done, expected = rounds.progress(round_)
+    done, expected = rounds.progress_among(round_, responses)
     current = users.get(round_.current_speaker_id) if round_.current_speaker_id else None
     return {
         "round": round_,
@@ -324,6 +429,183 @@ def proposal_history(election) -> list:
 
 def events_of(election) -> list:
     return list(election.events.select_related("by").order_by("at", "pk"))
+
+
+# The whole process, read once ------------------------------------------------------
+
+
+@dataclass
+class Process:
+    """A selection as its section and its room fragment show it, read once
+    (:func:`process`): the meeting's session, the participants, every
+    nomination, the rounds and the history. The page, its htmx answers, the
+    room's viewer part and the room's shared part derive what they show from
+    it.
+
+    ``nominations`` holds every nomination, hidden ones too (the viewer's part
+    needs their own): read them only through :meth:`visible`, :meth:`mine` and
+    :meth:`grid`, which apply the rule; the shared part takes only what is the
+    same for everyone (ticks, counts, the grid once shown)."""
+
+    election: Election
+    session: Session | None
+    participant_ids: list[int]
+    users: dict
+    nominations: list[Nomination]
+    rounds: list[Round]
+    events: list[ElectionEvent]
+    #: The current answers of each round asked for (:meth:`responses`), by round id.
+    answers: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def people(self) -> list:
+        """The participants, in seat order (the forms' choices)."""
+        return [self.users[i] for i in self.participant_ids if i in self.users]
+
+    @cached_property
+    def role_round_ids(self) -> set[int]:
+        return _role_round_ids(self.election, [e for e in self.events if e.action == "review_role"])
+
+    @cached_property
+    def consent_rounds(self) -> list[Round]:
+        return sorted(
+            (
+                r
+                for r in self.rounds
+                if r.kind == Round.Kind.CONSENT and r.pk not in self.role_round_ids
+            ),
+            key=lambda r: r.pk,
+        )
+
+    @cached_property
+    def open_round(self) -> Round | None:
+        """The one open round on the selection (a nominee's or a change's)."""
+        return next((r for r in self.rounds if r.closed is None), None)
+
+    @cached_property
+    def current_round(self) -> Round | None:
+        round_ = self.open_round
+        return round_ if round_ is not None and round_.pk not in self.role_round_ids else None
+
+    @cached_property
+    def role_change_round(self) -> Round | None:
+        pk = self.election.role_change_round_id
+        return next((r for r in self.rounds if r.pk == pk), None) if pk else None
+
+    @cached_property
+    def shown_round(self) -> Round | None:
+        """The round the section shows: the open one, else the last."""
+        return self.current_round or (self.consent_rounds[-1] if self.consent_rounds else None)
+
+    def responses(self, round_: Round) -> list[Response]:
+        """The current answers of ``round_``, whoever may see them (one query a round)."""
+        if round_.pk not in self.answers:
+            self.answers[round_.pk] = list(rounds.current_responses(round_))
+        return self.answers[round_.pk]
+
+    def round_view(self, round_: Round | None, viewer) -> dict | None:
+        if round_ is None:
+            return None
+        return round_view(round_, viewer, users=self.users, responses=self.responses(round_))
+
+    def role_change_view(self, viewer) -> dict | None:
+        return _role_change_view(
+            self.election, lambda: self.round_view(self.role_change_round, viewer)
+        )
+
+    def round_progress(self) -> dict:
+        """The open round (a nominee's or a change's) as the room counts it:
+        whose turn, who answered (never what); ``proposals.room.round_context``."""
+        round_ = self.open_round
+        if round_ is None:
+            return {"round": None}
+        users = _users(round_.speakers, self.users)
+        answered = rounds.answered_among(round_, self.responses(round_))
+        speakers = [
+            {
+                "user": users.get(uid),
+                "id": uid,
+                "answered": uid in answered,
+                "current": uid == round_.current_speaker_id,
+            }
+            for uid in round_.speakers
+        ]
+        return {
+            "round": round_,
+            "speakers": speakers,
+            "answered": len([s for s in speakers if s["answered"]]),
+            "expected": len(speakers),
+        }
+
+    def progress(self, round_number: int) -> tuple[int, int]:
+        """(nominated, expected) in ``round_number``: the count only, never whom."""
+        done = sum(1 for n in self.nominations if n.round == round_number)
+        return done, len(self.participant_ids)
+
+    def nominators(self, round_number: int) -> list[dict]:
+        done = {n.nominator_id for n in self.nominations if n.round == round_number}
+        return _ticks(self.participant_ids, self.users, done)
+
+    def nominators_now(self) -> list[dict]:
+        number = _round_number(self.election)
+        return self.nominators(number) if number is not None else []
+
+    def visible(self, viewer) -> list[Nomination]:
+        return _visible_among(self.election, self.nominations, viewer)
+
+    def mine(self, viewer, round_number: int) -> Nomination | None:
+        if not _authenticated(viewer):
+            return None
+        return next(
+            (
+                n
+                for n in self.nominations
+                if n.round == round_number and n.nominator_id == viewer.pk
+            ),
+            None,
+        )
+
+    def grid(self, viewer=None) -> dict | None:
+        if self.election.nominations_shown is None:
+            return None
+        return _grid(self.visible(viewer), self.participant_ids)
+
+    def my_position(self, viewer) -> Response | None:
+        round_ = self.current_round
+        if round_ is None or not _authenticated(viewer):
+            return None
+        mine = [r for r in self.responses(round_) if r.member_id == viewer.pk and r.is_position]
+        return max(mine, key=lambda r: (r.created, r.pk)) if mine else None
+
+    def yet_to_act(self, step: str) -> list:
+        if step in ("nominate", "change_nomination"):
+            number = 1 if step == "nominate" else 2
+            return [n["user"] for n in self.nominators(number) if not n["done"]]
+        round_ = self.current_round if step == "answer" else self.role_change_round
+        if round_ is None or round_.closed is not None:
+            return []
+        answered = rounds.answered_among(round_, self.responses(round_))
+        return _yet_to_speak(round_, self.users, answered)
+
+    def proposal_history(self) -> list:
+        return [e for e in self.events if e.action == "propose"]
+
+
+def process(election) -> Process:
+    """Read a selection once for its section or fragment: the session, the
+    participants, the nominations, the rounds and the history (the meeting's
+    session is read once however often the block asks for it)."""
+    with reading():
+        ids = participant_ids(election)
+        return Process(
+            election=election,
+            session=session_of(election),
+            participant_ids=ids,
+            users=get_user_model().objects.in_bulk(ids),
+            nominations=list(_nominations(election)),
+            rounds=list(rounds.rounds_of(election).order_by("opened", "pk")),
+            events=events_of(election),
+        )
 
 
 def roles_open_to(user, organization) -> list:

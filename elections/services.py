@@ -22,7 +22,7 @@ from circles import selectors as circle_selectors
 from circles import services as circle_services
 from circles.models import Role
 from circles.records import role_snapshot
-from core import events, notify
+from core import events, notify, participation
 from core.errors import Conflict, Invalid, NotAllowed
 from core.idempotency import first_time
 from decisions.models import Decision
@@ -92,7 +92,11 @@ def _member_of_circle(election: Election, user, field: str):
         user = circle_selectors.org_person_or_none(election.circle.organization, user)
     if user is None:
         raise Invalid(_("Choose a person of the circle."), field=field)
-    if not circle_selectors.is_circle_member(user, election.circle):
+    # Who takes part now is a current member of the circle
+    # (``circles.selectors.participants_of``): only anyone else is looked up.
+    if user.pk not in selectors.participant_ids(election) and not (
+        circle_selectors.is_circle_member(user, election.circle)
+    ):
         raise Invalid(
             _("%(name)s is not a member of the circle %(circle)s.")
             % {"name": user.name, "circle": election.circle.name},
@@ -539,9 +543,12 @@ def _nominate(election, by, step, nominee, reason, key, member=None) -> Nominati
     )
     if not first_time(key=key, user=by) and mine.exists():
         return mine.get()
-    nominator, recorded_by = _acting_for(election, step, by, member)
+    # The meeting's session is read once for the checks, after the lock and
+    # before the write.
+    with participation.reading():
+        nominator, recorded_by = _acting_for(election, step, by, member)
+        nominee = _member_of_circle(election, nominee, "nominee")
     mine = Nomination.objects.filter(election=election, round=1, nominator=nominator)
-    nominee = _member_of_circle(election, nominee, "nominee")
     reason = _clean(reason, "reason", required=_("Give the reason for your nomination."))
     already = _already(
         recorded_by,
@@ -551,16 +558,18 @@ def _nominate(election, by, step, nominee, reason, key, member=None) -> Nominati
     )
     if mine.exists():
         raise already
+    # No savepoint: the election's row is locked, so no other nomination of
+    # this member can come between the check and the insert; should the
+    # constraint refuse it anyway, the whole transaction rolls back.
     try:
-        with transaction.atomic():
-            nomination = Nomination.objects.create(
-                election=election,
-                round=1,
-                nominator=nominator,
-                nominee=nominee,
-                reason=reason,
-                recorded_by=recorded_by,
-            )
+        nomination = Nomination.objects.create(
+            election=election,
+            round=1,
+            nominator=nominator,
+            nominee=nominee,
+            reason=reason,
+            recorded_by=recorded_by,
+        )
     except IntegrityError:
         raise already from None
     events.changed(election)

@@ -32,6 +32,7 @@ Who:
   member), and what is recorded is theirs, marked ``recorded_by``.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from typing import Annotated, Literal
@@ -44,6 +45,7 @@ from pydantic import BeforeValidator
 from circles import rules
 from circles import selectors as circle_selectors
 from circles.models import Role
+from core import participation
 from core.errors import Conflict
 from core.participation import is_session_facilitator, is_session_secretary
 from core.schemas import choice_field
@@ -63,8 +65,24 @@ RECORDER = "recorder"
 # Who -------------------------------------------------------------------------------
 
 #: While the buttons are worked out (``STEPS.allowed``: every step asked in
-#: turn), each actor test runs once per user rather than once per step.
+#: turn) or a page is built (``asking``), each actor test runs once per user
+#: rather than once per step. Nothing is remembered past the block, and a
+#: service's check (``STEPS.check``, inside its transaction) never runs in one.
 _answers: ContextVar[dict | None] = ContextVar("election_who_answers", default=None)
+
+
+@contextmanager
+def asking():
+    """Within the block, each actor test is asked once per user and selection
+    (a block that writes must not ask before its write and rely on it after)."""
+    if _answers.get() is not None:
+        yield
+        return
+    token = _answers.set({})
+    try:
+        yield
+    finally:
+        _answers.reset(token)
 
 
 def _asked_once(test):
@@ -81,52 +99,67 @@ def _asked_once(test):
     return ask
 
 
+@_asked_once
 def facilitates(user, election) -> bool:
     """Whether ``user`` leads ``election`` now: the circle's facilitator (or
     leader, or an admin), or the facilitator of the open meeting running it."""
-    return circle_selectors.can_facilitate(user, election.circle) or is_session_facilitator(
-        user, election
+    return is_session_facilitator(user, election) or circle_selectors.can_facilitate(
+        user, election.circle
     )
 
 
+@_asked_once
+def is_member(user, election) -> bool:
+    """A current member of the selection's circle (not dissolved)
+    (``circles.selectors.can_take_part``). Who takes part now is one
+    (``circles.selectors.participants_of``: the members present who are still
+    of the circle, else its current members), so only anyone else is looked up."""
+    if election.circle.dissolved is not None:
+        return False
+    return user.pk in selectors.participant_ids(election) or circle_selectors.can_take_part(
+        user, election.circle
+    )
+
+
+@_asked_once
 def takes_part(user, election) -> bool:
     """A member of the circle who takes part now (present, in a meeting)."""
-    return circle_selectors.can_take_part(
-        user, election.circle
-    ) and user.pk in selectors.participant_ids(election)
+    return user.pk in selectors.participant_ids(election) and is_member(user, election)
 
 
+@_asked_once
 def records(user, election) -> bool:
     """Whether ``user`` may record for a member present without a device: who
     leads the selection, or the secretary of the open meeting running it."""
-    return facilitates(user, election) or is_session_secretary(user, election)
+    return is_session_secretary(user, election) or facilitates(user, election)
 
 
+@_asked_once
 def answers_for_parent(user, election) -> bool:
     return circle_selectors.can_manage_link(user, election.circle)
 
 
 ROLES = {
     FACILITATOR: Who(
-        _asked_once(facilitates),
+        facilitates,
         gettext_lazy(
             "Only the circle's facilitator or leader, or the meeting's facilitator, "
             "may lead a selection."
         ),
     ),
     PARTICIPANT: Who(
-        _asked_once(takes_part),
+        takes_part,
         gettext_lazy("Only the members of the circle take part in its selections."),
     ),
     RECORDER: Who(
-        _asked_once(records),
+        records,
         gettext_lazy(
             "Only the selection's facilitator or the meeting's secretary records for "
             "someone without a device."
         ),
     ),
     PARENT: Who(
-        _asked_once(answers_for_parent),
+        answers_for_parent,
         gettext_lazy("The parent circle's leader or an administrator records its acceptance."),
     ),
 }
@@ -290,11 +323,16 @@ def _for(own: Step, label, *, op, summary) -> Step:
 
 class SelectionSteps(StepTable):
     def allowed(self, subject, user) -> list[str]:
-        token = _answers.set({})
-        try:
-            return super().allowed(subject, user)
-        finally:
-            _answers.reset(token)
+        """The steps ``user`` may take now (``StepTable.allowed``), asking the
+        actor tests only of the steps the selection's state allows: the same
+        answer, since ``may`` refuses any other."""
+        with asking(), participation.reading():
+            state = self.state_of(subject)
+            return [
+                name
+                for name, step in self.steps.items()
+                if state in step.sources and self.may(name, subject, user)
+            ]
 
 
 _OWN = [

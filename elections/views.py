@@ -30,10 +30,12 @@ def _org(request, slug):
 
 
 def _election(request, org, pk):
-    organization = _org(request, org)
-    election = selectors.election_or_none(organization, pk)
+    election = selectors.readable_election_or_none(request.user, org, pk)
     if election is None:
         raise Http404
+    # What a broadcast handed over earlier in this thread belongs to another
+    # request: this request's action hands over its own (``election_action``).
+    room.forget()
     return election
 
 
@@ -84,15 +86,22 @@ def election_action(request, org, pk, step):
         form = forms.form_class(step)(request.POST, people=selectors.participants_for(election))
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         failed = (step.name, form)
-    election = selectors.election_or_none(election.circle.organization, election.pk)
+    # The selection as this action left it: what its own broadcast read on
+    # commit, in this thread (a refused or replayed action broadcast nothing),
+    # else read again.
+    data = room.take_over(election.pk) if failed is None else None
+    if failed is None and not request.htmx:
+        return HttpResponseRedirect(election.get_absolute_url())
+    if data is not None:
+        election = data.election
+    else:
+        election = selectors.election_or_none(election.circle.organization, election.pk)
     if request.htmx:
         return render(
             request,
             room.answer_template(request),
-            page.page_context(request.user, election, failed),
+            page.page_context(request.user, election, failed, data=data),
         )
-    if failed is None:
-        return HttpResponseRedirect(election.get_absolute_url())
     for message in failed[1].non_field_errors():
         messages.error(request, message)
     return render(
