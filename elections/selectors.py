@@ -82,16 +82,16 @@ def election_or_none(organization, pk: int) -> Election | None:
     )
 
 
-def readable_election_or_none(user, org_slug: str, pk: int) -> Election | None:
+def readable_election_or_none(user, org_slug: str, pk: int, *, related=RELATED) -> Election | None:
     """The selection ``pk`` of the organization ``org_slug`` if ``user`` may
-    read it, else None: one query for the selection, its relations and whether
-    the viewer is a current member of its organization
+    read it, else None: one query for the selection, its ``related`` and
+    whether the viewer is a current member of its organization
     (``circles.selectors.can_read_organization``, asked in the same statement)."""
     if user is None or not user.is_authenticated:
         return None
     election = (
         Election.objects.filter(pk=pk, circle__organization__slug=org_slug)
-        .select_related(*RELATED)
+        .select_related(*related)
         .annotate(
             viewer_reads=Exists(
                 OrganizationMember.objects.filter(
@@ -107,10 +107,12 @@ def readable_election_or_none(user, org_slug: str, pk: int) -> Election | None:
 def with_relations(election) -> Election:
     """``election`` with what its page and fragment show of its relations
     (``RELATED``): itself when they are read already, else read again with
-    them in one query (an agenda item's selection comes without them)."""
+    them in one query (an agenda item's selection comes without them); a
+    relation it does not have (no decision yet) is not joined."""
     if all(_cached(election, path) for path in RELATED):
         return election
-    return Election.objects.select_related(*RELATED).get(pk=election.pk)
+    related = [p for p in RELATED if getattr(election, p.split("__")[0] + "_id") is not None]
+    return Election.objects.select_related(*related).get(pk=election.pk)
 
 
 def _cached(instance, path: str) -> bool:
@@ -594,17 +596,39 @@ class Process:
 def process(election) -> Process:
     """Read a selection once for its section or fragment: the session, the
     participants, the nominations, the rounds and the history (the meeting's
-    session is read once however often the block asks for it)."""
+    session is read once however often the block asks for it). The people the
+    nominations and the history name come from the participants' read, and
+    anyone else in one more query."""
     with reading():
         ids = participant_ids(election)
+        users = get_user_model().objects.in_bulk(ids)
+        nominations = list(
+            Nomination.objects.filter(election=election).order_by("round", "created", "pk")
+        )
+        history = list(election.events.order_by("at", "pk"))
+        named = _users(
+            {
+                uid
+                for n in nominations
+                for uid in (n.nominator_id, n.nominee_id, n.recorded_by_id)
+                if uid is not None
+            }
+            | {e.by_id for e in history if e.by_id is not None},
+            users,
+        )
+        for n in nominations:
+            n.nominator, n.nominee = named[n.nominator_id], named[n.nominee_id]
+            n.recorded_by = named.get(n.recorded_by_id)
+        for e in history:
+            e.by = named.get(e.by_id)
         return Process(
             election=election,
             session=session_of(election),
             participant_ids=ids,
-            users=get_user_model().objects.in_bulk(ids),
-            nominations=list(_nominations(election)),
+            users=users,
+            nominations=nominations,
             rounds=list(rounds.rounds_of(election).order_by("opened", "pk")),
-            events=events_of(election),
+            events=history,
         )
 
 

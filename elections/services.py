@@ -548,7 +548,6 @@ def _nominate(election, by, step, nominee, reason, key, member=None) -> Nominati
     with participation.reading():
         nominator, recorded_by = _acting_for(election, step, by, member)
         nominee = _member_of_circle(election, nominee, "nominee")
-    mine = Nomination.objects.filter(election=election, round=1, nominator=nominator)
     reason = _clean(reason, "reason", required=_("Give the reason for your nomination."))
     already = _already(
         recorded_by,
@@ -556,11 +555,8 @@ def _nominate(election, by, step, nominee, reason, key, member=None) -> Nominati
         _("You have already nominated someone in this round."),
         _("%(name)s has already nominated someone in this round."),
     )
-    if mine.exists():
-        raise already
-    # No savepoint: the election's row is locked, so no other nomination of
-    # this member can come between the check and the insert; should the
-    # constraint refuse it anyway, the whole transaction rolls back.
+    # One nomination a member a round: the constraint says so, and its refusal
+    # rolls the whole transaction back (no savepoint: nothing is written after).
     try:
         nomination = Nomination.objects.create(
             election=election,

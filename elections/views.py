@@ -29,8 +29,8 @@ def _org(request, slug):
     return organization
 
 
-def _election(request, org, pk):
-    election = selectors.readable_election_or_none(request.user, org, pk)
+def _election(request, org, pk, *, related=selectors.RELATED):
+    election = selectors.readable_election_or_none(request.user, org, pk, related=related)
     if election is None:
         raise Http404
     # What a broadcast handed over earlier in this thread belongs to another
@@ -66,8 +66,10 @@ def sheets(request, org, pk):
 @login_required
 @require_POST
 def election_action(request, org, pk, step):
-    """Take any step of the table; its input is read by the step's schema."""
-    election = _election(request, org, pk)
+    """Take any step of the table; its input is read by the step's schema.
+    The service reads the selection again, locked; the answer shows it as the
+    action left it."""
+    election = _election(request, org, pk, related=("circle", "circle__organization"))
     step = STEPS.by_url.get(step)
     if step is None:
         raise Http404
