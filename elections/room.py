@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core import participation
+from core.rooms import PerLanguage
 from elections import page, selectors
 from elections.models import Election
 
@@ -89,7 +90,9 @@ def shared(election) -> dict:
     with participation.reading():
         data = selectors.process(selectors.with_relations(election))
         _handoff.data = {election.pk: data}
-        return {"html": _shared_html(data), **data.round_progress()}
+        # Rendered where the room's template shows it, once per language,
+        # from this one read (``core.rooms.PerLanguage``).
+        return {"html": PerLanguage(lambda: _shared_html(data)), **data.round_progress()}
 
 
 # What a broadcast read of a selection in this thread, handed to the view whose

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from accounts.records import person
 from circles import selectors as circle_selectors
-from circles.models import OrganizationMember
 from core.participation import Session, reading, session_of
 from elections.models import Election, ElectionEvent, Nomination
 from proposals import rounds
@@ -63,7 +62,6 @@ def can_read(user, election) -> bool:
 RELATED = (
     "circle",
     "circle__organization",
-    "circle__parent",
     "role",
     "facilitator",
     "proposed_nominee",
@@ -85,34 +83,28 @@ def election_or_none(organization, pk: int) -> Election | None:
 def readable_election_or_none(user, org_slug: str, pk: int, *, related=RELATED) -> Election | None:
     """The selection ``pk`` of the organization ``org_slug`` if ``user`` may
     read it, else None: one query for the selection, its ``related`` and
-    whether the viewer is a current member of its organization
-    (``circles.selectors.can_read_organization``, asked in the same statement)."""
-    if user is None or not user.is_authenticated:
-        return None
-    election = (
-        Election.objects.filter(pk=pk, circle__organization__slug=org_slug)
-        .select_related(*related)
-        .annotate(
-            viewer_reads=Exists(
-                OrganizationMember.objects.filter(
-                    organization=OuterRef("circle__organization"), user=user, left__isnull=True
-                )
-            )
-        )
-        .first()
-    )
-    return election if election is not None and election.viewer_reads else None
+    whether the viewer reads its organization (``circles.selectors.read_in``)."""
+    return circle_selectors.read_in(
+        Election.objects.filter(pk=pk).select_related(*related), user, org_slug
+    ).first()
 
 
 def with_relations(election) -> Election:
     """``election`` with what its page and fragment show of its relations
     (``RELATED``): itself when they are read already, else read again with
-    them in one query (an agenda item's selection comes without them); a
-    relation it does not have (no decision yet) is not joined."""
-    if all(_cached(election, path) for path in RELATED):
+    those it lacks in one query (an agenda item's selection comes with the
+    meeting's circle and organization only); a relation it does not have (no
+    decision yet) is not joined."""
+    missing = [path for path in RELATED if not _cached(election, path)]
+    if not missing:
         return election
-    related = [p for p in RELATED if getattr(election, p.split("__")[0] + "_id") is not None]
-    return Election.objects.select_related(*related).get(pk=election.pk)
+    lacking = {path.split("__")[0] for path in missing}
+    fresh = Election.objects.select_related(
+        *[p for p in missing if getattr(election, p.split("__")[0] + "_id") is not None]
+    ).get(pk=election.pk)
+    for name in {path.split("__")[0] for path in RELATED} - lacking:
+        setattr(fresh, name, getattr(election, name))  # the same row: its id did not change
+    return fresh
 
 
 def _cached(instance, path: str) -> bool:

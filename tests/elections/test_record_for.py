@@ -331,7 +331,7 @@ class TestAHiddenNominationStaysHidden:
             api = client.get(f"/api/v1/orgs/{world.org.slug}/elections/{election.pk}/nominations")
             assert api.json() == []
         # The room's shared part shows the tick, never the content.
-        shared = room.shared(fresh(election))["html"]
+        shared = str(room.shared(fresh(election))["html"])
         assert BO_REASON not in shared and world.bo.name in shared
         # Bo, on a device later, sees his own, marked recorded by Mia.
         client.force_login(world.bo)

@@ -178,3 +178,30 @@ class TestTheGuarantees:
         assert "Only the members of the circle take part" in response.content.decode()
         assert not Nomination.objects.filter(election=live, nominator=world.ana).exists()
         assert Nomination.objects.filter(election=live).count() == 1
+
+
+@pytest.mark.parametrize("actor", ["fr", "en"])
+def test_each_room_gets_the_selection_in_its_language(world, live, reads, monkeypatch, actor):
+    from django.utils import translation
+
+    from realtime import broadcast
+    from realtime.models import Connection, RoomVersion
+
+    for n, (who, language) in enumerate(((world.ana, "en"), (world.bo, "fr"))):
+        Connection.objects.create(
+            meeting=world.meeting, user=who, channel_name=f"c{n}", language=language
+        )
+    sent = []
+    monkeypatch.setattr(
+        broadcast.publisher,
+        "submit",
+        lambda method, target, message: sent.append((target, message["html"])),
+    )
+    version = RoomVersion.current([world.meeting.pk])[world.meeting.pk]
+    with translation.override(actor):
+        broadcast.broadcast_meeting(world.meeting, version=version, part="item")
+    html = {target.rsplit(".", 1)[-1]: text for target, text in sent}
+    assert set(html) == {"en", "fr"}
+    assert "0 of 4 have nominated." in html["en"] and "ont fait leur" not in html["en"]
+    assert "0 sur 4 ont fait leur nomination." in html["fr"] and "have nominated" not in html["fr"]
+    assert reads == [live.pk]  # read once for both languages
