@@ -489,7 +489,8 @@ class Bench:
 
     async def run(self) -> None:
         from channels.layers import get_channel_layer
-        from django.core.asgi import get_asgi_application
+
+        from config.handler import get_asgi_application
 
         self.app = get_asgi_application()
         self.layer = get_channel_layer()

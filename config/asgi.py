@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
 Served by daphne in development and tests, and by uvicorn workers in
-production (see docs/DEPLOY.md).
+production (see docs/DEPLOY.md). HTTP goes through ``config.handler``:
+Django's handler with the middleware chain run in one thread hop.
 """
 
 import os
@@ -12,7 +13,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from django.core.exceptions import ImproperlyConfigured
 
 try:
-    from django.core.asgi import get_asgi_application
+    from config.handler import get_asgi_application
 
     django_asgi_app = get_asgi_application()
 except ImproperlyConfigured as exc:

@@ -91,6 +91,12 @@ def parse_database_url(url: str, *, default_sqlite: Path) -> dict:
     if not config.get("NAME"):
         raise ConfigError("DATABASE_URL: names no database.")
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's SQLite backend, its connections kept for the next request
+        # (core/pooled_sqlite3). Its test database is in memory, as Django's
+        # default, said outright: pytest-django knows SQLite by Django's
+        # engine name only, and would otherwise derive a file name.
+        config["ENGINE"] = "core.pooled_sqlite3"
+        config["TEST"] = {"NAME": ":memory:"}
         # IMMEDIATE transactions take the write lock at BEGIN, so two writers
         # queue (busy timeout) instead of failing half-way with "database is locked".
         config["OPTIONS"] = {
