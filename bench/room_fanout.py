@@ -194,12 +194,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn(app: str, env: dict, *, workers: int, ws: str, log_dir: Path):
+def uvicorn(app: str, env: dict, *, workers: int, ws: str, log_dir: Path, extra=()):
     port = free_port()
     log_path = log_dir / f"{app.split(':')[0]}-{port}.log"
     args = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     args += ["--lifespan", "off", "--no-access-log", "--ws", ws, "--ws-max-size", "65536"]
-    args += ["--workers", str(workers), "--backlog", "4096"]
+    args += ["--workers", str(workers), "--backlog", "4096", *extra]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             args,
@@ -467,7 +467,9 @@ def main() -> int:
     parser.add_argument("--scenario", choices=[*SCENARIOS, "both"], default="both")
     parser.add_argument("--layer", choices=[*LAYERS, "both"], default="both")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--ws", choices=["websockets", "wsproto"], default="websockets")
+    parser.add_argument(
+        "--ws", choices=["websockets", "websockets-sansio", "wsproto"], default="websockets"
+    )
     parser.add_argument("--pool", type=int, default=50, help="REDIS_POOL_SIZE")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--fresh", action="store_true", help="rebuild and reseed the database")
