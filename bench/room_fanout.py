@@ -36,7 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
-DB_NAME = "cercle_fanout"
+# BENCH_FANOUT_DB: a database of its own (two people benchmarking on one server).
+DB_NAME = os.environ.get("BENCH_FANOUT_DB", "cercle_fanout")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -471,6 +472,11 @@ def main() -> int:
         "--ws", choices=["websockets", "websockets-sansio", "wsproto"], default="websockets"
     )
     parser.add_argument("--pool", type=int, default=50, help="REDIS_POOL_SIZE")
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="uvicorn --ws-per-message-deflate false (clients offer it; the server declines)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--fresh", action="store_true", help="rebuild and reseed the database")
     parser.add_argument(
@@ -493,7 +499,11 @@ def main() -> int:
         return 0
     scenarios = list(SCENARIOS) if args.scenario == "both" else [args.scenario]
     layers = list(LAYERS) if args.layer == "both" else [args.layer]
-    cache = ROOT / "var" / "bench-room-fanout.json"
+    cache = (
+        ROOT
+        / "var"
+        / ("bench-room-fanout.json" if DB_NAME == "cercle_fanout" else f"bench-{DB_NAME}.json")
+    )
     users = max(SCENARIOS[s][0] * SCENARIOS[s][1] for s in scenarios)
     users = max(users, 1000)  # one seed serves both scenarios
     cached = json.loads(cache.read_text()) if cache.exists() and not args.fresh else None
@@ -501,7 +511,8 @@ def main() -> int:
     env = server_env(secret_key, layers[0], args.pool)
     print(f"machine: {machine()}", flush=True)
     print(
-        f"server: uvicorn --workers {args.workers} --ws {args.ws} --ws-max-size 65536, "
+        f"server: uvicorn --workers {args.workers} --ws {args.ws} --ws-max-size 65536"
+        f"{' --ws-per-message-deflate false' if args.no_deflate else ''}, "
         f"REDIS_POOL_SIZE={args.pool}; client: one asyncio process on the same machine"
     )
     started = time.monotonic()
@@ -549,7 +560,12 @@ def main() -> int:
             ):
                 clear_connections()
                 with uvicorn(
-                    app, env, workers=args.workers, ws=args.ws, log_dir=Path(log_dir)
+                    app,
+                    env,
+                    workers=args.workers,
+                    ws=args.ws,
+                    log_dir=Path(log_dir),
+                    extra=["--ws-per-message-deflate", "false"] if args.no_deflate else [],
                 ) as port:
                     run = Run(
                         port, n_rooms, per_room, actions, interval, cercle=cercle, seeded=seeded

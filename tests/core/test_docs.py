@@ -36,6 +36,9 @@ def test_the_production_uvicorn_command_trusts_forwarded_headers_from_the_proxy_
         # The workers listen only where the trusted proxy reaches them.
         assert words[words.index("--host") + 1] == trusted == "127.0.0.1"
         assert "--ws-max-size" in words
+        # An idle room socket: about 51 KiB instead of 163 (docs/PERFORMANCE.md).
+        assert words[words.index("--ws") + 1] == "websockets-sansio"
+        assert words[words.index("--ws-per-message-deflate") + 1] == "false"
 
 
 def test_no_document_or_comment_cites_a_design_document_not_in_the_repository():

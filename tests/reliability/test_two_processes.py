@@ -77,6 +77,8 @@ def two_servers(room_setup, tmp_path):
                         *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
                         *("--host", "127.0.0.1", "--port", str(port)),
                         *("--lifespan", "off", "--no-access-log", "--ws-max-size", "65536"),
+                        # The WebSocket protocol of docs/DEPLOY.md's command.
+                        *("--ws", "websockets-sansio", "--ws-per-message-deflate", "false"),
                     ],
                     cwd=ROOT,
                     env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},
