@@ -4,18 +4,29 @@
 anonymous callers in (the log of a public organization) lists them itself.
 """
 
+from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.services import user_for_token
+from core import recipients
 
 
 class BearerToken(HttpBearer):
-    """``Authorization: Bearer cercle_…``: a personal API token."""
+    """``Authorization: Bearer cercle_…``: a personal API token.
+
+    Its owner reads the answer in their profile's language, as on the pages
+    (``accounts.middleware``, which ran before the token was read): the
+    messages the operation writes, and Content-Language. Django's
+    LocaleMiddleware activates the next request's language itself.
+    """
 
     def authenticate(self, request, token):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            language = recipients.language_of(user)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return user
 
 

@@ -12,6 +12,7 @@ import functools
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, re_path
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -103,7 +104,7 @@ def domain_error(request, exc: DomainError):
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
     return _error(
-        request, "Authentication required: a valid token or session.", "unauthorized", 401
+        request, _("Authentication required: a valid token or session."), "unauthorized", 401
     )
 
 
@@ -115,19 +116,23 @@ def validation_error(request, exc: ValidationError):
         parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
     return api.create_response(
         request,
-        {"detail": "; ".join(parts) or "Invalid input.", "code": "invalid", "errors": exc.errors},
+        {
+            "detail": "; ".join(parts) or _("Invalid input."),
+            "code": "invalid",
+            "errors": exc.errors,
+        },
         status=422,
     )
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, "Not found.", "not_found", 404)
+    return _error(request, _("Not found."), "not_found", 404)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request, exc):
-    return _error(request, str(exc) or "Not allowed.", "forbidden", 403)
+    return _error(request, str(exc) or _("Not allowed."), "forbidden", 403)
 
 
 # What django-ninja raises itself: an unreadable body (400), a failed CSRF
@@ -147,7 +152,7 @@ def http_error(request, exc: HttpError):
 
 def unknown_path(request, *args, **kwargs):
     return JsonResponse(
-        {"detail": "No API operation at this path.", "code": "not_found"}, status=404
+        {"detail": _("No API operation at this path."), "code": "not_found"}, status=404
     )
 
 
@@ -162,7 +167,8 @@ def _json_method_not_allowed(view):
             allowed = response["Allow"]
             response = JsonResponse(
                 {
-                    "detail": f"{request.method} is not allowed here; allowed: {allowed}.",
+                    "detail": _("%(method)s is not allowed here; allowed: %(allowed)s.")
+                    % {"method": request.method, "allowed": allowed},
                     "code": "method_not_allowed",
                 },
                 status=405,
