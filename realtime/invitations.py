@@ -39,9 +39,11 @@ def _description(meeting, items) -> str:
     return "\n".join([*lines, absolute(meeting.get_absolute_url())]).strip()
 
 
-def ics(meeting, *, method: str = "REQUEST", attendee=None) -> bytes:
-    """The iCalendar file of ``meeting``'s invitation (``method`` REQUEST or CANCEL)."""
-    items = list(meeting.items.order_by("position"))
+def ics(meeting, *, method: str = "REQUEST", attendee=None, items=None) -> bytes:
+    """The iCalendar file of ``meeting``'s invitation (``method`` REQUEST or
+    CANCEL), in the active language (render it as its recipient:
+    ``core.recipients.writing_to``); ``items``, its agenda if already read."""
+    items = list(meeting.items.order_by("position")) if items is None else items
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Cercle//Meetings//EN")
     calendar.add("version", "2.0")

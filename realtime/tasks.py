@@ -47,12 +47,10 @@ def send_invitations(*, meeting_id: int, sequence: int, kind: str) -> int:
                 render_to_string("realtime/email/invitation_subject.txt", context).split()
             )
             body = render_to_string("realtime/email/invitation_body.txt", context)
+            # The calendar file's words too (its description's "Agenda:").
+            calendar = invitations.ics(meeting, method=method, attendee=user, items=items)
         message = EmailMultiAlternatives(subject[:200], body, None, [user.email])
-        message.attach(
-            "meeting.ics",
-            invitations.ics(meeting, method=method, attendee=user),
-            f"text/calendar; method={method}; charset=utf-8",
-        )
+        message.attach("meeting.ics", calendar, f"text/calendar; method={method}; charset=utf-8")
         key = f"meeting_invitation:{meeting.pk}:{sequence}:{user.pk}"
         sent += int(jobs.send_once(key=key, message=message))
     return sent

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from circles import selectors as circle_selectors
 from core.errors import Conflict, NotAllowed
@@ -209,3 +209,31 @@ def test_the_meeting_page_cancels_a_meeting_once_confirmed(
     calendar, _event = _ics(_for(world.bo)[0])
     assert str(calendar["METHOD"]) == "CANCEL"
     assert "Move the meeting" not in client.get(scheduled.get_absolute_url()).content.decode()
+
+
+def test_the_ics_of_each_invitation_is_in_its_recipient_s_language(
+    world, django_capture_on_commit_callbacks
+):
+    """The calendar file's words (its description's "Agenda:") are the
+    recipient's, like the email around it, whoever scheduled."""
+    world.ana.language = "fr"
+    world.ana.save(update_fields=["language"])
+    start = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    for scheduler_speaks in ("en", "fr"):
+        mail.outbox.clear()
+        with (
+            translation.override(scheduler_speaks),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            services.schedule_meeting(
+                circle=world.ops, title=f"Weekly {scheduler_speaks}", scheduled_start=start,
+                facilitator=world.facilitator, by=world.facilitator, template="frame",
+            )  # fmt: skip
+        (french,) = _for(world.ana)
+        (english,) = _for(world.bo)
+        description = {
+            who: str(_ics(message)[1]["DESCRIPTION"])
+            for who, message in (("fr", french), ("en", english))
+        }
+        assert description["fr"].startswith("Ordre du jour :\n1. "), description
+        assert description["en"].startswith("Agenda:\n1. "), description
