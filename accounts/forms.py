@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import available_time_zones
+from core import recipients
 
 
 class LoginForm(AuthenticationForm):
@@ -57,3 +59,12 @@ class TokenForm(forms.Form):
         max_length=80,
         help_text=_("What the token is for, for example “minutes script”."),
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, writing each email in its recipient's language and time
+    zone (``core.recipients``): whoever asks is a visitor, not yet known."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with recipients.writing_to(context["user"]):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import services, throttling
-from accounts.forms import LoginForm, ProfileForm, TokenForm
+from accounts.forms import LoginForm, PasswordResetForm, ProfileForm, TokenForm
 from core.errors import DomainError
 from core.links import absolute
 
@@ -24,6 +24,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm  # the email in the account's language
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

@@ -117,6 +117,23 @@ class TestPasswordReset:
         again = client.get(link.group(1), follow=True)
         assert again.context["validlink"] is False
 
+    @pytest.mark.parametrize(("asker", "account"), [("en", "fr"), ("fr", "en")])
+    def test_the_email_is_in_the_account_s_language_not_the_asker_s(
+        self, client, make_user, asker, account
+    ):
+        """Whoever asks (a visitor, in their browser's language) is not
+        known; the email goes to the account's owner, in their language."""
+        make_user("alice", language=account)
+        client.cookies["django_language"] = asker
+        client.post(
+            reverse("accounts:password_reset"),
+            {"email": "alice@example.org"},
+            HTTP_ACCEPT_LANGUAGE=asker,
+        )
+        (message,) = mail.outbox
+        subject = {"fr": "Cercle : choisissez un nouveau mot de passe"}
+        assert message.subject == subject.get(account, "Cercle: choose a new password")
+
     def test_it_says_the_same_for_an_unknown_address(self, client, make_user):
         make_user("alice")
         response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
