@@ -9,15 +9,18 @@ private token (``?token=…``) so a feed reader or a calendar can fetch them.
 import json
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from circles import selectors as circle_selectors
+from core import recipients
 from core.errors import DomainError
 from decisions.copies import check_copy
 from decisions.models import Decision
@@ -51,6 +54,43 @@ def _feed_organization(request, org: str):
     # The same answer for an unknown organization, a private one and a revoked
     # token: nothing tells an outsider that the log exists.
     raise Http404(_("This private link is unknown or was revoked."))
+
+
+def _feed_reader(request, organization):
+    """Whom a feed or an export is for: the owner of the private link it was
+    fetched with (a calendar app names no one, and asks for its own language
+    or none), else the signed-in reader; None when no one is known."""
+    token = request.GET.get("token", "")
+    if token:
+        person = selectors.user_for_feed_token(organization, token)
+        if person is not None:
+            return person
+    user = request.user
+    return user if user.is_authenticated else None
+
+
+def _feed_language(request, organization) -> tuple[str, str]:
+    """(language, zone) a feed is written in: its reader's (``_feed_reader``),
+    else the organization's language (which its Atom feed declares), for
+    everyone who reads a public log's feed without being known."""
+    person = _feed_reader(request, organization)
+    if person is not None:
+        return recipients.language_of(person), recipients.zone_of(person)
+    return organization.language or settings.LANGUAGE_CODE, settings.TIME_ZONE
+
+
+def _written(chunks, language: str, zone: str):
+    """``chunks`` produced in ``language`` and ``zone``: a streamed body is
+    produced after the view has returned and its middleware has restored
+    the site's zone, so each chunk is made under the reader's own."""
+    chunks = iter(chunks)
+    while True:
+        with translation.override(language), timezone.override(zone):
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+        yield chunk
 
 
 def _is_member(request, organization) -> bool:
@@ -350,7 +390,14 @@ def export(request, org: str, fmt: str, circle: str | None = None):
     kwargs = {"circle_filters": filters}
     if fmt in ("json", "md"):
         kwargs["circle"] = circle_obj
-    response = StreamingHttpResponse(produce(organization, **kwargs), content_type=content_type)
+    person = _feed_reader(request, organization)
+    if person is not None:
+        language, zone = recipients.language_of(person), recipients.zone_of(person)
+    else:  # a visitor of a public log, in the language their browser asked for
+        language, zone = translation.get_language(), timezone.get_current_timezone_name()
+    response = StreamingHttpResponse(
+        _written(produce(organization, **kwargs), language, zone), content_type=content_type
+    )
     name = organization.slug + (f"-{circle_obj.slug}" if circle_obj else "")
     response["Content-Disposition"] = f'attachment; filename="{name}-decisions.{fmt}"'
     response["Cache-Control"] = "private, no-store"
@@ -365,7 +412,9 @@ def feed(request, org: str, circle: str | None = None):
         if circle_obj
         else reverse("logbook:log", kwargs={"org": org})
     )
-    body = feeds.atom_feed(organization, circle=circle_obj, link=link, feed_url=request.path)
+    language, zone = _feed_language(request, organization)
+    with translation.override(language), timezone.override(zone):
+        body = feeds.atom_feed(organization, circle=circle_obj, link=link, feed_url=request.path)
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
 
 
@@ -384,10 +433,9 @@ def my_calendar(request, org: str):
     circle_ids = [
         m.circle_id for m in circle_selectors.person_circles(person, organization) if m.left is None
     ]
-    response = HttpResponse(
-        feeds.icalendar(organization, circle_ids=circle_ids, person=person),
-        content_type="text/calendar; charset=utf-8",
-    )
+    with recipients.writing_to(person):  # the calendar app asks for no language
+        body = feeds.icalendar(organization, circle_ids=circle_ids, person=person)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{organization.slug}-mine.ics"'
     return response
 
@@ -395,9 +443,9 @@ def my_calendar(request, org: str):
 def calendar(request, org: str, circle: str | None = None):
     organization = _feed_organization(request, org)
     circle_obj = _circle(organization, circle) if circle else None
-    response = HttpResponse(
-        feeds.icalendar(organization, circle=circle_obj),
-        content_type="text/calendar; charset=utf-8",
-    )
+    language, zone = _feed_language(request, organization)
+    with translation.override(language), timezone.override(zone):
+        body = feeds.icalendar(organization, circle=circle_obj)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{organization.slug}-reviews.ics"'
     return response
