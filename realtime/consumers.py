@@ -90,10 +90,13 @@ def _render_presence(meeting_id: int) -> dict[str, str]:
 
 #: How often the watch compares each socket's version with the database.
 CHECK_INTERVAL = 2.0
-#: How often the watch refreshes the presence rows of this process's sockets.
-HEARTBEAT = 20.0
-#: How often the watch deletes the presence rows of dead processes.
-SWEEP_INTERVAL = 30.0
+#: How often the watch refreshes the presence rows of this process's sockets
+#: (a row is stale after ``Connection.STALE_AFTER``: three missed beats).
+HEARTBEAT = 15.0
+#: How often the watch deletes the presence rows of dead processes. A dead
+#: process's sockets leave every room within STALE_AFTER + SWEEP_INTERVAL +
+#: CHECK_INTERVAL (57 s): presence is right within a minute.
+SWEEP_INTERVAL = 10.0
 
 _here: dict[int, set] = defaultdict(set)  # meeting id -> consumers open in this process
 _watch_task: asyncio.Task | None = None

@@ -278,7 +278,7 @@ class Connection(models.Model):
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
     #: A row not refreshed for this long belongs to a dead process.
-    STALE_AFTER = timedelta(seconds=60)
+    STALE_AFTER = timedelta(seconds=45)
 
     def __str__(self) -> str:
         return f"{self.user} → {self.meeting}"

@@ -376,6 +376,16 @@ class TestPresenceExpires:
         assert "room-agenda" not in presence
         await ws.disconnect()
 
+    def test_a_dead_process_leaves_every_room_within_a_minute(self):
+        """Its rows stop being refreshed; the last one is stale STALE_AFTER
+        after its last beat, and another process's watch sweeps it (and
+        pushes the room's presence) at its next sweep, on a check's tick.
+        A live process's row survives a late beat. The sweep itself, with a
+        real process killed, is tests/reliability/test_kill.py."""
+        stale = Connection.STALE_AFTER.total_seconds()
+        assert stale + consumers.SWEEP_INTERVAL + consumers.CHECK_INTERVAL <= 60
+        assert stale >= 2 * (consumers.HEARTBEAT + consumers.CHECK_INTERVAL)
+
 
 class TestFailFast:
     def test_postgresql_connections_and_the_pool_time_out_in_seconds(self, tmp_path):

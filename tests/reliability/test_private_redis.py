@@ -25,6 +25,7 @@ from django.utils.timezone import localtime
 
 from realtime import broadcast, consumers, services
 from realtime.models import Connection, Meeting
+from tests.reliability.servers import free_port
 from tests.reliability.test_delivery import connect, drain, until
 
 pytestmark = [
@@ -33,15 +34,9 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PrivateRedis:
     def __init__(self, tmp_path):
-        self.port, self.dir, self.process = _free_port(), tmp_path, None
+        self.port, self.dir, self.process = free_port(), tmp_path, None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
