@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -79,14 +80,17 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_listening(self, path: str = "/", deadline: float | None = None) -> None:
-        """Until the server answers ``path`` (any status: a server whose
-        database is down answers too)."""
+    def wait_listening(self, path: str | None = "/", deadline: float | None = None) -> None:
+        """Until the server answers ``path`` (any status), or, with no path,
+        accepts a connection (a request would reach the database)."""
         deadline = deadline or time.monotonic() + START_TIMEOUT
         while True:
             if self.process.poll() is not None:
                 pytest.fail(f"server {self.address} exited:\n{self.log()[-3000:]}")
             try:
+                if path is None:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+                    return
                 with urllib.request.urlopen(f"http://{self.address}{path}", timeout=2):
                     return
             except urllib.error.HTTPError:
@@ -108,13 +112,14 @@ class Server:
             self.process.wait()
 
 
-def start_all(servers: list[Server]) -> list[Server]:
-    """Start every server, then wait until each answers (they boot in parallel)."""
+def start_all(servers: list[Server], path: str | None = "/") -> list[Server]:
+    """Start every server, then wait until each answers (they boot in
+    parallel; ``path``: as ``Server.wait_listening``)."""
     for server in servers:
         server.start()
     deadline = time.monotonic() + START_TIMEOUT
     for server in servers:
-        server.wait_listening(deadline=deadline)
+        server.wait_listening(path, deadline=deadline)
     return servers
 
 
