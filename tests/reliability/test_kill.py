@@ -155,7 +155,7 @@ def test_a_process_killed_between_commit_and_publish(room_setup, servers):
             a_rows = await in_db(rows_of, [fac.pk, bo.pk])
             b_rows = await in_db(rows_of, [ana.pk, mia.pk])
 
-            before = await asyncio.to_thread(kill_a_mid_action)
+            before = await in_db(kill_a_mid_action)
             killed_at = time.monotonic()
             assert a.process.wait(timeout=10) == -signal.SIGKILL
 
