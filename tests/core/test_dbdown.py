@@ -1,5 +1,6 @@
 """core.dbdown: an unreachable database is told apart from a bug."""
 
+import json
 import logging
 import sys
 
@@ -40,8 +41,8 @@ class TestUnavailableReason:
 
 
 class TestErrorPage:
-    def page(self, exc):
-        request = RequestFactory().get("/somewhere/")
+    def page(self, exc, path="/somewhere/"):
+        request = RequestFactory().get(path)
         try:
             raise exc
         except BaseException:
@@ -70,3 +71,12 @@ class TestErrorPage:
             "database unavailable (couldn't get a connection after 3.00 sec): "
             "GET /somewhere/ answered 503"
         ]
+
+    def test_the_api_answers_its_own_error_format(self):
+        events.reset_throttle()
+        exc = _raised(OperationalError("w"), PoolTimeout("couldn't get a connection"))
+        response = self.page(exc, path="/api/v1/me")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "5"
+        assert response["Content-Type"] == "application/json"
+        assert json.loads(response.content)["code"] == "unavailable"
