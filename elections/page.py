@@ -69,7 +69,9 @@ def _page_context(user, data: selectors.Process, failed) -> dict:
         "grid": data.grid(user),
         "round": data.round_view(data.shown_round, user),
         "role_change": data.role_change_view(user),
-        "proposals": data.proposal_history(),
-        "events": events(election, data.events),
+        # Called by the template where it shows them (the room's parts
+        # show neither, and need not read the history).
+        "proposals": data.proposal_history,
+        "events": lambda: events(election, data.events),
         "participants": data.people,
     }

@@ -432,7 +432,8 @@ def events_of(election) -> list:
 class Process:
     """A selection as its section and its room fragment show it, read once
     (:func:`process`): the meeting's session, the participants, every
-    nomination, the rounds and the history. The page, its htmx answers, the
+    nomination, the rounds, and the history when first asked (each round's
+    answers too: :meth:`responses`). The page, its htmx answers, the
     room's viewer part and the room's shared part derive what they show from
     it.
 
@@ -447,7 +448,6 @@ class Process:
     users: dict
     nominations: list[Nomination]
     rounds: list[Round]
-    events: list[ElectionEvent]
     #: The current answers of each round asked for (:meth:`responses`), by round id.
     answers: dict = field(default_factory=dict, repr=False)
 
@@ -458,7 +458,19 @@ class Process:
 
     @cached_property
     def role_round_ids(self) -> set[int]:
+        if not self.rounds:  # no round yet: the history need not be read for it
+            return set()
         return _role_round_ids(self.election, [e for e in self.events if e.action == "review_role"])
+
+    @cached_property
+    def events(self) -> list[ElectionEvent]:
+        """The history, oldest first, read when first asked (the room's
+        parts do not show it), its people from the participants' read."""
+        history = list(self.election.events.order_by("at", "pk"))
+        users = _users({e.by_id for e in history}, self.users)
+        for e in history:
+            e.by = users.get(e.by_id)
+        return history
 
     @cached_property
     def consent_rounds(self) -> list[Round]:
@@ -587,32 +599,28 @@ class Process:
 
 def process(election) -> Process:
     """Read a selection once for its section or fragment: the session, the
-    participants, the nominations, the rounds and the history (the meeting's
-    session is read once however often the block asks for it). The people the
-    nominations and the history name come from the participants' read, and
-    anyone else in one more query."""
+    participants, the nominations and the rounds (the meeting's session is
+    read once however often the block asks for it; the history when first
+    asked). The people the nominations name come from the participants'
+    read, and anyone else in one more query."""
     with reading():
         ids = participant_ids(election)
         users = get_user_model().objects.in_bulk(ids)
         nominations = list(
             Nomination.objects.filter(election=election).order_by("round", "created", "pk")
         )
-        history = list(election.events.order_by("at", "pk"))
         named = _users(
             {
                 uid
                 for n in nominations
                 for uid in (n.nominator_id, n.nominee_id, n.recorded_by_id)
                 if uid is not None
-            }
-            | {e.by_id for e in history if e.by_id is not None},
+            },
             users,
         )
         for n in nominations:
             n.nominator, n.nominee = named[n.nominator_id], named[n.nominee_id]
             n.recorded_by = named.get(n.recorded_by_id)
-        for e in history:
-            e.by = named.get(e.by_id)
         return Process(
             election=election,
             session=session_of(election),
@@ -620,7 +628,6 @@ def process(election) -> Process:
             users=users,
             nominations=nominations,
             rounds=list(rounds.rounds_of(election).order_by("opened", "pk")),
-            events=history,
         )
 
 

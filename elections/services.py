@@ -105,6 +105,16 @@ def _member_of_circle(election: Election, user, field: str):
     return user
 
 
+def _circle_member_id(election: Election, user, field: str) -> int:
+    """The id of ``user`` (a user, or a user id), who must be a member of the
+    election's circle: someone who takes part now is one
+    (``circles.selectors.participants_of``) and is not read; anyone else is
+    looked up (``_member_of_circle``). Within the check's ``reading()`` block."""
+    if isinstance(user, int) and user in selectors.participant_ids(election):
+        return user
+    return _member_of_circle(election, user, field).pk
+
+
 def _acting_for(election: Election, step: str, by, member):
     """Check ``step`` for ``by`` and say whose act it is: ``(by, None)`` for a
     person's own step; for a recorder's ``…_for`` step, ``(member, by)``: the
@@ -547,7 +557,7 @@ def _nominate(election, by, step, nominee, reason, key, member=None) -> Nominati
     # before the write.
     with participation.reading():
         nominator, recorded_by = _acting_for(election, step, by, member)
-        nominee = _member_of_circle(election, nominee, "nominee")
+        nominee_id = _circle_member_id(election, nominee, "nominee")
     reason = _clean(reason, "reason", required=_("Give the reason for your nomination."))
     already = _already(
         recorded_by,
@@ -562,7 +572,7 @@ def _nominate(election, by, step, nominee, reason, key, member=None) -> Nominati
             election=election,
             round=1,
             nominator=nominator,
-            nominee=nominee,
+            nominee_id=nominee_id,
             reason=reason,
             recorded_by=recorded_by,
         )

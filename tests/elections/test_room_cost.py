@@ -55,15 +55,16 @@ def _client(user) -> Client:
     return client
 
 
-def _nominate(world, election, who, nominee, reason="She keeps good notes.", key=None):
+def _nominate(world, election, who, nominee, reason="She keeps good notes.", key=None, target=None):
     url = reverse(
         "elections:action",
         kwargs={"org": world.org.slug, "pk": election.pk, "step": STEPS["nominate"].url},
     )
+    headers = {"HX-Request": "true", **({"HX-Target": target} if target else {})}
     return _client(who).post(
         url,
         {"nominee": nominee.pk, "reason": reason, "idempotency_key": key or new_key()},
-        headers={"HX-Request": "true"},
+        headers=headers,
     )
 
 
@@ -148,6 +149,16 @@ class TestWhatItReads:
         joined = '"realtime_meeting"."current_item_id" = "realtime_agendaitem"."id"'
         session_reads = [q for q in sql if joined in q]
         assert len(session_reads) == 2, session_reads
+
+    def test_from_the_room_the_history_is_not_read(self, world, live):
+        _nominate(world, live, world.bo, world.cy, target=room.MINE_ID)  # warm
+        with CaptureQueriesContext(connection) as ctx:
+            response = _nominate(world, live, world.ana, world.cy, target=room.MINE_ID)
+        assert 'id="election-mine"' in response.content.decode()
+        assert "You nominated Cy." in response.content.decode()
+        # Neither the shared part nor the viewer's part shows the history, and
+        # no round was opened yet.
+        assert not [q for q in ctx.captured_queries if "elections_electionevent" in q["sql"]]
 
 
 class TestTheGuarantees:
