@@ -70,7 +70,7 @@ def has_part(context) -> bool:
 
 
 def mine_html(request, election) -> str:
-    context = page.page_context(request.user, election)
+    context = page.page_context(request.user, selectors.with_relations(election))
     if not has_part(context):
         return ""
     return render_to_string(MINE_TEMPLATE, context, request)
