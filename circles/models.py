@@ -270,6 +270,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     revoked = models.DateTimeField(null=True, blank=True)
+    #: The language its email was written in; an account made from it speaks it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["-created"]

@@ -324,6 +324,11 @@ def invite(
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None and selectors.is_circle_member(existing, circle):
         raise Invalid(_("This person is already a member of the circle."), field="email")
+    # In the invitee's language when they have an account; else the inviter's.
+    if language not in dict(settings.LANGUAGES):
+        language = existing.language if existing else translation.get_language()
+    if language not in dict(settings.LANGUAGES):
+        language = organization.language
     raw = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         organization=organization,
@@ -332,11 +337,9 @@ def invite(
         token_hash=hash_token(raw),
         invited_by=by,
         expires=timezone.now() + timedelta(days=days),
+        language=language,  # the account made from it speaks it (accept_invitation)
     )
     link = absolute(reverse("circles:invitation", kwargs={"token": raw}))
-    # In the invitee's language when they have an account; else the inviter's.
-    if language not in dict(settings.LANGUAGES):
-        language = existing.language if existing else translation.get_language()
     with translation.override(language):
         subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
         body = _(
@@ -427,7 +430,8 @@ def accept_invitation(*, token: str, user=None, password: str = "", display_name
             email=invitation.email,
             password=password,
             display_name=(display_name or "").strip()[:120],
-            language=invitation.organization.language,
+            # The language the person read their invitation in.
+            language=invitation.language or invitation.organization.language,
         )
     elif user.email.lower() != invitation.email.lower():
         raise NotAllowed(

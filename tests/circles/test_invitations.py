@@ -134,3 +134,43 @@ class TestInvitations:
             "/api/v1/invitations/accept", {"token": token}, content_type="application/json"
         )
         assert response.status_code == 409 and response.json()["code"] == "conflict"
+
+
+class TestTheNewAccountsLanguage:
+    """A new person's account speaks the language their invitation was
+    written in (the members list's, else the inviter's), not the
+    organization's default: the person read the invitation in it."""
+
+    def _accept(self, raw, name="Nina"):
+        from circles import services as circle_services
+
+        return circle_services.accept_invitation(
+            token=raw, password="a long enough secret", display_name=name
+        )
+
+    def test_an_invitation_in_english_in_a_french_organization(self, world):
+        from django.utils import translation
+
+        services.update_organization(
+            organization=world.org, by=world.admin, name="Acme", language="fr",
+            public_log=world.org.public_log,
+        )  # fmt: skip
+        listed, raw_listed = services.invite(
+            circle=world.ops, email="listed@example.org", by=world.admin, language="en"
+        )
+        with translation.override("en"):  # the inviter reads English
+            _inv, raw_english = services.invite(
+                circle=world.ops, email="asked@example.org", by=world.admin
+            )
+        with translation.override("fr"):
+            _inv, raw_french = services.invite(
+                circle=world.ops, email="french@example.org", by=world.admin
+            )
+        assert listed.language == "en"
+        for raw, email, language in (
+            (raw_listed, "listed@example.org", "en"),
+            (raw_english, "asked@example.org", "en"),
+            (raw_french, "french@example.org", "fr"),
+        ):
+            self._accept(raw)
+            assert get_user_model().objects.get(email=email).language == language
