@@ -200,6 +200,9 @@ class TestEmails:
         assert link.startswith("http://testserver/notifications/unsubscribe/")
         english = next(m for m in mail.outbox if m.to == [team.members[1].email])
         assert "Your consent is asked" in english.subject
+        # Each HTML part says which language it is in (a screen reader reads it so).
+        assert '<html lang="fr">' in html
+        assert '<html lang="en">' in english.alternatives[0][0]
 
     def test_the_one_click_unsubscribe_works_without_login(self, team, run, client):
         ana = team.members[0]
@@ -244,6 +247,10 @@ class TestDigests:
         assert digest.body.count("Une réunion de Ops") == 2
         assert "2 notifications" in digest.subject
         assert digest.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
+        # Its HTML says which language it is in (a screen reader reads it so).
+        assert '<html lang="fr">' in digest.alternatives[0][0]
+        english = next(m for m in _notices() if m.to == [team.members[1].email])
+        assert '<html lang="en">' in english.alternatives[0][0]
         # Run again (a second scheduler, a retried job): nothing more.
         assert services.send_digests(frequency="daily", period="2026-12-02") == 0
         assert Digest.objects.filter(recipient=ana).count() == 1
