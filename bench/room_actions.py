@@ -9,14 +9,14 @@
     BENCH_REDIS_URL=redis://127.0.0.1:6379/8 python bench/room_actions.py
 
 No network and no server: each action is an htmx POST (session cookie, CSRF)
-handed to Django's ASGI application in this process, on one event loop, the
-way uvicorn hands it over (the view runs in the one sync thread, its
-broadcast goes back to the loop). Ten "sockets" (channels of the meeting's
-group, read by tasks on the loop) stand for the circle's ten members; an
-action counts as done when its response is in and all ten have its
-fragment. The floor is a bare ``group_send`` of a fixed fragment of the same
-size to the same group and sockets, through the same channel layer, in the
-same run.
+handed to the site's HTTP application (``config.handler``) in this process, on
+one event loop, the way uvicorn hands it over (the middleware and the view run
+in the one sync thread, the broadcast goes back to the loop). Ten "sockets"
+(channels of the meeting's group, read by tasks on the loop) stand for the
+circle's ten members; an action counts as done when its response is in and all
+ten have its fragment. The floor is a bare ``group_send`` of a fixed fragment
+of the same size to the same group and sockets, through the same channel
+layer, in the same run.
 
 The world is built through the services: an organization, a circle of 10
 members (one holds the facilitator role and leads the meeting), an open

@@ -129,6 +129,11 @@ def live_url(django_db_setup, tmp_path_factory) -> Iterator[str]:
                 "--lifespan",
                 "off",
                 "--no-access-log",
+                # The WebSocket protocol of docs/DEPLOY.md's command.
+                "--ws",
+                "websockets-sansio",
+                "--ws-per-message-deflate",
+                "false",
             ],
             cwd=ROOT,
             env=env,
