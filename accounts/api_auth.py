@@ -4,7 +4,7 @@
 anonymous callers in (the log of a public organization) lists them itself.
 """
 
-from django.utils import translation
+from django.utils import timezone, translation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.services import user_for_token
@@ -14,10 +14,11 @@ from core import recipients
 class BearerToken(HttpBearer):
     """``Authorization: Bearer cercle_…``: a personal API token.
 
-    Its owner reads the answer in their profile's language, as on the pages
-    (``accounts.middleware``, which ran before the token was read): the
-    messages the operation writes, and Content-Language. Django's
-    LocaleMiddleware activates the next request's language itself.
+    Its owner reads the answer in their profile's language and time zone, as
+    on the pages (``accounts.middleware``, which ran before the token was
+    read): the messages the operation writes, the times in its texts, and
+    Content-Language. Django's LocaleMiddleware activates the next request's
+    language itself; the middleware ends every request's zone.
     """
 
     def authenticate(self, request, token):
@@ -27,6 +28,7 @@ class BearerToken(HttpBearer):
             language = recipients.language_of(user)
             translation.activate(language)
             request.LANGUAGE_CODE = language
+            timezone.activate(recipients.zone_of(user))
         return user
 
 

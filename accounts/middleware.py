@@ -22,12 +22,13 @@ class UserLanguageMiddleware:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
             zone = _zone(user.time_zone)
-        if zone is None:
-            return self.get_response(request)
-        timezone.activate(zone)
+        if zone is not None:
+            timezone.activate(zone)
         try:
             return self.get_response(request)
         finally:
+            # Always: a zone activated later in the request (an API token's
+            # owner's, accounts.api_auth) must not stay for the thread's next.
             timezone.deactivate()
 
 

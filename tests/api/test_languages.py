@@ -51,3 +51,28 @@ def test_the_next_anonymous_call_is_not_in_the_last_callers_language(client, fre
     response = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert response["Content-Language"] == "en"
+
+
+def test_a_token_caller_reads_times_in_their_zone_and_the_next_call_in_the_site_s(
+    client, make_user, settings
+):
+    """A notification's time (here a moved meeting's) in the token owner's
+    zone, as the pages show it; the zone does not stay for the next call."""
+    from django.utils import timezone
+
+    from notifications.models import Notification
+
+    user = make_user("kiri")
+    update_profile(user=user, display_name="Kiri", language="en", time_zone="Pacific/Kiritimati")
+    Notification.objects.create(
+        recipient=user,
+        kind="meeting_moved",
+        params={"circle": "Ops", "title": "Weekly", "start": "2026-12-02T12:00:00+00:00"},
+        event_key="moved:1",
+    )
+    settings.TIME_ZONE = "UTC"
+    response = client.get("/api/v1/me/notifications", **_token(user))
+    (text,) = [n["text"] for n in response.json()]
+    assert "Dec. 3, 2026, 2 a.m." in text, text  # 12:00 UTC is 02:00 the next day there
+    # The thread's next request (someone unknown) is in the site's zone again.
+    assert timezone.get_current_timezone_name() == "UTC"
