@@ -30,7 +30,7 @@ from circles.models import (
     RoleAssignment,
 )
 from circles.records import role_snapshot
-from core import events, jobs, notify, proposing
+from core import events, jobs, notify, proposing, recipients
 from core.errors import Conflict, Invalid, NotAllowed, NotFound
 from core.links import absolute
 from decisions.models import Decision
@@ -340,7 +340,9 @@ def invite(
         language=language,  # the account made from it speaks it (accept_invitation)
     )
     link = absolute(reverse("circles:invitation", kwargs={"token": raw}))
-    with translation.override(language):
+    # The expiry in the invitee's zone when they have an account; else the inviter's.
+    zone = recipients.zone_of(existing) if existing else timezone.get_current_timezone_name()
+    with translation.override(language), timezone.override(zone):
         subject = _("Invitation to join %(circle)s on Cercle") % {"circle": circle.name}
         body = _(
             "%(who)s invites you to join the circle “%(circle)s” of %(org)s on Cercle.\n\n"

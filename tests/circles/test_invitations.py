@@ -174,3 +174,22 @@ class TestTheNewAccountsLanguage:
         ):
             self._accept(raw)
             assert get_user_model().objects.get(email=email).language == language
+
+
+def test_an_invitation_s_expiry_is_in_the_invitee_s_time_zone(
+    world, django_capture_on_commit_callbacks
+):
+    """Someone with an account reads until when the link works in their own
+    zone, not the inviter's (the site's here)."""
+    import zoneinfo
+
+    from accounts.services import update_profile
+
+    olga = update_profile(
+        user=world.org_member, display_name="Olga", language="en", time_zone="Pacific/Kiritimati"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation, _raw = services.invite(circle=world.ops, email=olga.email, by=world.admin)
+    (message,) = [m for m in mail.outbox if m.to == [olga.email]]
+    there = invitation.expires.astimezone(zoneinfo.ZoneInfo("Pacific/Kiritimati"))
+    assert f"until {there:%Y-%m-%d %H:%M}" in message.body, message.body
