@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.errors import Invalid
 from decisions.models import (
@@ -110,6 +111,19 @@ def record_decision(
     return decision
 
 
+#: What a chain that does not verify says, by code: in English in
+#: ``Verification.problem`` (the command line's), in the reader's language in
+#: ``Verification.message`` (a page's, the API's; a kept result is shown to
+#: readers of every language).
+PROBLEMS = {
+    "missing": gettext_noop("entry #%(seq)s is missing"),
+    "unlinked": gettext_noop("entry #%(seq)s does not link to #%(prev)s"),
+    "changed": gettext_noop("entry #%(seq)s was changed after it was recorded"),
+    "emptied": gettext_noop("the log is empty but its head names entry #%(head)s"),
+    "cut": gettext_noop("the log head names entry #%(head)s but the log ends at #%(last)s"),
+}
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -118,6 +132,16 @@ class Verification:
     head_hash: str
     first_bad: int | None = None
     problem: str = ""
+    code: str = ""
+    params: tuple = ()
+
+    @property
+    def message(self) -> str:
+        """``problem`` in the active language."""
+        code = getattr(self, "code", "")  # a result kept before codes existed has none
+        if code not in PROBLEMS:
+            return self.problem
+        return _(PROBLEMS[code]) % dict(self.params)
 
 
 _FIELDS = [
@@ -161,9 +185,9 @@ def verify_log(*, organization_id: int) -> Verification:
         entry = dict(zip(_FIELDS, row, strict=True))
         seq = entry["sequence"]
         if seq != expected_seq:
-            return _bad(count, expected_prev, expected_seq, f"entry #{expected_seq} is missing")
+            return _bad(count, expected_prev, expected_seq, "missing", seq=expected_seq)
         if entry["prev_hash"] != expected_prev:
-            return _bad(count, expected_prev, seq, f"entry #{seq} does not link to #{seq - 1}")
+            return _bad(count, expected_prev, seq, "unlinked", seq=seq, prev=seq - 1)
         imported = entry["origin__organization_ref"] is not None
         content = decision_content(
             organization_id=entry["origin__organization_ref"] if imported else organization_id,
@@ -179,9 +203,7 @@ def verify_log(*, organization_id: int) -> Verification:
             supersedes_id=entry["origin__supersedes_ref"] if imported else entry["supersedes_id"],
         )
         if chain_hash(entry["prev_hash"], content) != entry["hash"]:
-            return _bad(
-                count, expected_prev, seq, f"entry #{seq} was changed after it was recorded"
-            )
+            return _bad(count, expected_prev, seq, "changed", seq=seq)
         expected_prev = entry["hash"]
         expected_seq += 1
         count += 1
@@ -192,25 +214,22 @@ def verify_log(*, organization_id: int) -> Verification:
     if count == 0 and (head_seq or head_hash != GENESIS_HASH):
         # An emptied log (DELETE or TRUNCATE with the triggers dropped) is not
         # a new one: its head still says entries were recorded.
-        return _bad(0, GENESIS_HASH, 1, f"the log is empty but its head names entry #{head_seq}")
+        return _bad(0, GENESIS_HASH, 1, "emptied", head=head_seq)
     if head_seq != count or head_hash != expected_prev:
-        return _bad(
-            count,
-            expected_prev,
-            count + 1,
-            f"the log head names entry #{head_seq} but the log ends at #{count}",
-        )
+        return _bad(count, expected_prev, count + 1, "cut", head=head_seq, last=count)
     return Verification(ok=True, count=count, head_sequence=count, head_hash=expected_prev)
 
 
-def _bad(count: int, last_hash: str, first_bad: int, problem: str) -> Verification:
+def _bad(count: int, last_hash: str, first_bad: int, code: str, **params) -> Verification:
     return Verification(
         ok=False,
         count=count,
         head_sequence=count,
         head_hash=last_hash,
         first_bad=first_bad,
-        problem=problem,
+        problem=PROBLEMS[code] % params,
+        code=code,
+        params=tuple(sorted(params.items())),
     )
 
 
@@ -402,7 +421,7 @@ def import_log(*, organization, entries: list, head: dict, circles: dict) -> Log
     result = verify_log(organization_id=organization.pk)
     if not result.ok:  # pragma: no cover - the checks above are the same
         raise Invalid(
-            _("The imported log does not verify: %(problem)s.") % {"problem": result.problem}
+            _("The imported log does not verify: %(problem)s.") % {"problem": result.message}
         )
     return log_head
 

@@ -345,7 +345,7 @@ def verify_decisions(request, org: str):
         "head_sequence": result.head_sequence,
         "head_hash": result.head_hash,
         "first_bad": result.first_bad,
-        "problem": result.problem,
+        "problem": result.message,  # in the caller's language, as verify-copy's
     }
 
 

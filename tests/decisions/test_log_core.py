@@ -182,6 +182,32 @@ class TestVerifyDetectsTampering:
         assert not result.ok and result.first_bad == 2
         assert "missing" in result.problem
 
+    def test_the_problem_is_said_in_each_reader_s_language(
+        self, org, without_triggers, monkeypatch
+    ):
+        """One result (the log page keeps it for ten minutes) read in two
+        languages: ``problem`` stays English (the command line's),
+        ``message`` is translated when read (here by a stand-in catalogue)."""
+        from django.utils import translation
+
+        from decisions import services
+
+        _record(org, 3)
+        _raw("DELETE FROM decisions_decision WHERE sequence = 2")
+        result = verify_log(organization_id=org.pk)
+        assert result.problem == result.message == "entry #2 is missing"
+        catalogue = {"fr": {"entry #%(seq)s is missing": "l’entrée n° %(seq)s manque"}}
+        monkeypatch.setattr(
+            services,
+            "_",
+            lambda text: catalogue.get(translation.get_language(), {}).get(text, text),
+        )
+        with translation.override("fr"):
+            assert result.message == "l’entrée n° 2 manque"
+        with translation.override("en"):
+            assert result.message == "entry #2 is missing"
+        assert result.problem == "entry #2 is missing"
+
     def test_two_swapped_rows_are_detected(self, org, without_triggers):
         _record(org, 3)
         one, two = Decision.objects.filter(sequence__in=[1, 2]).order_by("sequence")
