@@ -39,3 +39,19 @@ def test_anonymous_reads_nothing(world):
     assert not selectors.read_in(
         Circle.objects.all(), AnonymousUser(), "acme", path="organization"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_a_member_who_came_back_reads_each_row_once(world):
+    """An earlier membership that ended stays as a row beside the current one:
+    the join counts the current one only."""
+    current = OrganizationMember.objects.get(user=world.member, left__isnull=True)
+    OrganizationMember.objects.create(
+        organization=current.organization,
+        user=world.member,
+        joined=current.joined,
+        left=current.joined,
+    )
+    rows = selectors.read_in(Circle.objects.all(), world.member, "acme", path="organization")
+    pks = list(rows.values_list("pk", flat=True))
+    assert len(pks) == len(set(pks)) == Circle.objects.filter(organization__slug="acme").count()
