@@ -52,6 +52,7 @@ done
     "ldconfig": 'echo "libpangoft2-1.0.so.0 (libc6,x86-64) => /usr/lib/libpangoft2-1.0.so.0"\n',
 }
 POSTGRESQL = ["pg_ctlcluster", "psql", "pg_isready"]
+SERVICES = "set -euo pipefail; . .ci/services; ci_services"
 REDIS = ["redis-server", "redis-cli"]
 
 
@@ -90,6 +91,12 @@ class Machine:
             (self.state / "redis_up").touch()
 
     def run(self, script: str) -> list[str]:
+        done = self._bash(script)
+        assert done.returncode == 0, done.stdout + done.stderr
+        calls = self.state / "calls"
+        return calls.read_text().splitlines() if calls.exists() else []
+
+    def _bash(self, script: str) -> subprocess.CompletedProcess:
         env = {
             "PATH": str(self.bin),
             "HOME": str(self.state),
@@ -99,15 +106,18 @@ class Machine:
             "PG_CONF_DIR": str(self.pg_conf),
             "DATABASE_URL": "postgres://somewhere/else",  # .ci/run decides its own
         }
-        done = subprocess.run(
+        return subprocess.run(
             [BASH, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )
-        assert done.returncode == 0, done.stdout + done.stderr
-        calls = self.state / "calls"
-        return calls.read_text().splitlines() if calls.exists() else []
 
     def services(self) -> list[str]:
-        return self.run("set -euo pipefail; . .ci/services; ci_services")
+        return self.run(SERVICES)
+
+    def services_fail(self) -> str:
+        """What ci_services says when it fails (it must fail)."""
+        done = self._bash(SERVICES)
+        assert done.returncode != 0, done.stdout + done.stderr
+        return done.stderr
 
 
 def started(calls: list[str], tool: str) -> list[str]:
@@ -219,3 +229,46 @@ def test_the_whole_run_uses_a_database_and_a_prefix_of_its_own(machine):
         [],
         ["apt-get update -qq", "apt-get install -y -qq chromium"],
     )
+
+
+def test_a_cluster_made_on_another_port_is_moved_to_5432(machine):
+    """Found on a bare Debian machine: a cluster created while another server
+    held 5432 listens on 5433, so the start "succeeded" and nothing answered."""
+    machine.has_postgresql(running=False)
+    machine.has_redis(running=True)
+    conf = machine.pg_conf / "15" / "main" / "postgresql.conf"
+    conf.write_text("listen_addresses = 'localhost'\nport = 5433\t# (change requires restart)\n")
+    calls = machine.services()
+    assert "port = 5432\t# (change requires restart)" in conf.read_text().splitlines()
+    assert started(calls, "pg_ctlcluster") == [
+        "pg_ctlcluster --skip-systemctl-redirect 15 main stop",
+        "pg_ctlcluster --skip-systemctl-redirect 15 main start",
+    ]
+
+
+def test_a_cluster_on_5432_keeps_its_configuration(machine):
+    machine.has_postgresql(running=False)
+    machine.has_redis(running=True)
+    conf = machine.pg_conf / "15" / "main" / "postgresql.conf"
+    conf.write_text("port = 5432\n")
+    calls = machine.services()
+    assert conf.read_text() == "port = 5432\n"
+    assert started(calls, "pg_ctlcluster") == [
+        "pg_ctlcluster --skip-systemctl-redirect 15 main start"
+    ]
+
+
+def test_a_server_that_never_answers_stops_the_run_with_one_line(machine):
+    machine.has_postgresql(running=False)
+    machine.has_redis(running=True)
+    (machine.bin / "pg_ctlcluster").write_text(f"#!{BASH}\n{LOG}exit 0\n")  # starts nothing
+    said = machine.services_fail()
+    assert said.strip() == "ci: PostgreSQL 15 did not answer on 127.0.0.1:5432 within 30 s"
+
+
+def test_a_redis_that_never_answers_stops_the_run_with_one_line(machine):
+    machine.has_postgresql(running=True)
+    machine.has_redis(running=False)
+    (machine.bin / "redis-server").write_text(f"#!{BASH}\n{LOG}exit 0\n")  # starts nothing
+    said = machine.services_fail()
+    assert said.strip() == "ci: Redis did not answer on 127.0.0.1:6379 within 30 s"
