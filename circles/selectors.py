@@ -153,11 +153,15 @@ def current_members(circle) -> QuerySet:
     )
 
 
-def seat_order(circle) -> list[int]:
+def seat_order(circle, *, among=None) -> list[int]:
     """The circle's current members in the order they sit around the circle:
     by name. The one definition of that order: rounds go around it, and a
-    meeting seats the members present in it."""
-    return list(current_members(circle).values_list("pk", flat=True))
+    meeting seats the members present in it (``among``: a condition on the
+    user, such as an ``Exists`` of their attendance, kept in the same query)."""
+    members = current_members(circle)
+    if among is not None:
+        members = members.filter(among)
+    return list(members.values_list("pk", flat=True))
 
 
 def participants_of(subject) -> list[int]:

@@ -1,5 +1,7 @@
 """Reads for meetings and the live room."""
 
+from django.db.models import Exists, OuterRef
+
 from circles import selectors as circle_selectors
 from core import agenda as due_agenda
 from core.participation import Session
@@ -163,6 +165,7 @@ def session_of(subject) -> Session | None:
 
 def present_ids(meeting) -> list[int]:
     """The members present (still members of the circle), in the circle's
-    seat order (``circles.selectors.seat_order``, the one definition)."""
-    present = set(meeting.attendance.filter(left__isnull=True).values_list("user_id", flat=True))
-    return [uid for uid in circle_selectors.seat_order(meeting.circle) if uid in present]
+    seat order (``circles.selectors.seat_order``, the one definition), in one
+    query."""
+    here = Attendance.objects.filter(meeting=meeting, user=OuterRef("pk"), left__isnull=True)
+    return circle_selectors.seat_order(meeting.circle, among=Exists(here))

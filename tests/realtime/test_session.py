@@ -66,6 +66,35 @@ class TestSeatOrder:
         assert participation.participants_override(proposal) == expected
         assert circle_selectors.participants_of(proposal) == expected
 
+    def test_who_left_the_room_or_the_circle_is_not_present_and_one_query_says_so(
+        self, people, meeting, proposal, django_assert_num_queries
+    ):
+        from circles import services as circle_services
+
+        services.add_item(meeting=meeting, kind="proposal", proposal=proposal, by=people["fac"])
+        services.open_meeting(meeting=meeting, by=people["fac"])
+        for who in ("bo", "ana", "sec"):
+            services.join(meeting=meeting, user=people[who])
+        services.mark_attendance(
+            meeting=meeting, user=people["bo"], present=False, by=people["sec"]
+        )
+        services.join(meeting=meeting, user=people["bo"])  # back: one open attendance again
+        services.mark_attendance(
+            meeting=meeting, user=people["sec"], present=False, by=people["fac"]
+        )
+        circle_services.remove_member(
+            circle=people["circle"], user=people["ana"], by=people["admin"]
+        )
+        seats = circle_selectors.seat_order(people["circle"])
+        assert people["ana"].pk not in seats
+        expected = [uid for uid in seats if uid in {people[n].pk for n in ("fac", "bo")}]
+        meeting = Meeting.objects.select_related("circle").get(pk=meeting.pk)
+        with django_assert_num_queries(1):
+            assert selectors.present_ids(meeting) == expected
+        # The session: the meeting, then who is present.
+        with django_assert_num_queries(2):
+            assert participation.session_of(proposal).participant_ids == tuple(expected)
+
 
 class TestOneSessionPerProcess:
     def test_a_process_running_in_one_meeting_cannot_be_current_in_another(self, people, proposal):
