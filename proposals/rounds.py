@@ -58,8 +58,14 @@ def rounds_of(subject):
     )
 
 
-def open_round_of(subject) -> Round | None:
-    return rounds_of(subject).filter(closed__isnull=True).first()
+def open_round_of(subject, *, lock: bool = False) -> Round | None:
+    """The open round of ``subject``; with ``lock``, locked (``select_for_update``)
+    in the caller's transaction, to hand to ``respond`` or ``advance`` as
+    ``locked`` (read once)."""
+    rows = rounds_of(subject).filter(closed__isnull=True)
+    if lock:
+        rows = rows.select_for_update()
+    return rows.first()
 
 
 def open_round(
@@ -97,7 +103,11 @@ def open_round(
         raise Conflict(_("A round is already open; close it first.")) from None
 
 
-def lock_round(round_: Round) -> Round:
+def lock_round(round_: Round, *, locked: bool = False) -> Round:
+    """``round_`` read again, locked; with ``locked`` the caller read it locked
+    in this very transaction (``open_round_of(..., lock=True)``): it is as is."""
+    if locked:
+        return round_
     return Round.objects.select_for_update().get(pk=round_.pk)
 
 
@@ -121,6 +131,7 @@ def respond(
     recorded_by=None,
     may_pass: bool = False,
     text_optional: bool = False,
+    locked: bool = False,
 ) -> Response:
     """Record ``member``'s answer in an open round.
 
@@ -131,8 +142,9 @@ def respond(
     ``recorded_by`` is the facilitator answering for someone without a device.
     A round of the meeting's frame (``realtime.frame``) lets people pass
     (``may_pass``) and say nothing (``text_optional``) in any kind of round.
+    ``locked``: the caller read ``round_`` locked in this transaction.
     """
-    round_ = lock_round(round_)
+    round_ = lock_round(round_, locked=locked)
     if round_.closed is not None:
         raise Conflict(_("This round is closed."))
     if member.pk not in round_.speakers:
@@ -180,9 +192,10 @@ def respond(
     return response
 
 
-def advance(*, round_: Round) -> Round:
-    """Move an in-turn round to the next speaker (the facilitator skips)."""
-    round_ = lock_round(round_)
+def advance(*, round_: Round, locked: bool = False) -> Round:
+    """Move an in-turn round to the next speaker (the facilitator skips).
+    ``locked``: the caller read ``round_`` locked in this transaction."""
+    round_ = lock_round(round_, locked=locked)
     if round_.closed is not None:
         raise Conflict(_("This round is closed."))
     if round_.mode != Round.Mode.IN_TURN:

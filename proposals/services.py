@@ -94,13 +94,16 @@ def _begin(proposal, by, key, step: str) -> tuple[Proposal, bool]:
 
 def _begin_in_round(proposal, by, key, step: str) -> tuple[Proposal, bool, Round | None]:
     """``_begin``, and the open round the check saw (read once, after the
-    proposal's lock: no step of it can open or close a round meanwhile)."""
+    proposal's lock: no step of it can open or close a round meanwhile),
+    itself locked: ``rounds.respond`` and ``rounds.advance`` take it as it is
+    (``locked=True``) instead of reading it again."""
     proposal = _lock(proposal, by)
     _require_reader(by, proposal)
     if _replayed(proposal, key, by):
         return proposal, False, None
     # One check reads each role and guard once (the proposal is locked).
     with steps.remembering():
+        steps.seen_round(proposal, rounds.open_round_of(proposal, lock=True))
         STEPS.check(step, proposal, by)
         return proposal, True, steps.open_round(proposal)
 
@@ -454,7 +457,7 @@ def next_speaker(*, proposal, by, key=None) -> Proposal:
     proposal, go, round_ = _begin_in_round(proposal, by, key, "next_speaker")
     if not go:
         return proposal
-    rounds.advance(round_=round_)
+    rounds.advance(round_=round_, locked=True)
     return _move(proposal, action="next_speaker", to_state=proposal.state, by=by)
 
 
@@ -913,6 +916,7 @@ def _take_answer(
         text=text,
         concern=concern,
         recorded_by=recorded_by,
+        locked=True,  # read locked by ``_begin_in_round``, in this transaction
     )
     if before is not None:
         before.state = Objection.State.WITHDRAWN
