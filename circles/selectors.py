@@ -11,7 +11,7 @@ see or do what:
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from circles.models import (
@@ -242,12 +242,24 @@ def can_manage_children(user, circle) -> bool:
 
 
 def can_facilitate(user, circle) -> bool:
-    """Lead a process outside a meeting: the circle's facilitator or leader, or an admin."""
-    return (
-        holds_role(user, circle, Role.Kind.FACILITATOR)
-        or holds_role(user, circle, Role.Kind.LEADER)
-        or is_org_admin(user, circle.organization)
+    """Lead a process outside a meeting: the circle's facilitator or leader, or an admin.
+
+    One query: a current assignment of either role, or a current admin
+    membership of the circle's organization, asked as one ``EXISTS ... OR
+    EXISTS`` (a plain member's step asks it on every action).
+    """
+    if not _authenticated(user):
+        return False
+    holds = RoleAssignment.objects.filter(
+        role__circle_id=circle.pk,
+        role__kind__in=(Role.Kind.FACILITATOR, Role.Kind.LEADER),
+        user_id=user.pk,
+        ended__isnull=True,
     )
+    admin = OrganizationMember.objects.filter(
+        organization_id=circle.organization_id, user_id=user.pk, left__isnull=True, is_admin=True
+    )
+    return Circle.objects.filter(pk=circle.pk).filter(Exists(holds) | Exists(admin)).exists()
 
 
 def can_take_part(user, circle) -> bool:
