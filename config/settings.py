@@ -266,6 +266,7 @@ if REDIS_URLS and not REDIS_SENTINELS:
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
                 "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "pool_class": "core.redis_pool.SharedConnectionPool",
             },
         },
         # Sessions and user rows (core.fastpath): read on every request, so a
@@ -275,7 +276,12 @@ if REDIS_URLS and not REDIS_SENTINELS:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URLS[0],
             "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                # One pool per process, not one per request (core.redis_pool).
+                "pool_class": "core.redis_pool.SharedConnectionPool",
+            },
         },
     }
 else:

@@ -1,0 +1,80 @@
+"""One Redis connection pool per process for the caches (``core.redis_pool``):
+Django's cache objects live per request context, and each made its own pool,
+so every request opened a new connection to read its session."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from core.redis_pool import SharedConnectionPool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_same_address_and_options_give_the_same_pool():
+    # Nothing listens on port 1: a pool connects only when used.
+    first = SharedConnectionPool.from_url("redis://127.0.0.1:1/0", socket_timeout=1)
+    assert SharedConnectionPool.from_url("redis://127.0.0.1:1/0", socket_timeout=1) is first
+    assert SharedConnectionPool.from_url("redis://127.0.0.1:1/0", socket_timeout=2) is not first
+    assert SharedConnectionPool.from_url("redis://127.0.0.1:1/1", socket_timeout=1) is not first
+
+
+def test_the_settings_give_both_redis_caches_the_shared_pool():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(*sorted({c['OPTIONS'].get('pool_class') for c in settings.CACHES.values()}))"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "CERCLE_ENV_FILE": "",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["core.redis_pool.SharedConnectionPool"]
+
+
+@pytest.mark.redis
+def test_requests_in_other_threads_reuse_one_pool_and_connection(settings):
+    prefix = f"{settings.CHANNEL_LAYER_PREFIX}-pool"
+    redis_caches = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+        },
+    }
+    pools, read = [], []
+
+    def a_request(n: int) -> None:
+        # A thread of its own, as uvicorn gives each request: its own cache object.
+        cache = caches["sessions"]
+        cache.set(f"k{n}", n, 30)
+        read.append(cache.get(f"k{n}"))
+        pools.append(cache._cache.get_client().connection_pool)
+
+    with override_settings(CACHES=redis_caches):
+        try:
+            for n in range(6):
+                thread = threading.Thread(target=a_request, args=(n,))
+                thread.start()
+                thread.join()
+        finally:
+            caches["sessions"].delete_many([f"k{n}" for n in range(6)])
+    assert read == list(range(6))
+    assert len({id(pool) for pool in pools}) == 1
+    # One after the other, the six requests needed one connection between them.
+    assert len(pools[0]._available_connections) + len(pools[0]._in_use_connections) == 1
