@@ -4,11 +4,17 @@ chain Django would run in async mode (issue 12): CSRF, the session and the
 user, the security headers, a removed member refused."""
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.signals import request_finished, request_started
 from django.urls import reverse
 
 from circles.models import OrganizationMember
@@ -133,3 +139,122 @@ async def test_a_facilitator_who_left_the_organization_is_refused_at_once(open_r
     answer = await _post(open_room["url"], cookie, {"minutes": 30})
     assert answer["status"] == 404
     assert await sync_to_async(_timer)(open_room) == first
+
+
+async def _get(path: str):
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    pending = [{"type": "http.request", "body": b"", "more_body": False}]
+    done = asyncio.Event()
+    answer = {"body": b""}
+
+    async def receive():
+        if pending:
+            return pending.pop()
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            answer["body"] += message.get("body", b"")
+            if not message.get("more_body"):
+                done.set()
+
+    await application(scope, receive, send)
+    return answer
+
+
+@pytest.fixture
+def request_threads():
+    """The thread each request's start and end signals ran in, in order."""
+    seen = []
+
+    def started(**kwargs):
+        seen.append(("started", threading.get_ident()))
+
+    def finished(**kwargs):
+        seen.append(("finished", threading.get_ident()))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield seen
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
+
+
+async def test_one_request_after_another_reuses_its_thread(request_threads):
+    before = threading.active_count()
+    for _ in range(5):
+        answer = await _get(reverse("accounts:login"))
+        assert answer["status"] == 200 and b"<form" in answer["body"]
+    # Each request's steps in one thread, and that thread kept for the next:
+    # no thread started per request (Django's own handler starts two).
+    assert [kind for kind, _ in request_threads] == ["started", "finished"] * 5
+    assert len({ident for _, ident in request_threads}) == 1
+    assert request_threads[0][1] != threading.get_ident()
+    assert threading.active_count() <= before + 1
+
+
+async def test_requests_at_the_same_time_each_have_a_thread_of_their_own(request_threads):
+    # Both requests must be in their start signal at once: were they given
+    # one thread, the second would wait for the first and the barrier break.
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(**kwargs):
+        barrier.wait()
+
+    request_started.connect(meet)
+    try:
+        login = reverse("accounts:login")
+        answers = await asyncio.gather(_get(login), _get(login))
+    finally:
+        request_started.disconnect(meet)
+    assert [a["status"] for a in answers] == [200, 200]
+    assert not barrier.broken
+    starts = [ident for kind, ident in request_threads if kind == "started"]
+    assert len(set(starts)) == 2
+    # Each request ended in the thread it started in.
+    assert {ident for kind, ident in request_threads if kind == "finished"} == set(starts)
+
+
+def test_what_start_up_loaded_is_out_of_the_collectors_way():
+    # In a fresh interpreter, as a server worker starts: importing the
+    # application freezes what start-up loaded (gc.freeze), the URL conf and
+    # its views included.
+    code = (
+        "import gc, sys; import config.asgi; "
+        "print(gc.get_freeze_count(), 'proposals.views' in sys.modules)"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "CERCLE_ENV_FILE": "",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, views_loaded = done.stdout.split()
+    assert int(frozen) > 50_000
+    assert views_loaded == "True"
