@@ -11,7 +11,8 @@
 No network and no server: each action is an htmx POST (session cookie, CSRF)
 handed to the site's HTTP application (``config.handler``) in this process, on
 one event loop, the way uvicorn hands it over (the middleware and the view run
-in the one sync thread, the broadcast goes back to the loop). Ten "sockets"
+in the request's own thread, one that ``config.handler`` keeps from request to
+request, and the broadcast goes back to the loop). Ten "sockets"
 (channels of the meeting's group, read by tasks on the loop) stand for the
 circle's ten members; an action counts as done when its response is in and all
 ten have its fragment. The floor is a bare ``group_send`` of a fixed fragment
@@ -38,7 +39,7 @@ current in turn. The kinds of action:
 
 Per kind: median and p99 CPU time of the whole process per action
 (``time.process_time``: the loop, the view's thread, the layer), wall time,
-and queries per action (counted on the view thread's connection, as
+and queries per action (counted on the request thread's connection, as
 ``CaptureQueriesContext`` does), then the same for the floor.
 
 SQLite in a temporary file by default; PostgreSQL when ``BENCH_DATABASE_URL``
@@ -476,10 +477,24 @@ class Bench:
         self.probes = Probes()
         if profile:
             self.probes.install()
-        self.connection = connections["default"]  # the view thread's (this thread's)
+        self.connection = connections["default"]  # this thread's
+        self.profiler = None  # on in the request's thread while an action is profiled
         self.queries = 0
         self.sql = None
         self.show_sql = show_sql
+
+    def on_request_started(self, **kwargs) -> None:
+        from django.db import connections
+
+        wrappers = connections["default"].execute_wrappers
+        if self.count not in wrappers:
+            wrappers.append(self.count)
+        if self.profiler is not None:
+            self.profiler.enable()
+
+    def on_request_finished(self, **kwargs) -> None:
+        if self.profiler is not None:
+            self.profiler.disable()
 
     def count(self, execute, sql, params, many, context):
         self.queries += 1
@@ -489,11 +504,18 @@ class Bench:
 
     async def run(self) -> None:
         from channels.layers import get_channel_layer
+        from django.core.signals import request_finished, request_started
 
-        from config.handler import get_asgi_application
+        # The site's HTTP application as config.asgi serves it (its start-up
+        # included: what it loaded is frozen out of the garbage collector's way).
+        from config.asgi import django_asgi_app
 
-        self.app = get_asgi_application()
+        self.app = django_asgi_app
         self.layer = get_channel_layer()
+        # The view runs in the request's thread: count its queries there, and
+        # profile there (cProfile follows the thread that enables it).
+        request_started.connect(self.on_request_started, weak=False)
+        request_finished.connect(self.on_request_finished, weak=False)
         # The members' sockets are in the group of their language (every
         # member has the site's default, so one render per change).
         self.sockets = Sockets(self.layer, self.world.meeting.group_for(self.world.fac.language))
@@ -552,14 +574,12 @@ class Bench:
         path, session, data, between = await sync_to_async(action)()
         before = self.sockets.mark()
         self.queries = 0
-        if profiler is not None:
-            await sync_to_async(profiler.enable)()
+        self.profiler = profiler
         cpu, wall = time.process_time(), time.perf_counter()
         status, body = await post(self.app, path, session, data)
         arrived = await self.sockets.wait(before + 1)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        if profiler is not None:
-            await sync_to_async(profiler.disable)()
+        self.profiler = None
         if status != 200:
             stats.failed += 1
             if stats.failed == 1:
