@@ -38,12 +38,19 @@ application = ProtocolTypeRouter(
     }
 )
 
-# What start-up loaded (modules, the URL conf, settings, the app registry)
-# lives as long as the process: moved out of the garbage collector's sight,
-# a full collection no longer walks it. It walked it about once every hundred
-# room actions, for some 75 ms, and the younger generations paid for it too:
-# an answer in a round cost 25 ms of CPU and 98 ms at p99, with this 20 ms and
-# 22 ms (bench/room_actions.py, docs/PERFORMANCE.md, session 8).
+# The garbage collector, for a process that holds its sockets for hours.
+# What start-up loaded (modules, the URL conf and its views, settings) lives
+# as long as the process: frozen out of the collector's sight, a full
+# collection no longer walks it (an answer in a round: CPU p50 25 -> 20 ms,
+# p99 98 -> 22 ms, bench/room_actions.py). The sockets' own objects still
+# grow the old generation: with the default thresholds a full collection ran
+# every few seconds with 1,000 sockets open, for up to 125 ms, the whole
+# process stopped (every room of the worker waiting). Young collections are
+# made rarer (50,000 allocations, not 700: what dies young is freed by its
+# reference count anyway) and full ones far rarer: 100 rooms x 10 sockets at
+# 100 actions a second, one worker, req p99 about 500 -> 150-225 ms
+# (bench/room_fanout.py, docs/PERFORMANCE.md, session 8).
 import_module(settings.ROOT_URLCONF)  # imported on first use otherwise: now, with the views
 gc.collect()
 gc.freeze()
+gc.set_threshold(50_000, 20, 100)

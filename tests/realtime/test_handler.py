@@ -231,13 +231,13 @@ async def test_requests_at_the_same_time_each_have_a_thread_of_their_own(request
     assert {ident for kind, ident in request_threads if kind == "finished"} == set(starts)
 
 
-def test_what_start_up_loaded_is_out_of_the_collectors_way():
+def test_what_start_up_loaded_is_out_of_the_collectors_way_and_collections_are_rarer():
     # In a fresh interpreter, as a server worker starts: importing the
     # application freezes what start-up loaded (gc.freeze), the URL conf and
     # its views included.
     code = (
         "import gc, sys; import config.asgi; "
-        "print(gc.get_freeze_count(), 'proposals.views' in sys.modules)"
+        "print(gc.get_freeze_count(), 'proposals.views' in sys.modules, *gc.get_threshold())"
     )
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -255,6 +255,8 @@ def test_what_start_up_loaded_is_out_of_the_collectors_way():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    frozen, views_loaded = done.stdout.split()
+    frozen, views_loaded, *thresholds = done.stdout.split()
     assert int(frozen) > 50_000
     assert views_loaded == "True"
+    # Young collections every 50,000 allocations, full ones far rarer.
+    assert thresholds == ["50000", "20", "100"]
