@@ -46,11 +46,12 @@ application = ProtocolTypeRouter(
 # grow the old generation: with the default thresholds a full collection ran
 # every few seconds with 1,000 sockets open, for up to 125 ms, the whole
 # process stopped (every room of the worker waiting). Young collections are
-# made rarer (50,000 allocations, not 700: what dies young is freed by its
-# reference count anyway) and full ones far rarer: 100 rooms x 10 sockets at
-# 100 actions a second, one worker, req p99 about 500 -> 150-225 ms
-# (bench/room_fanout.py, docs/PERFORMANCE.md, session 8).
+# made rarer (5,000 allocations, not 700: what dies young is freed by its
+# reference count anyway; 50,000 made each one a 20 ms pause) and full ones
+# far rarer: 100 rooms x 10 sockets at 100 actions a second, one worker, req
+# p99 434/479 -> 271/184 ms (bench/room_fanout.py, docs/PERFORMANCE.md,
+# session 8).
 import_module(settings.ROOT_URLCONF)  # imported on first use otherwise: now, with the views
 gc.collect()
 gc.freeze()
-gc.set_threshold(50_000, 20, 100)
+gc.set_threshold(5_000, 20, 100)

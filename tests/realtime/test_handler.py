@@ -258,5 +258,5 @@ def test_what_start_up_loaded_is_out_of_the_collectors_way_and_collections_are_r
     frozen, views_loaded, *thresholds = done.stdout.split()
     assert int(frozen) > 50_000
     assert views_loaded == "True"
-    # Young collections every 50,000 allocations, full ones far rarer.
-    assert thresholds == ["50000", "20", "100"]
+    # Young collections every 5,000 allocations, full ones far rarer.
+    assert thresholds == ["5000", "20", "100"]
