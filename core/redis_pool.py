@@ -33,4 +33,3 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if pool is None:
                     pool = _pools[key] = super().from_url(url, **kwargs)
         return pool
-
