@@ -527,21 +527,7 @@ class Process:
             return {"round": None}
         users = _users(round_.speakers, self.users)
         answered = rounds.answered_among(round_, self.responses(round_))
-        speakers = [
-            {
-                "user": users.get(uid),
-                "id": uid,
-                "answered": uid in answered,
-                "current": uid == round_.current_speaker_id,
-            }
-            for uid in round_.speakers
-        ]
-        return {
-            "round": round_,
-            "speakers": speakers,
-            "answered": len([s for s in speakers if s["answered"]]),
-            "expected": len(speakers),
-        }
+        return rounds.speaker_board(round_, users, answered)
 
     def progress(self, round_number: int) -> tuple[int, int]:
         """(nominated, expected) in ``round_number``: the count only, never whom."""

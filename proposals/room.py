@@ -104,22 +104,7 @@ def round_context(subject) -> dict:
     if current_round is None:
         return {"round": None}
     users = get_user_model().objects.in_bulk(current_round.speakers)
-    answered = rounds.answered_ids(current_round)
-    speakers = [
-        {
-            "user": users.get(uid),
-            "id": uid,
-            "answered": uid in answered,
-            "current": uid == current_round.current_speaker_id,
-        }
-        for uid in current_round.speakers
-    ]
-    return {
-        "round": current_round,
-        "speakers": speakers,
-        "answered": len([s for s in speakers if s["answered"]]),
-        "expected": len(speakers),
-    }
+    return rounds.speaker_board(current_round, users, rounds.answered_ids(current_round))
 
 
 def sheets(subject, *, context: str = "") -> list:

@@ -274,3 +274,24 @@ def answered_ids(round_: Round) -> set[int]:
             "member_id", flat=True
         )
     )
+
+
+def speaker_board(round_: Round, users: dict, answered: set[int]) -> dict:
+    """An open round as a room shows it: its speakers in order (``users``:
+    their rows by id), whose turn it is, who answered (``answered``: their
+    ids; never what they said)."""
+    speakers = [
+        {
+            "user": users.get(uid),
+            "id": uid,
+            "answered": uid in answered,
+            "current": uid == round_.current_speaker_id,
+        }
+        for uid in round_.speakers
+    ]
+    return {
+        "round": round_,
+        "speakers": speakers,
+        "answered": sum(1 for s in speakers if s["answered"]),
+        "expected": len(speakers),
+    }

@@ -2,19 +2,14 @@
 Django's cache objects live per request context, and each made its own pool,
 so every request opened a new connection to read its session."""
 
-import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
 from core.redis_pool import SharedConnectionPool
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh import run_python
 
 
 def test_the_same_address_and_options_give_the_same_pool():
@@ -30,17 +25,7 @@ def test_the_settings_give_both_redis_caches_the_shared_pool():
         "import django; django.setup(); from django.conf import settings; "
         "print(*sorted({c['OPTIONS'].get('pool_class') for c in settings.CACHES.values()}))"
     )
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "CERCLE_ENV_FILE": "",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "1",
-        "REDIS_URL": "redis://127.0.0.1:1/0",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    done = run_python(code, REDIS_URL="redis://127.0.0.1:1/0")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["core.redis_pool.SharedConnectionPool"]
 

@@ -4,12 +4,8 @@ chain Django would run in async mode (issue 12): CSRF, the session and the
 user, the security headers, a removed member refused."""
 
 import asyncio
-import os
 import secrets
-import subprocess
-import sys
 import threading
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -22,33 +18,24 @@ from config.asgi import application, django_asgi_app
 from config.handler import SyncChainASGIHandler
 from realtime import services
 from realtime.models import Meeting
+from tests.fresh import run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def _post(path: str, cookie: bytes, data: dict, *, csrf: bool = True):
-    token = secrets.token_hex(16)
-    body = urlencode(data).encode()
-    headers = [
-        (b"host", b"testserver"),
-        (b"cookie", cookie + f"; csrftoken={token}".encode()),
-        (b"hx-request", b"true"),
-        (b"content-type", b"application/x-www-form-urlencoded"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if csrf:
-        headers.append((b"x-csrftoken", token.encode()))
+async def _request(method: str, path: str, headers: list, body: bytes = b"") -> dict:
+    """One HTTP request through the site's ASGI application, as uvicorn hands it over."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": headers,
+        "headers": [(b"host", b"testserver"), *headers],
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
@@ -73,6 +60,24 @@ async def _post(path: str, cookie: bytes, data: dict, *, csrf: bool = True):
 
     await application(scope, receive, send)
     return answer
+
+
+async def _post(path: str, cookie: bytes, data: dict, *, csrf: bool = True):
+    token = secrets.token_hex(16)
+    body = urlencode(data).encode()
+    headers = [
+        (b"cookie", cookie + f"; csrftoken={token}".encode()),
+        (b"hx-request", b"true"),
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if csrf:
+        headers.append((b"x-csrftoken", token.encode()))
+    return await _request("POST", path, headers, body)
+
+
+async def _get(path: str):
+    return await _request("GET", path, [])
 
 
 @pytest.fixture
@@ -141,43 +146,6 @@ async def test_a_facilitator_who_left_the_organization_is_refused_at_once(open_r
     assert await sync_to_async(_timer)(open_room) == first
 
 
-async def _get(path: str):
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    pending = [{"type": "http.request", "body": b"", "more_body": False}]
-    done = asyncio.Event()
-    answer = {"body": b""}
-
-    async def receive():
-        if pending:
-            return pending.pop()
-        await done.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            answer["status"] = message["status"]
-        elif message["type"] == "http.response.body":
-            answer["body"] += message.get("body", b"")
-            if not message.get("more_body"):
-                done.set()
-
-    await application(scope, receive, send)
-    return answer
-
-
 @pytest.fixture
 def request_threads():
     """The thread each request's start and end signals ran in, in order."""
@@ -239,21 +207,7 @@ def test_what_start_up_loaded_is_out_of_the_collectors_way_and_collections_are_r
         "import gc, sys; import config.asgi; "
         "print(gc.get_freeze_count(), 'proposals.views' in sys.modules, *gc.get_threshold())"
     )
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "CERCLE_ENV_FILE": "",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "1",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     frozen, views_loaded, *thresholds = done.stdout.split()
     assert int(frozen) > 50_000
