@@ -14,6 +14,7 @@ an action taken from the room with the viewer's part (``MINE_ID``).
 from django.template.loader import render_to_string
 
 from core.rooms import PerLanguage
+from proposals import rounds
 from proposals.models import Response, Round
 from realtime import frame
 from realtime.models import FRAME_KINDS, AgendaItem
@@ -69,15 +70,7 @@ def _context(item) -> dict:
         round_ = open_row["round"]
         users = get_user_model().objects.in_bulk(round_.speakers)
         answered = {a.member_id for a in open_row["answers"]}
-        speakers = [
-            {
-                "user": users.get(uid),
-                "id": uid,
-                "answered": uid in answered,
-                "current": uid == round_.current_speaker_id,
-            }
-            for uid in round_.speakers
-        ]
+        speakers = rounds.speaker_board(round_, users, answered)["speakers"]
     # What the viewer's part follows: a new round, a turn, an answer, the agenda's order.
     version = "{}:{}:{}:{}".format(
         open_row["round"].pk if open_row else "",

@@ -7,30 +7,14 @@ Each test runs ``manage.py`` in a subprocess with a controlled environment:
 import os
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh import ROOT, run
 
 
 def manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "CERCLE_ENV_FILE": "",
-        **variables,
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run("manage.py", *args, **variables)
 
 
 def strong_key() -> str:
