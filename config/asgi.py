@@ -41,8 +41,8 @@ application = ProtocolTypeRouter(
 # The garbage collector, for a process that holds its sockets for hours.
 # What start-up loaded (modules, the URL conf and its views, settings) lives
 # as long as the process: frozen out of the collector's sight, a full
-# collection no longer walks it (an answer in a round: CPU p50 25 -> 20 ms,
-# p99 98 -> 22 ms, bench/room_actions.py). The sockets' own objects still
+# collection no longer walks it (an answer in a round: CPU p99 about 105 ->
+# 30 ms, bench/room_actions.py). The sockets' own objects still
 # grow the old generation: with the default thresholds a full collection ran
 # every few seconds with 1,000 sockets open, for up to 125 ms, the whole
 # process stopped (every room of the worker waiting). Young collections are
