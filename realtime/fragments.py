@@ -177,14 +177,15 @@ def whole_room(meeting_id: int, language: str, version: int | None = None) -> tu
 
 # The HTML a broadcast rendered in this thread, in the language of the
 # request (the actor's), handed to the view whose action caused it (the
-# broadcast's render runs on commit, in the view's own thread).
+# broadcast's render runs on commit, in the view's own thread). One room's
+# at most: a request thread is kept for the next requests (config.handler),
+# and what a request did not take must not pile up there, one room after
+# another; a meeting's view forgets it on arrival (views._meeting).
 _handoff = threading.local()
 
 
 def hand_over(meeting_id: int, html: str) -> None:
-    if not hasattr(_handoff, "html"):
-        _handoff.html = {}
-    _handoff.html[meeting_id] = html
+    _handoff.html = {meeting_id: html}
 
 
 def take_over(meeting_id: int) -> str | None:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from circles.models import OrganizationMember
 from config.asgi import application, django_asgi_app
 from config.handler import SyncChainASGIHandler
-from realtime import services
+from realtime import fragments, services
 from realtime.models import Meeting
 from tests.fresh import run_python
 
@@ -214,3 +214,15 @@ def test_what_start_up_loaded_is_out_of_the_collectors_way_and_collections_are_r
     assert views_loaded == "True"
     # Young collections every 5,000 allocations, full ones far rarer.
     assert thresholds == ["5000", "20", "100"]
+
+
+def test_a_kept_thread_holds_one_rooms_hand_over_at_most():
+    # Broadcasts hand the acting view its room's HTML in the request's thread;
+    # in a thread kept for request after request, what was not taken does not
+    # pile up, one room after another.
+    for meeting_id in (1, 2, 3):
+        fragments.hand_over(meeting_id, f"<p>room {meeting_id}</p>")
+    assert fragments.take_over(1) is None
+    assert fragments.take_over(2) is None
+    assert fragments.take_over(3) == "<p>room 3</p>"
+    assert fragments.take_over(3) is None  # taken once
