@@ -267,6 +267,8 @@ class Result:
     errors: int
     connect_seconds: float
     messages_while_connecting: int
+    #: (seconds since the first action was sent, request -> arrival) per delivery.
+    timeline: list = field(default_factory=list)
 
 
 class Run:
@@ -399,6 +401,8 @@ class Run:
         for s in self.sockets:
             by_room.setdefault(s.room, []).append(s)
         latencies, from_request, lost, deliveries = [], [], 0, 0
+        timeline = []
+        first = min((started for _r, _m, started, _a in actions), default=0.0)
         for room, marker, started, answered in actions:
             for s in by_room.get(room, []):
                 deliveries += 1
@@ -408,6 +412,7 @@ class Run:
                     continue
                 latencies.append(max(0.0, arrived - answered))
                 from_request.append(arrived - started)
+                timeline.append((started - first, arrived - started))
         return Result(
             latencies,
             from_request,
@@ -417,6 +422,7 @@ class Run:
             self.errors,
             connect_seconds,
             messages_while_connecting,
+            timeline,
         )
 
 
@@ -425,6 +431,28 @@ def pct(values: list, p: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
+
+
+def print_timeline(timelines: dict, window: float) -> None:
+    """Deliveries by when their action was sent: a server that stops for a
+    while (a full garbage collection, a slow commit) shows as windows whose
+    p50 and max climb and fall back."""
+    print(f"  timeline, req p50 and max (ms) and deliveries, per {window:g} s of the actions:")
+    heads = "".join(f"{label + ' p50':>13}{'max':>4}{'n':>5}" for label in timelines)
+    print(f"  {'from':>8}{heads}")
+    windows: dict[int, dict[str, list]] = {}
+    for label, rows in timelines.items():
+        for offset, latency in rows:
+            windows.setdefault(int(offset / window), {}).setdefault(label, []).append(latency)
+    for index in sorted(windows):
+        cells = []
+        for label in timelines:
+            values = windows[index].get(label)
+            if values:
+                cells.append(f"{pct(values, 50):9.1f}{pct(values, 100):8.1f}{len(values):5}")
+            else:
+                cells.append(" " * 22)
+        print(f"  {index * window:>7.1f}s" + "".join(cells))
 
 
 def describe(result: Result) -> dict:
@@ -478,6 +506,13 @@ def main() -> int:
         help="uvicorn --ws-per-message-deflate false (clients offer it; the server declines)",
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--timeline",
+        type=float,
+        metavar="SECONDS",
+        help="also print req p50 / max per window of this many seconds of the actions "
+        "(a pause of the server shows as a burst)",
+    )
     parser.add_argument("--fresh", action="store_true", help="rebuild and reseed the database")
     parser.add_argument(
         "--size",
@@ -553,7 +588,7 @@ def main() -> int:
             if args.size:
                 n_rooms, per_room = args.size
             env = server_env(secret_key, layer, args.pool)
-            side = {}
+            side, timelines = {}, {}
             for label, app, cercle in (
                 ("cercle", "config.asgi:application", True),
                 ("floor", "bench.floor_asgi:application", False),
@@ -570,9 +605,13 @@ def main() -> int:
                     run = Run(
                         port, n_rooms, per_room, actions, interval, cercle=cercle, seeded=seeded
                     )
-                    side[label] = describe(asyncio.run(run.run()))
+                    result = asyncio.run(run.run())
+                    side[label] = describe(result)
+                    timelines[label] = result.timeline
             figures.append({"layer": layer, "scenario": name, **side})
             report(layer, name, n_rooms, per_room, side, workers=args.workers)
+            if args.timeline:
+                print_timeline(timelines, args.timeline)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     print(f"total {time.monotonic() - started:.0f} s")
