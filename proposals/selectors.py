@@ -289,6 +289,17 @@ def my_response(round_: Round, user) -> Response | None:
     )
 
 
+def _my_response_in(summary: dict, user) -> Response | None:
+    """The viewer's current answer in the open round of ``summary`` (from
+    ``process_data``): among the answers everyone sees, read with the rest,
+    when the round shows them; read on its own while it hides them (the
+    summary holds none of them then)."""
+    if summary["hidden"]:
+        return my_response(summary["round"], user)
+    mine = [r for r in summary["responses"] if r.member_id == user.pk]
+    return max(mine, key=lambda r: (r.created, r.pk)) if mine else None
+
+
 def viewer_data(proposal, user, data: dict | None = None) -> dict:
     """What differs per viewer: their answer, their turn, their buttons and
     forms, each one a step the table allows them now."""
@@ -311,7 +322,7 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
     if "answer" in allowed and round_ is not None:
         kinds = [k for k in Response.Kind.values if k in rounds.ALLOWED_RESPONSES[round_.kind]]
     participant = round_ is not None and authenticated and user.pk in round_.speakers
-    mine = my_response(round_, user) if participant else None
+    mine = _my_response_in(data["round"], user) if participant else None
     return {
         "allowed": allowed,
         "record_for": record_for_data(proposal, data["round"]) if "answer_for" in allowed else None,

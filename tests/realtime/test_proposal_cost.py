@@ -82,3 +82,34 @@ class TestTheOpenRoundIsReadOnce:
         assert Response.objects.filter(round=round_).count() == 0
         round_.refresh_from_db()
         assert round_.current == 0
+
+
+def _response_reads(sql) -> list[str]:
+    return [q for q in sql if q.startswith('SELECT "proposals_response"."id"')]
+
+
+class TestTheViewersAnswer:
+    def test_in_a_round_that_shows_answers_it_comes_with_the_others(self, in_turn):
+        round_ = in_turn["round"]
+        speaker = round_.current_speaker_id
+        who = next(k for k in ("fac", "ana", "bo") if in_turn[k].pk == speaker)
+        response, sql = _post(in_turn, who, "answers", {"kind": "question", "text": "Why so?"})
+        assert response.status_code == 200
+        # The broadcast's read of the round's answers, no second read for the viewer's.
+        assert len(_response_reads(sql)) == 1, _response_reads(sql)
+        assert "Why so?" in response.content.decode()
+
+    def test_in_a_round_that_hides_answers_it_is_read_alone_and_shown_to_its_author(
+        self, room_setup
+    ):
+        s = room_setup
+        proposal = presented_in_room(s)
+        proposal_services.open_clarifying(proposal=proposal, by=s["fac"], mode="reveal")
+        s["proposal"] = proposal
+        response, sql = _post(s, "ana", "answers", {"kind": "question", "text": "Hidden one"})
+        assert response.status_code == 200
+        assert len(_response_reads(sql)) == 2, _response_reads(sql)
+        assert "Hidden one" in response.content.decode()
+        # Another member sees neither the text nor that it is Ana's.
+        other, _sql = _post(s, "bo", "answers", {"kind": "question", "text": "Mine"})
+        assert "Hidden one" not in other.content.decode()
