@@ -13,10 +13,11 @@ a :class:`Session` when a meeting that is open runs it as its current or
 pending agenda item, else None.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,17 @@ class Session:
     title: str
     #: The meeting's facilitator (a user id), who may run the item's steps.
     facilitator_id: int | None
-    #: The members present, in seat order (the order around the circle).
-    participant_ids: tuple[int, ...]
+    #: Reads the members present, in seat order: asked once, when first
+    #: needed (whether someone facilitates needs none of it).
+    present: Callable[[], Iterable[int]] = field(repr=False, compare=False)
     #: The meeting's secretary (a user id), who may record for someone
     #: present without a device.
     secretary_id: int | None = None
+
+    @cached_property
+    def participant_ids(self) -> tuple[int, ...]:
+        """The members present, in seat order (the order around the circle)."""
+        return tuple(self.present())
 
     def record(self) -> dict:
         """What a decision's record says of the meeting it was taken in."""

@@ -158,7 +158,7 @@ def session_of(subject) -> Session | None:
         meeting_id=meeting.pk,
         title=meeting.title,
         facilitator_id=meeting.facilitator_id,
-        participant_ids=tuple(present_ids(meeting)),
+        present=lambda: present_ids(meeting),
         secretary_id=meeting.secretary_id,
     )
 

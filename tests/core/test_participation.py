@@ -18,7 +18,7 @@ def test_a_session_is_read_once_within_reading_and_afresh_outside(monkeypatch):
 
     def provider(subject):
         calls.append(subject.pk)
-        return Session(meeting_id=7, title="Weekly", facilitator_id=1, participant_ids=(1, 2))
+        return Session(meeting_id=7, title="Weekly", facilitator_id=1, present=lambda: (1, 2))
 
     monkeypatch.setattr(participation, "_providers", [provider])
     one, two = _Subject(1), _Subject(2)

@@ -94,6 +94,15 @@ class TestSeatOrder:
         # The session: the meeting, then who is present.
         with django_assert_num_queries(2):
             assert participation.session_of(proposal).participant_ids == tuple(expected)
+        # Who facilitates needs the meeting only; who is present is read
+        # when first asked, and once.
+        with participation.reading():
+            with django_assert_num_queries(1):
+                assert participation.is_session_facilitator(people["fac"], proposal)
+                assert not participation.is_session_facilitator(people["bo"], proposal)
+            with django_assert_num_queries(1):
+                assert participation.participants_override(proposal) == expected
+                assert participation.session_of(proposal).participant_ids == tuple(expected)
 
 
 class TestOneSessionPerProcess:
