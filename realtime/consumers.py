@@ -52,15 +52,19 @@ def _schedule_presence(meeting_id: int) -> None:
 
 async def _send_presence(meeting_id: int) -> None:
     """Who is connected, rendered once per language connected, to each
-    language's group (unversioned: it is not a change of the room's record)."""
+    language's group. It is not a change of the room's record, so it bumps no
+    version; but its fragment also shows the record (who is present, the
+    meeting's state), so it carries the room version it was rendered at, and
+    a socket showing another version does not take it (``room_presence``)."""
     _presence_pending.discard(meeting_id)
     try:
-        htmls = await database_sync_to_async(_render_presence)(meeting_id)
+        version, htmls = await database_sync_to_async(_render_presence)(meeting_id)
         layer = get_channel_layer()
         for language, html in htmls.items():
             await asyncio.wait_for(
                 layer.group_send(
-                    group_for(meeting_id, language), {"type": "room.presence", "html": html}
+                    group_for(meeting_id, language),
+                    {"type": "room.presence", "html": html, "at": version},
                 ),
                 LAYER_TIMEOUT,
             )
@@ -68,19 +72,23 @@ async def _send_presence(meeting_id: int) -> None:
         log_throttled(log, "presence", "presence update not sent (%r)", exc)
 
 
-def _render_presence(meeting_id: int) -> dict[str, str]:
-    from realtime.models import Meeting
+def _render_presence(meeting_id: int) -> tuple[int, dict[str, str]]:
+    """The room's version, then who is present and connected in each language
+    connected: read after the version, the render shows the room as of that
+    version or later."""
+    from realtime.models import Meeting, RoomVersion
 
+    version = RoomVersion.current([meeting_id])[meeting_id]
     meeting = (
         Meeting.objects.select_related("facilitator", "secretary").filter(pk=meeting_id).first()
     )
     if meeting is None:
-        return {}
+        return version, {}
     context = fragments.presence_context(meeting)
     languages = context["connected_languages"] | {
         c.language for c in _here.get(meeting_id, ()) if c.language
     }
-    return {
+    return version, {
         language: fragments.render_presence(meeting, language=language, context=context)
         for language in sorted(languages)
     }
@@ -317,8 +325,28 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         await self._versioned(event, whole=False)
 
     async def room_presence(self, event):
-        """Who is present (a versioned change) or connected (coalesced)."""
-        await self._versioned(event, whole=False)
+        """Who is present (a versioned change) or connected (coalesced).
+
+        A coalesced one (``at``: the room version it was rendered at) shows
+        the record too, without changing it: taken only by a socket showing
+        that very version. Rendered before a change this socket has, it
+        would undo what the change showed (it once left "3 present" after a
+        fourth member had joined, and no resync would come: the socket was
+        current): another one is rendered instead, at the room's version now.
+        A socket behind it gets the whole room."""
+        at = event.get("at")
+        if at is None:
+            await self._versioned(event, whole=False)
+            return
+        if at < self.version:
+            _schedule_presence(self.meeting_id)
+            return
+        if at > self.version:
+            await self.resync()
+            return
+        async with self.lock:
+            if at == self.version:
+                await self.send(text_data=event["html"])
 
     async def user_push(self, event):
         """What concerns this socket's user alone (their bell), swapped by id."""

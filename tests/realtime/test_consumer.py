@@ -12,7 +12,7 @@ from django.utils.timezone import localtime
 
 from config.asgi import application
 from realtime import consumers, fragments, services
-from realtime.models import Connection
+from realtime.models import Connection, RoomVersion, group_for
 
 ORIGIN = (b"origin", b"http://testserver")
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -224,3 +224,54 @@ class TestWhatIsSent:
         assert 'id="room-agenda"' not in update
         await first.disconnect()
         await second.disconnect()
+
+
+class TestCoalescedPresenceNeverUndoesAChange:
+    """Who is connected is pushed coalesced, unversioned (no change of the
+    record), but its fragment shows the record too (who is present, the
+    meeting's state): it carries the version it was rendered at."""
+
+    async def _socket_at_current_version(self, room_setup, cookie_for):
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+        ws = await _open(room_setup, cookie_for, "ana")
+        await drain(ws)
+        version = (await database_sync_to_async(RoomVersion.current)([meeting.pk]))[meeting.pk]
+        group = group_for(meeting.pk, room_setup["ana"].language)
+        return ws, version, group
+
+    async def test_one_rendered_before_the_sockets_version_is_replaced_by_a_fresh_one(
+        self, room_setup, cookie_for
+    ):
+        ws, version, group = await self._socket_at_current_version(room_setup, cookie_for)
+        stale = '<section id="room-presence" hx-swap-oob="true"><h2>0 present</h2></section>'
+        await get_channel_layer().group_send(
+            group, {"type": "room.presence", "html": stale, "at": version - 1}
+        )
+        pushed = await drain(ws)
+        assert stale not in pushed
+        # Instead, who is present now, rendered at the room's version.
+        assert pushed and 'id="room-presence"' in pushed[-1] and "1 present" in pushed[-1]
+        await ws.disconnect()
+
+    async def test_one_rendered_at_the_sockets_version_is_taken(self, room_setup, cookie_for):
+        ws, version, group = await self._socket_at_current_version(room_setup, cookie_for)
+        current = '<section id="room-presence" hx-swap-oob="true"><h2>now</h2></section>'
+        await get_channel_layer().group_send(
+            group, {"type": "room.presence", "html": current, "at": version}
+        )
+        assert await ws.receive_from(timeout=3) == current
+        await ws.disconnect()
+
+    async def test_one_newer_than_the_socket_brings_the_whole_room(self, room_setup, cookie_for):
+        ws, version, group = await self._socket_at_current_version(room_setup, cookie_for)
+        # A change whose broadcast this socket never got (lost on the way).
+        meeting_id = room_setup["meeting"].pk
+        await database_sync_to_async(RoomVersion.bump)(meeting_id)
+        ahead = '<section id="room-presence" hx-swap-oob="true"><h2>ahead</h2></section>'
+        await get_channel_layer().group_send(
+            group, {"type": "room.presence", "html": ahead, "at": version + 1}
+        )
+        whole = await ws.receive_from(timeout=3)
+        assert whole != ahead and 'id="room-agenda"' in whole
+        await ws.disconnect()
