@@ -470,14 +470,11 @@ class Bench:
     def __init__(
         self, world: World, n: int, profile: int, *, kinds: list[str], seconds: float, show_sql
     ):
-        from django.db import connections
-
         self.world, self.n, self.profile = world, n, profile
         self.kinds, self.seconds = kinds, seconds
         self.probes = Probes()
         if profile:
             self.probes.install()
-        self.connection = connections["default"]  # this thread's
         self.profiler = None  # on in the request's thread while an action is profiled
         self.queries = 0
         self.sql = None
@@ -772,7 +769,6 @@ def main() -> int:
     from asgiref.sync import async_to_sync
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connections
 
     db = settings.DATABASES["default"]
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
@@ -786,8 +782,7 @@ def main() -> int:
     world.build()
     print(f"world built in {time.perf_counter() - started:.1f} s\n")
     bench = Bench(world, n, args.profile, kinds=kinds, seconds=args.seconds, show_sql=args.sql)
-    with connections["default"].execute_wrapper(bench.count):
-        async_to_sync(bench.run)()
+    async_to_sync(bench.run)()
     return 0
 
 

@@ -47,6 +47,11 @@ def _post(s, who, segment, data=None):
     return response, [q["sql"] for q in ctx.captured_queries]
 
 
+def _speaker(s) -> str:
+    """Who of the room's people has the turn in the open round."""
+    return next(k for k in ("fac", "ana", "bo") if s[k].pk == s["round"].current_speaker_id)
+
+
 def _round_reads(sql) -> list[str]:
     return [q for q in sql if q.startswith('SELECT "proposals_round"."id"')]
 
@@ -65,8 +70,9 @@ class TestTheOpenRoundIsReadOnce:
     def test_an_answer_reads_the_round_once_and_moves_the_turn(self, in_turn):
         round_ = in_turn["round"]
         speaker = round_.current_speaker_id
-        who = next(k for k in ("fac", "ana", "bo") if in_turn[k].pk == speaker)
-        response, sql = _post(in_turn, who, "answers", {"kind": "question", "text": "Why?"})
+        response, sql = _post(
+            in_turn, _speaker(in_turn), "answers", {"kind": "question", "text": "Why?"}
+        )
         assert response.status_code == 200
         assert Response.objects.filter(round=round_, member_id=speaker).count() == 1
         round_.refresh_from_db()
@@ -90,10 +96,9 @@ def _response_reads(sql) -> list[str]:
 
 class TestTheViewersAnswer:
     def test_in_a_round_that_shows_answers_it_comes_with_the_others(self, in_turn):
-        round_ = in_turn["round"]
-        speaker = round_.current_speaker_id
-        who = next(k for k in ("fac", "ana", "bo") if in_turn[k].pk == speaker)
-        response, sql = _post(in_turn, who, "answers", {"kind": "question", "text": "Why so?"})
+        response, sql = _post(
+            in_turn, _speaker(in_turn), "answers", {"kind": "question", "text": "Why so?"}
+        )
         assert response.status_code == 200
         # The broadcast's read of the round's answers, no second read for the viewer's.
         assert len(_response_reads(sql)) == 1, _response_reads(sql)
