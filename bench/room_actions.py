@@ -332,9 +332,22 @@ def _url(name, **kwargs) -> str:
     return reverse(name, kwargs=kwargs)
 
 
-async def post(app, path: str, session: str, data: dict) -> tuple[int, bytes]:
+#: The element an htmx form of the room names as its target (``HX-Target``):
+#: the process views answer a form of the room with the viewer's part only
+#: (``proposals.room.answer_template``), a form of the page with its section.
+ROOM_TARGETS = {"/proposals/": "proposal-mine", "/elections/": "election-mine"}
+
+
+def room_target(path: str) -> str | None:
+    return next((target for part, target in ROOM_TARGETS.items() if part in path), None)
+
+
+async def post(
+    app, path: str, session: str, data: dict, target: str | None = None
+) -> tuple[int, bytes]:
     csrf = secrets.token_hex(16)  # any 32 characters: Django checks cookie == header
     body = urlencode(data).encode()
+    hx_target = [(b"hx-target", target.encode())] if target else []
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -350,6 +363,7 @@ async def post(app, path: str, session: str, data: dict) -> tuple[int, bytes]:
             (b"cookie", f"sessionid={session}; csrftoken={csrf}".encode()),
             (b"x-csrftoken", csrf.encode()),
             (b"hx-request", b"true"),
+            *hx_target,
             (b"content-type", b"application/x-www-form-urlencoded"),
             (b"content-length", str(len(body)).encode()),
         ],
@@ -468,9 +482,18 @@ HEADER = (
 
 class Bench:
     def __init__(
-        self, world: World, n: int, profile: int, *, kinds: list[str], seconds: float, show_sql
+        self,
+        world: World,
+        n: int,
+        profile: int,
+        *,
+        kinds: list[str],
+        seconds: float,
+        show_sql,
+        answer: str = "room",
     ):
         self.world, self.n, self.profile = world, n, profile
+        self.answer = answer
         self.kinds, self.seconds = kinds, seconds
         self.probes = Probes()
         if profile:
@@ -573,7 +596,8 @@ class Bench:
         self.queries = 0
         self.profiler = profiler
         cpu, wall = time.process_time(), time.perf_counter()
-        status, body = await post(self.app, path, session, data)
+        target = room_target(path) if self.answer == "room" else None
+        status, body = await post(self.app, path, session, data, target)
         arrived = await self.sockets.wait(before + 1)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         self.profiler = None
@@ -752,6 +776,13 @@ def main() -> int:
         metavar="N",
         help="1: where the CPU goes (probes); N > 1: also cProfile's N costliest calls",
     )
+    parser.add_argument(
+        "--answer",
+        choices=["room", "page"],
+        default="room",
+        help="the process steps are sent from the room's viewer part (its htmx target; "
+        "the default) or from the process's page (answered with its whole section)",
+    )
     args = parser.parse_args()
     n = max(1, min(args.actions, 20_000))
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -774,14 +805,23 @@ def main() -> int:
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(
         f"room_actions: {n} actions per kind; database {db['ENGINE'].rsplit('.', 1)[-1]}, "
-        f"layer {layer}; {MEMBERS} members, {SOCKETS} sockets in the group"
+        f"layer {layer}; {MEMBERS} members, {SOCKETS} sockets in the group; "
+        f"process steps answered as from the {args.answer}"
     )
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     world = World()
     world.build()
     print(f"world built in {time.perf_counter() - started:.1f} s\n")
-    bench = Bench(world, n, args.profile, kinds=kinds, seconds=args.seconds, show_sql=args.sql)
+    bench = Bench(
+        world,
+        n,
+        args.profile,
+        kinds=kinds,
+        seconds=args.seconds,
+        show_sql=args.sql,
+        answer=args.answer,
+    )
     async_to_sync(bench.run)()
     return 0
 

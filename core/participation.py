@@ -81,6 +81,17 @@ def known(subject, session: Session | None) -> None:
         memo[(subject._meta.label_lower, subject.pk)] = session
 
 
+def recall(subject) -> tuple[bool, Session | None]:
+    """(True, the session) when the current ``reading()`` block already knows
+    the session of ``subject`` (read, or made ``known``), else (False, None):
+    nothing is read."""
+    memo = _memo.get()
+    key = (subject._meta.label_lower, subject.pk)
+    if memo is not None and key in memo:
+        return True, memo[key]
+    return False, None
+
+
 def session_of(subject) -> Session | None:
     """The open meeting that runs ``subject`` now, or None."""
     memo = _memo.get()

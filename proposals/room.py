@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core import participation
 from core.rooms import PerLanguage
 from proposals import rounds, selectors
 from proposals.models import Proposal
@@ -43,8 +44,11 @@ def shared(proposal) -> dict:
     """For everyone: built from ``selectors.process_data``, which holds no
     hidden answer (nothing of an open reveal round); its open round's
     progress comes from the same read."""
-    data = selectors.process_data(proposal)
-    _handoff.data = {proposal.pk: data}
+    data = selectors.process_data(proposal, history=False)
+    # The room may know the session of the meeting running the proposal (it
+    # has just read the meeting): the acting view takes it with the rest.
+    known, session = participation.recall(proposal)
+    _handoff.data = {proposal.pk: {**data, "session": session} if known else data}
     context = {**data, "organization": proposal.circle.organization}
     summary = data["round"]
     return {

@@ -27,18 +27,22 @@ def can_read(user, proposal) -> bool:
 
 
 def readable_proposal_in(user, slug: str, pk) -> Proposal | None:
-    """The proposal ``pk`` of the organization ``slug``, if ``user`` may read it."""
-    return (
-        circle_selectors.read_in(
-            Proposal.objects.select_related(
-                "circle", "circle__organization", "author", "decision", "amends"
-            ),
-            user,
-            slug,
-        )
-        .filter(pk=pk)
-        .first()
+    """The proposal ``pk`` of the organization ``slug``, if ``user`` may read it.
+
+    Read with ``get`` (no ORDER BY: at most one row), not ``first``, whose
+    ordering makes Django hash every selected column of the six tables
+    joined, on each action."""
+    readable = circle_selectors.read_in(
+        Proposal.objects.select_related(
+            "circle", "circle__organization", "author", "decision", "amends"
+        ),
+        user,
+        slug,
     )
+    try:
+        return readable.get(pk=pk)
+    except Proposal.DoesNotExist:
+        return None
 
 
 def readable_proposal_or_none(user, pk) -> Proposal | None:
@@ -195,30 +199,36 @@ def review_prefill(policy) -> dict:
     return {"measures": "\n".join(policy_measures(policy)), "domain": record.get("domain") or ""}
 
 
-def process_data(proposal) -> dict:
-    """Everything the shared fragments show; the same for every viewer."""
+def process_data(proposal, *, history: bool = True) -> dict:
+    """Everything the shared fragments show; the same for every viewer.
+
+    With ``history`` (the whole page, the API) also every revision and the
+    proposal's events; without it (the room's face, and the process section
+    an action answers with, which show neither) only the latest revision."""
     all_rounds = list(
         rounds.rounds_of(proposal).select_related("revision").order_by("-opened", "-pk")
     )
     summaries = round_summaries(all_rounds)
     past = [s for s in summaries if s["round"].closed is not None]
     current = next((s for s in summaries if s["round"].closed is None), None)
-    history = list(revisions(proposal))
+    if history:
+        every = list(revisions(proposal))
+        latest = every[-1] if every else None
+    else:
+        every, latest = None, latest_revision(proposal)
     order = steps.ORDER
     state_index = order.index(proposal.state) if proposal.state in order else None
-    return {
+    data = {
         "proposal": proposal,
         # A change of definitions it carries (circles.definitions), field by field.
         "change_rows": change_rows(proposal.change),
-        "revision": history[-1] if history else None,
-        "revisions": history,
+        "revision": latest,
         # A review evaluates the measures of the policy it amends.
         "evaluate": policy_measures(proposal.amends) if proposal.amends_id else [],
         "round": current,
         "past_rounds": past,
         "objections": list(objections(proposal)),
         "flagged": flag_shown(proposal),
-        "events": list(events(proposal)),
         "steps": [
             {
                 "state": s,
@@ -231,6 +241,10 @@ def process_data(proposal) -> dict:
         # The steps the process offers in this state (to someone).
         "actions": steps.states_allowing(proposal.state),
     }
+    if history:
+        data["revisions"] = every
+        data["events"] = list(events(proposal))
+    return data
 
 
 def answer_form(viewer: dict, sent: dict | None = None) -> dict:
@@ -262,11 +276,16 @@ def page_context(
 ) -> dict:
     """The context of the proposal's process section: the same for its page,
     its htmx answers and the meeting room's viewer part (``proposals.room``).
-    ``data`` is the ``process_data`` of the proposal when it was just read."""
+    ``data`` is the ``process_data`` of the proposal when it was just read
+    (with ``session``, the meeting's session, when the room read it too)."""
     from core.idempotency import new_key
 
     with participation.reading():  # the meeting's session, read once
-        data = data or process_data(proposal)
+        if data is None:
+            data = process_data(proposal)
+        elif "session" in data:
+            data = dict(data)
+            participation.known(proposal, data.pop("session"))
         viewer = viewer_data(proposal, user, data)
     return {
         **data,

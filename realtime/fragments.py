@@ -48,7 +48,7 @@ def room_context(meeting, *, presence: bool = True) -> dict:
         "connected": set(connected),
         "connected_languages": set(connected.values()),
         "server_now": timezone.now(),
-        "subject": subject_context(current),
+        "subject": subject_context(current, meeting),
     }
     if presence:
         context["present"] = list(selectors.present(meeting))

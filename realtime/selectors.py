@@ -154,6 +154,13 @@ def session_of(subject) -> Session | None:
     )
     if meeting is None:
         return None
+    return session_from(meeting)
+
+
+def session_from(meeting) -> Session:
+    """The session an open meeting gives the process it runs as its current
+    item (the one definition, for ``session_of`` and for the room, which
+    has just read the meeting: ``subjects.subject_context``)."""
     return Session(
         meeting_id=meeting.pk,
         title=meeting.title,

@@ -10,6 +10,7 @@ process's elements.
 
 from django.utils.safestring import mark_safe
 
+from core import participation
 from core.rooms import PerLanguage, RoomFace
 from elections import room as elections_room
 from proposals import room as proposals_room
@@ -66,15 +67,30 @@ def _subject(item):
     return item if item.is_frame else item.subject
 
 
-def subject_context(item) -> dict | None:
-    """The current item's process for the shared fragments (no viewer)."""
+def subject_context(item, meeting=None) -> dict | None:
+    """The current item's process for the shared fragments (no viewer).
+
+    ``meeting``: the item's meeting, just read, whose current item it is.
+    When it is open it runs the process: its session (``core.participation``)
+    is made known to the face rather than read again, and a face that hands
+    its read over to the acting view hands the session over with it."""
     if item is None:
         return None
     subject = _subject(item)
     face = FACES.get(item.kind)
     if subject is None or face is None:
         return {"kind": item.kind, "object": None, "round": None}
-    shared = face.shared(subject)
+    with participation.reading():
+        if (
+            meeting is not None
+            and item.kind in PROCESS_FACES
+            and meeting.state == meeting.State.OPEN
+            and meeting.current_item_id == item.pk
+        ):
+            from realtime.selectors import session_from  # it imports this module
+
+            participation.known(subject, session_from(meeting))
+        shared = face.shared(subject)
     return {
         **shared,
         "kind": item.kind,

@@ -118,3 +118,111 @@ class TestTheViewersAnswer:
         # Another member sees neither the text nor that it is Ana's.
         other, _sql = _post(s, "bo", "answers", {"kind": "question", "text": "Mine"})
         assert "Hidden one" not in other.content.decode()
+
+
+def _session_reads(sql) -> list[str]:
+    """Reads of the meeting that runs the proposal (the session port's provider)."""
+    joined = '"realtime_meeting"."current_item_id" = "realtime_agendaitem"."id"'
+    return [q for q in sql if joined in q]
+
+
+@pytest.fixture
+def led_by_bo(room_setup):
+    """The room's meeting led by Bo, a plain member of the circle: he
+    facilitates the proposal only through the meeting's session."""
+    from realtime import services
+
+    s = room_setup
+    s["meeting"] = services.schedule_meeting(
+        circle=s["circle"],
+        title="Led by Bo",
+        scheduled_start=s["meeting"].scheduled_start,
+        facilitator=s["bo"],
+        by=s["fac"],
+    )
+    proposal = presented_in_room(s)
+    proposal_services.open_clarifying(proposal=proposal, by=s["bo"], mode="in_turn")
+    proposal.refresh_from_db()
+    s["proposal"] = proposal
+    s["round"] = rounds.open_round_of(proposal)
+    return s
+
+
+class TestTheRoomsReadIsTheAnswers:
+    """After commit the room reads the meeting; the session it gives the
+    process it runs is that meeting's, and the acting view takes it with the
+    rest of the room's read (issue 12, session 9)."""
+
+    def _from_the_room(self, s, who, segment, data=None):
+        from proposals import room
+
+        url = reverse(
+            "proposals:act", kwargs={"org": "acme", "pk": s["proposal"].pk, "segment": segment}
+        )
+        client = _client(s[who])
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                url,
+                {**(data or {}), "idempotency_key": new_key()},
+                headers={"HX-Request": "true", "HX-Target": room.MINE_ID},
+            )
+        return response, [q["sql"] for q in ctx.captured_queries]
+
+    def test_the_meetings_facilitator_gets_their_controls_without_a_second_session_read(
+        self, led_by_bo
+    ):
+        s = led_by_bo
+        before = s["round"].current
+        response, sql = self._from_the_room(s, "bo", "rounds/next")
+        html = response.content.decode()
+        assert response.status_code == 200
+        s["round"].refresh_from_db()
+        assert s["round"].current == before + 1
+        # Bo leads only through the meeting: his part still shows the
+        # facilitator's controls (the round's "next" among them).
+        assert 'id="proposal-mine"' in html
+        assert "rounds/next" in html
+        # Read once, by the step's check inside the transaction; after commit
+        # the room's meeting gave it.
+        assert len(_session_reads(sql)) == 1, _session_reads(sql)
+
+    def test_a_plain_member_may_not_move_the_round_on(self, led_by_bo):
+        s = led_by_bo
+        if _speaker(s) == "ana":  # a current speaker may pass the turn on
+            self._from_the_room(s, "bo", "rounds/next")
+            s["round"].refresh_from_db()
+        assert _speaker(s) != "ana"
+        before = s["round"].current
+        response, _sql = self._from_the_room(s, "ana", "rounds/next")
+        s["round"].refresh_from_db()
+        assert s["round"].current == before
+        assert "rounds/next" not in response.content.decode()
+
+    def test_a_meeting_no_longer_open_gives_no_session(self, led_by_bo):
+        """Once the meeting closes Bo leads nothing: the circle's facilitator
+        alone may move the round on, and Bo's part has no controls."""
+        from realtime import services
+
+        s = led_by_bo
+        services.close_meeting(meeting=s["meeting"], by=s["bo"])
+        before = s["round"].current
+        response, _sql = self._from_the_room(s, "bo", "rounds/next")
+        s["round"].refresh_from_db()
+        assert s["round"].current == before
+        assert "rounds/next" not in response.content.decode()
+
+    def test_neither_the_history_nor_every_revision_is_read(self, in_turn):
+        response, sql = self._from_the_room(
+            in_turn, _speaker(in_turn), "answers", {"kind": "question", "text": "Why?"}
+        )
+        assert response.status_code == 200
+        assert not [q for q in sql if "proposals_proposalevent" in q and q.startswith("SELECT")]
+        revision_reads = [q for q in sql if q.startswith('SELECT "proposals_revision"."id"')]
+        assert len(revision_reads) == 1, revision_reads
+        assert "LIMIT 1" in revision_reads[0]
+        # The page still shows both (its own read).
+        page = _client(in_turn["ana"]).get(
+            reverse("proposals:detail", kwargs={"org": "acme", "pk": in_turn["proposal"].pk})
+        )
+        assert 'id="proposal-history"' in page.content.decode()
+        assert 'id="proposal-revisions"' in page.content.decode()

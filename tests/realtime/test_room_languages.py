@@ -39,7 +39,7 @@ def test_each_room_gets_the_process_in_its_language(running, monkeypatch, actor)
     )
     original = proposal_selectors.process_data
     monkeypatch.setattr(
-        proposal_selectors, "process_data", lambda p: reads.append(p.pk) or original(p)
+        proposal_selectors, "process_data", lambda p, **kw: reads.append(p.pk) or original(p, **kw)
     )
     meeting = running["meeting"]
     version = RoomVersion.current([meeting.pk])[meeting.pk]
