@@ -9,6 +9,7 @@ see or do what:
 - a circle's leader and the organization's admins manage its structure.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, Prefetch, Q, QuerySet
@@ -174,10 +175,15 @@ def participants_of(subject) -> list[int]:
     return present if present is not None else seat_order(subject.circle)
 
 
+def _membership(user, circle) -> QuerySet[Membership]:
+    """``user``'s current membership of ``circle`` (a row or none)."""
+    return Membership.objects.filter(circle_id=circle.pk, user_id=user.pk, left__isnull=True)
+
+
 def is_circle_member(user, circle) -> bool:
     if not _authenticated(user):
         return False
-    return Membership.objects.filter(circle=circle, user=user, left__isnull=True).exists()
+    return _membership(user, circle).exists()
 
 
 def memberships(circle, *, current: bool = True) -> QuerySet[Membership]:
@@ -250,6 +256,14 @@ def can_facilitate(user, circle) -> bool:
     """
     if not _authenticated(user):
         return False
+    holds, admin = _facilitation(user, circle)
+    return Circle.objects.filter(pk=circle.pk).filter(Exists(holds) | Exists(admin)).exists()
+
+
+def _facilitation(user, circle) -> tuple[QuerySet, QuerySet]:
+    """What makes ``user`` facilitate ``circle`` (``can_facilitate``): a
+    current assignment of its facilitator or leader role, or a current admin
+    membership of its organization."""
     holds = RoleAssignment.objects.filter(
         role__circle_id=circle.pk,
         role__kind__in=(Role.Kind.FACILITATOR, Role.Kind.LEADER),
@@ -259,12 +273,53 @@ def can_facilitate(user, circle) -> bool:
     admin = OrganizationMember.objects.filter(
         organization_id=circle.organization_id, user_id=user.pk, left__isnull=True, is_admin=True
     )
-    return Circle.objects.filter(pk=circle.pk).filter(Exists(holds) | Exists(admin)).exists()
+    return holds, admin
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a person stands in a circle, read together (``standing``)."""
+
+    #: A current member (``is_circle_member``).
+    member: bool
+    #: May lead its processes outside a meeting (``can_facilitate``).
+    facilitates: bool
+    #: May propose, answer, nominate and object (``can_take_part``).
+    takes_part: bool
+
+
+def standing(user, circle) -> Standing:
+    """``is_circle_member`` and ``can_facilitate`` of ``user`` in ``circle``,
+    asked in one query (a step table asks both for a person's buttons)."""
+    if not _authenticated(user):
+        return Standing(member=False, facilitates=False, takes_part=False)
+    holds, admin = _facilitation(user, circle)
+    row = (
+        Circle.objects.filter(pk=circle.pk)
+        .annotate(
+            member=Exists(_membership(user, circle)), holds=Exists(holds), admin=Exists(admin)
+        )
+        .values_list("member", "holds", "admin")
+        .first()
+    )
+    if row is None:
+        return Standing(member=False, facilitates=False, takes_part=False)
+    member, holds_role, is_admin = row
+    return Standing(
+        member=bool(member),
+        facilitates=bool(holds_role or is_admin),
+        takes_part=_open(circle) and bool(member),
+    )
 
 
 def can_take_part(user, circle) -> bool:
     """Propose, answer rounds, nominate, object: current circle members."""
-    return circle.dissolved is None and is_circle_member(user, circle)
+    return _open(circle) and is_circle_member(user, circle)
+
+
+def _open(circle) -> bool:
+    """A circle's processes take part only while it is not dissolved."""
+    return circle.dissolved is None
 
 
 # Terms -----------------------------------------------------------------------

@@ -84,7 +84,11 @@ def broadcast_meeting(meeting: Meeting, *, version: int, part: str = "") -> str:
     Returns the HTML in the active language (the actor's), which the view
     that made the change answers with.
     """
-    if part != "timer":  # the timer needs nothing but the meeting row itself
+    if part == "item":  # the current item and the minutes name neither lead
+        meeting = Meeting.objects.select_related("circle", "circle__organization").get(
+            pk=meeting.pk
+        )
+    elif part != "timer":  # the timer needs nothing but the meeting row itself
         meeting = Meeting.objects.select_related(
             "circle", "circle__organization", "facilitator", "secretary"
         ).get(pk=meeting.pk)
