@@ -180,28 +180,47 @@ def _authenticated(user) -> bool:
     return user is not None and user.is_authenticated
 
 
-def _standing(user, proposal) -> circle_selectors.Standing:
-    """Where ``user`` stands in the proposal's circle: member, facilitator,
-    taking part, read in one query (once within ``remembering``)."""
-    return _remember(
+def _read_standing(user, proposal) -> None:
+    """Within ``remembering``: read where ``user`` stands in the proposal's
+    circle (member, facilitator, taking part) in one query, for a caller
+    about to ask several of the roles (``allowed``: a person's buttons). A
+    service's check asks one role, and only that role's query."""
+    _remember(
         ("standing", user.pk, proposal.circle_id),
         lambda: circle_selectors.standing(user, proposal.circle),
     )
+
+
+def _standing(user, proposal) -> circle_selectors.Standing | None:
+    memo = _memo.get()
+    return memo.get(("standing", user.pk, proposal.circle_id)) if memo is not None else None
 
 
 def is_facilitator(user, proposal) -> bool:
     """The circle's facilitator, or the facilitator of the meeting running it."""
     if not _authenticated(user):
         return False
+    read = _standing(user, proposal)
     return _remember(
         ("facilitator", user.pk, proposal.pk),
-        lambda: _standing(user, proposal).facilitates or is_session_facilitator(user, proposal),
+        lambda: (
+            (read.facilitates if read else circle_selectors.can_facilitate(user, proposal.circle))
+            or is_session_facilitator(user, proposal)
+        ),
     )
 
 
 def is_member(user, proposal) -> bool:
     """A current member of the proposal's circle (who may take part in it)."""
-    return _authenticated(user) and _standing(user, proposal).takes_part
+    if not _authenticated(user):
+        return False
+    read = _standing(user, proposal)
+    if read is not None:
+        return read.takes_part
+    return _remember(
+        ("member", user.pk, proposal.pk),
+        lambda: circle_selectors.can_take_part(user, proposal.circle),
+    )
 
 
 def is_author(user, proposal) -> bool:
@@ -591,6 +610,8 @@ def remembering():
 def allowed(proposal, user) -> list[str]:
     """The steps ``user`` may take on ``proposal`` now, in table order."""
     with remembering():
+        if _authenticated(user):
+            _read_standing(user, proposal)  # the roles asked for every step, at once
         return STEPS.allowed(proposal, user)
 
 

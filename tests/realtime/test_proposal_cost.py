@@ -226,3 +226,17 @@ class TestTheRoomsReadIsTheAnswers:
         )
         assert 'id="proposal-history"' in page.content.decode()
         assert 'id="proposal-revisions"' in page.content.decode()
+
+    def test_the_check_asks_one_role_and_the_buttons_read_the_standing_once(self, in_turn):
+        """The service's check asks only the role its step names (a member's
+        one EXISTS); the viewer's buttons ask every role, read together once
+        (``circles.selectors.standing``)."""
+        response, sql = self._from_the_room(
+            in_turn, _speaker(in_turn), "answers", {"kind": "question", "text": "Why?"}
+        )
+        assert response.status_code == 200
+        membership = [q for q in sql if 'FROM "circles_membership"' in q]
+        standing = [q for q in membership if q.startswith("SELECT EXISTS(")]
+        assert len(standing) == 1, membership
+        assert len(membership) == 2, membership
+        assert not [q for q in sql if "circles_roleassignment" in q and q not in standing]
