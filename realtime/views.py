@@ -41,7 +41,7 @@ def _organization(request, org):
     return organization
 
 
-def _meeting(request, org, meeting_id) -> Meeting:
+def _meeting(request, org, meeting_id, *, leads: bool = True) -> Meeting:
     """The meeting, if the viewer may read its organization (else 404).
 
     One query for the meeting, its organization and whether the viewer is a
@@ -51,14 +51,15 @@ def _meeting(request, org, meeting_id) -> Meeting:
     per person and organization: ``one_open_organization_membership``), not
     an ``EXISTS`` annotation, and the row is read without ordering: the ORM
     builds it in 0.8 ms instead of 1.3 (docs/PERFORMANCE.md, session 6).
+    Without ``leads`` the facilitator's user row is not joined (the
+    facilitator's buttons compare ids; the room's render reads what it shows).
     """
     user = request.user
     if not user.is_authenticated:
         raise Http404
     try:
-        meeting = Meeting.objects.select_related(
-            "circle", "circle__organization", "facilitator"
-        ).get(
+        related = ["circle", "circle__organization", *(["facilitator"] if leads else [])]
+        meeting = Meeting.objects.select_related(*related).get(
             pk=meeting_id,
             circle__organization__slug=org,
             circle__organization__members__user=user,
@@ -370,7 +371,7 @@ def _error(request, meeting, exc: DomainError):
 @require_POST
 def meeting_action(request, org, meeting_id, action):
     """Open, close, move to an item, set the timer: the facilitator's buttons."""
-    meeting = _meeting(request, org, meeting_id)
+    meeting = _meeting(request, org, meeting_id, leads=False)
     key = request.POST.get("idempotency_key")
     try:
         if action == "open":
