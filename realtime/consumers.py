@@ -21,6 +21,7 @@ import logging
 import time
 from collections import defaultdict
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -195,6 +196,22 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
     #: The room version this socket shows.
     version: int = -1
     joined = False
+
+    #: What the channel layer brings this socket: each handler forwards HTML
+    #: to it, and any database read one makes goes through
+    #: ``database_sync_to_async``, which closes outworn connections in its own
+    #: thread. Channels' ``AsyncConsumer.dispatch`` first hops to a thread to
+    #: close them before every message (``aclose_old_connections``): one
+    #: thread hop per socket per change of the room, which these skip.
+    LAYER_MESSAGES = frozenset(
+        {"room.fragment", "room.partial", "room.presence", "room.close", "user.push"}
+    )
+
+    async def dispatch(self, message):
+        if message.get("type") in self.LAYER_MESSAGES:
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)
 
     async def connect(self):
         user = self.scope.get("user")

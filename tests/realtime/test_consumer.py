@@ -175,6 +175,43 @@ class TestBroadcast:
             await ws.disconnect()
 
 
+class TestALayerMessageTakesNoThreadHop:
+    """Channels closes outworn database connections in a thread before each
+    message it dispatches (``channels.consumer.aclose_old_connections``). What
+    the layer brings only goes to the socket (a read goes through
+    ``database_sync_to_async``, which closes them itself): no hop for it,
+    one per socket per change otherwise (issue 12, session 9)."""
+
+    async def test_a_broadcast_reaches_the_socket_without_it(
+        self, room_setup, cookie_for, monkeypatch
+    ):
+        import channels.consumer
+
+        hops = []
+        original = channels.consumer.aclose_old_connections
+
+        async def counted():
+            hops.append(1)
+            await original()
+
+        monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+        meeting, fac = room_setup["meeting"], room_setup["fac"]
+        ws = await _open(room_setup, cookie_for)
+        await drain(ws)
+        assert hops  # the socket's own connect still takes it
+        hops.clear()
+        await database_sync_to_async(services.open_meeting)(meeting=meeting, by=fac)
+        pushed = await ws.receive_from(timeout=3)
+        assert 'data-state="open"' in pushed
+        await drain(ws)  # the presence that follows, coalesced
+        assert hops == []
+        # A message from the browser is not the layer's: it still takes it
+        # (and closes the socket: the room only pushes).
+        await ws.send_to(text_data="hello")
+        await closing(ws)
+        assert hops == [1]
+
+
 def test_the_channel_layer_is_redis_when_redis_url_is_set():
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     if settings.REDIS_URL:
