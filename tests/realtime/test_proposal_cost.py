@@ -26,9 +26,14 @@ def _client(user) -> Client:
 @pytest.fixture
 def in_turn(room_setup):
     """The room's proposal in an in-turn clarifying round."""
-    s = room_setup
+    return _in_an_in_turn_round(room_setup, by="fac")
+
+
+def _in_an_in_turn_round(s, *, by):
+    """``s``'s meeting with the proposal presented and ``by`` opening an
+    in-turn clarifying round on it."""
     proposal = presented_in_room(s)
-    proposal_services.open_clarifying(proposal=proposal, by=s["fac"], mode="in_turn")
+    proposal_services.open_clarifying(proposal=proposal, by=s[by], mode="in_turn")
     proposal.refresh_from_db()
     s["proposal"] = proposal
     s["round"] = rounds.open_round_of(proposal)
@@ -140,12 +145,7 @@ def led_by_bo(room_setup):
         facilitator=s["bo"],
         by=s["fac"],
     )
-    proposal = presented_in_room(s)
-    proposal_services.open_clarifying(proposal=proposal, by=s["bo"], mode="in_turn")
-    proposal.refresh_from_db()
-    s["proposal"] = proposal
-    s["round"] = rounds.open_round_of(proposal)
-    return s
+    return _in_an_in_turn_round(s, by="bo")
 
 
 class TestTheRoomsReadIsTheAnswers:
