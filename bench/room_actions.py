@@ -332,14 +332,16 @@ def _url(name, **kwargs) -> str:
     return reverse(name, kwargs=kwargs)
 
 
-#: The element an htmx form of the room names as its target (``HX-Target``):
-#: the process views answer a form of the room with the viewer's part only
-#: (``proposals.room.answer_template``), a form of the page with its section.
-ROOM_TARGETS = {"/proposals/": "proposal-mine", "/elections/": "election-mine"}
-
-
 def room_target(path: str) -> str | None:
-    return next((target for part, target in ROOM_TARGETS.items() if part in path), None)
+    """The element a form of the room names as its target (``HX-Target``),
+    the face's ``MINE_ID``: the process views answer a form of the room
+    with the viewer's part only (``proposals.room.answer_template``), a form
+    of the page with its section."""
+    from elections import room as elections_room
+    from proposals import room as proposals_room
+
+    faces = {"/proposals/": proposals_room, "/elections/": elections_room}
+    return next((face.MINE_ID for part, face in faces.items() if part in path), None)
 
 
 async def post(

@@ -289,8 +289,9 @@ class Standing:
 
 
 def standing(user, circle) -> Standing:
-    """``is_circle_member`` and ``can_facilitate`` of ``user`` in ``circle``,
-    asked in one query (a step table asks both for a person's buttons)."""
+    """``is_circle_member``, ``can_facilitate`` and ``can_take_part`` of
+    ``user`` in ``circle``, asked in one query (a step table asks them all
+    for a person's buttons)."""
     if not _authenticated(user):
         return Standing(member=False, facilitates=False, takes_part=False)
     holds, admin = _facilitation(user, circle)
@@ -318,7 +319,8 @@ def can_take_part(user, circle) -> bool:
 
 
 def _open(circle) -> bool:
-    """A circle's processes take part only while it is not dissolved."""
+    """Whether members may still take part in the circle's processes: not
+    once it is dissolved."""
     return circle.dissolved is None
 
 

@@ -55,6 +55,10 @@ def register(provider: Callable[[object], Session | None]) -> None:
 _memo: ContextVar[dict | None] = ContextVar("participation_memo", default=None)
 
 
+def _key(subject) -> tuple[str, int]:
+    return (subject._meta.label_lower, subject.pk)
+
+
 @contextmanager
 def reading():
     """Within the block, each subject's session is read once: a page, a
@@ -78,7 +82,7 @@ def known(subject, session: Session | None) -> None:
     on commit, ``elections.room``). Outside a block, nothing."""
     memo = _memo.get()
     if memo is not None:
-        memo[(subject._meta.label_lower, subject.pk)] = session
+        memo[_key(subject)] = session
 
 
 def recall(subject) -> tuple[bool, Session | None]:
@@ -86,7 +90,7 @@ def recall(subject) -> tuple[bool, Session | None]:
     the session of ``subject`` (read, or made ``known``), else (False, None):
     nothing is read."""
     memo = _memo.get()
-    key = (subject._meta.label_lower, subject.pk)
+    key = _key(subject)
     if memo is not None and key in memo:
         return True, memo[key]
     return False, None
@@ -95,7 +99,7 @@ def recall(subject) -> tuple[bool, Session | None]:
 def session_of(subject) -> Session | None:
     """The open meeting that runs ``subject`` now, or None."""
     memo = _memo.get()
-    key = (subject._meta.label_lower, subject.pk)
+    key = _key(subject)
     if memo is not None and key in memo:
         return memo[key]
     session = None

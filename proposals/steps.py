@@ -186,14 +186,18 @@ def _read_standing(user, proposal) -> None:
     about to ask several of the roles (``allowed``: a person's buttons). A
     service's check asks one role, and only that role's query."""
     _remember(
-        ("standing", user.pk, proposal.circle_id),
-        lambda: circle_selectors.standing(user, proposal.circle),
+        _standing_key(user, proposal), lambda: circle_selectors.standing(user, proposal.circle)
     )
 
 
 def _standing(user, proposal) -> circle_selectors.Standing | None:
+    """The standing ``_read_standing`` read in this block, else None."""
     memo = _memo.get()
-    return memo.get(("standing", user.pk, proposal.circle_id)) if memo is not None else None
+    return memo.get(_standing_key(user, proposal)) if memo is not None else None
+
+
+def _standing_key(user, proposal) -> tuple:
+    return ("standing", user.pk, proposal.circle_id)
 
 
 def is_facilitator(user, proposal) -> bool:

@@ -84,14 +84,12 @@ def broadcast_meeting(meeting: Meeting, *, version: int, part: str = "") -> str:
     Returns the HTML in the active language (the actor's), which the view
     that made the change answers with.
     """
-    if part == "item":  # the current item and the minutes name neither lead
-        meeting = Meeting.objects.select_related("circle", "circle__organization").get(
+    if part != "timer":  # the timer needs nothing but the meeting row itself
+        # The current item and the minutes name neither lead; the rest does.
+        leads = [] if part == "item" else ["facilitator", "secretary"]
+        meeting = Meeting.objects.select_related("circle", "circle__organization", *leads).get(
             pk=meeting.pk
         )
-    elif part != "timer":  # the timer needs nothing but the meeting row itself
-        meeting = Meeting.objects.select_related(
-            "circle", "circle__organization", "facilitator", "secretary"
-        ).get(pk=meeting.pk)
     if part == "presence":
         kind, context = "room.presence", fragments.presence_context(meeting)
 

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from core import fastpath
+from tests.caches import redis_sessions
 
 pytestmark = pytest.mark.django_db
 
@@ -100,15 +101,7 @@ def test_a_failing_cache_leaves_the_requests_to_the_database(client, make_user, 
 def test_on_redis_the_session_and_user_are_shared_and_forgotten(client, make_user, settings):
     from django.core.cache import caches
 
-    prefix = f"{settings.CHANNEL_LAYER_PREFIX}-fastpath"
-    redis_caches = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "sessions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": prefix,
-        },
-    }
+    redis_caches = redis_sessions(settings, "fastpath")
     user = make_user("cy", language="en")
     with override_settings(CACHES=redis_caches):
         try:

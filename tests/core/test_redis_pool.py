@@ -9,6 +9,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from core.redis_pool import SharedConnectionPool
+from tests.caches import redis_sessions
 from tests.fresh import run_python
 
 
@@ -32,16 +33,9 @@ def test_the_settings_give_both_redis_caches_the_shared_pool():
 
 @pytest.mark.redis
 def test_requests_in_other_threads_reuse_one_pool_and_connection(settings):
-    prefix = f"{settings.CHANNEL_LAYER_PREFIX}-pool"
-    redis_caches = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "sessions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": prefix,
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
-        },
-    }
+    redis_caches = redis_sessions(
+        settings, "pool", pool_class="core.redis_pool.SharedConnectionPool"
+    )
     pools, read = [], []
 
     def a_request(n: int) -> None:
