@@ -23,6 +23,7 @@ from circles.models import (
     Role,
     RoleAssignment,
 )
+from core.queries import one_or_none
 
 
 def _authenticated(user) -> bool:
@@ -295,13 +296,12 @@ def standing(user, circle) -> Standing:
     if not _authenticated(user):
         return Standing(member=False, facilitates=False, takes_part=False)
     holds, admin = _facilitation(user, circle)
-    row = (
+    row = one_or_none(
         Circle.objects.filter(pk=circle.pk)
         .annotate(
             member=Exists(_membership(user, circle)), holds=Exists(holds), admin=Exists(admin)
         )
         .values_list("member", "holds", "admin")
-        .first()
     )
     if row is None:
         return Standing(member=False, facilitates=False, takes_part=False)

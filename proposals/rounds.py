@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Invalid, NotAllowed
+from core.queries import one_or_none
 from proposals.models import Response, Round
 
 MAX_TEXT = 5_000
@@ -62,10 +63,10 @@ def open_round_of(subject, *, lock: bool = False) -> Round | None:
     """The open round of ``subject``; with ``lock``, locked (``select_for_update``)
     in the caller's transaction, to hand to ``respond`` or ``advance`` as
     ``locked`` (read once)."""
-    rows = rounds_of(subject).filter(closed__isnull=True)
+    rows = rounds_of(subject).filter(closed__isnull=True)  # one_open_round_per_subject
     if lock:
         rows = rows.select_for_update()
-    return rows.first()
+    return one_or_none(rows)
 
 
 def open_round(

@@ -16,6 +16,7 @@ from django.db.models import Case, IntegerField, Value, When
 from circles import selectors as circle_selectors
 from circles.definitions import change_rows
 from core import participation
+from core.queries import in_order
 from proposals import rounds, steps
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
 
@@ -103,11 +104,15 @@ def events(proposal) -> list[ProposalEvent]:
 
 def objections(proposal):
     """The proposal's objections that everyone may see: an objection raised in
-    a reveal round that is still open is a hidden answer, so it is left out."""
+    a reveal round that is still open is a hidden answer, so it is left out.
+
+    Each with its objector and the revision that integrated it, which is all
+    the page, the room and the API show of it (the room reads this on every
+    change: no answer, round or revision text rides along)."""
     return (
         Objection.objects.filter(proposal=proposal)
         .exclude(response__round__mode=Round.Mode.REVEAL, response__round__closed__isnull=True)
-        .select_related("member", "integrated_in", "response__round__revision")
+        .select_related("member", "integrated_in")
         .order_by("pk")
     )
 
@@ -135,10 +140,12 @@ def round_summaries(rounds_: list[Round]) -> list[dict]:
     if not rounds_:
         return []
     current: dict[int, list[Response]] = {r.pk: [] for r in rounds_}
-    answers = (
-        Response.objects.filter(round__in=rounds_, replaced__isnull=True)
-        .select_related("member", "recorded_by")
-        .order_by("created", "pk")
+    answers = in_order(
+        Response.objects.filter(round__in=rounds_, replaced__isnull=True).select_related(
+            "member", "recorded_by"
+        ),
+        "created",
+        "pk",
     )
     for response in answers:
         current[response.round_id].append(response)
@@ -205,9 +212,7 @@ def process_data(proposal, *, history: bool = True) -> dict:
     With ``history`` (the whole page, the API) also every revision and the
     proposal's events; without it (the room's face, and the process section
     an action answers with, which show neither) only the latest revision."""
-    all_rounds = list(
-        rounds.rounds_of(proposal).select_related("revision").order_by("-opened", "-pk")
-    )
+    all_rounds = in_order(rounds.rounds_of(proposal).select_related("revision"), "-opened", "-pk")
     summaries = round_summaries(all_rounds)
     past = [s for s in summaries if s["round"].closed is not None]
     current = next((s for s in summaries if s["round"].closed is None), None)
@@ -227,7 +232,7 @@ def process_data(proposal, *, history: bool = True) -> dict:
         "evaluate": policy_measures(proposal.amends) if proposal.amends_id else [],
         "round": current,
         "past_rounds": past,
-        "objections": list(objections(proposal)),
+        "objections": in_order(objections(proposal), "pk"),
         "flagged": flag_shown(proposal),
         "steps": [
             {
@@ -342,17 +347,23 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
         kinds = [k for k in Response.Kind.values if k in rounds.ALLOWED_RESPONSES[round_.kind]]
     participant = round_ is not None and authenticated and user.pk in round_.speakers
     mine = _my_response_in(data["round"], user) if participant else None
+    actions = [
+        {
+            "name": name,
+            "label": steps.STEPS[name].label,
+            # Its form asks who speaks first (``steps.RoundIn``).
+            "opens_round": steps.opens_round(name),
+        }
+        for name in allowed
+        if name in steps.BUTTONS
+    ]
     return {
         "allowed": allowed,
         "record_for": record_for_data(proposal, data["round"]) if "answer_for" in allowed else None,
         "is_facilitator": facilitator,
         "is_member": member,
         "is_author": authenticated and user.pk == proposal.author_id,
-        "actions": [
-            {"name": name, "label": steps.STEPS[name].label}
-            for name in allowed
-            if name in steps.BUTTONS
-        ],
+        "actions": actions,
         "can_answer": bool(kinds),
         "can_reply": "reply" in allowed,
         "resolve": resolve,
@@ -362,7 +373,12 @@ def viewer_data(proposal, user, data: dict | None = None) -> dict:
         and round_.mode == Round.Mode.IN_TURN
         and authenticated
         and round_.current_speaker_id == user.pk,
-        "members": list(circle_selectors.current_members(proposal.circle)) if facilitator else [],
+        # Whom a round may start with: read only when a round may be opened.
+        "members": (
+            list(circle_selectors.current_members(proposal.circle))
+            if any(a["opens_round"] for a in actions)
+            else []
+        ),
     }
 
 

@@ -597,6 +597,13 @@ STEPS = StepTable(
 BUTTONS = [step.name for step in STEPS if "place" not in step.extra]
 
 
+def opens_round(name: str) -> bool:
+    """Whether step ``name`` opens a round: its input (``RoundIn``) names
+    the round's mode and who speaks first."""
+    step_input = STEPS[name].input
+    return step_input is not None and issubclass(step_input, RoundIn)
+
+
 @contextmanager
 def remembering():
     """Within the block, each role and guard is asked once per person and

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.queries import in_order
 from realtime import selectors
 from realtime.subjects import subject_context
 
@@ -36,7 +37,7 @@ def language_of(user) -> str:
 def room_context(meeting, *, presence: bool = True) -> dict:
     """What the room's fragments show; without ``presence``, all but who is
     present (the current item and the minutes do not show it)."""
-    items = list(selectors.agenda(meeting))
+    items = in_order(selectors.agenda(meeting, decisions=False), "position")
     current = next((i for i in items if i.pk == meeting.current_item_id), None)
     if current is not None:
         _share_rows(current, meeting)

@@ -109,10 +109,13 @@ def present(meeting):
     )
 
 
-def agenda(meeting):
-    return AgendaItem.objects.filter(meeting=meeting).select_related(
-        "proposal", "election", "decision"
-    )
+def agenda(meeting, *, decisions: bool = True):
+    """The meeting's items in order, each with the process it runs and, with
+    ``decisions``, the decision it recorded (the meeting's page links to
+    it). The room shows no decision and reads its agenda on every change, so
+    it leaves that join out."""
+    related = ["proposal", "election", *(["decision"] if decisions else [])]
+    return AgendaItem.objects.filter(meeting=meeting).select_related(*related)
 
 
 def draft_agenda(meeting) -> list[due_agenda.DueItem]:

@@ -5,12 +5,14 @@ message shown) and the API (status, code and detail)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from django.utils import timezone
 from django.utils.html import escape
 
 from core.errors import Conflict, DomainError
-from proposals import services, steps, views
+from proposals import selectors, services, steps, views
 from proposals.models import Objection, ProposalEvent, Response
 from proposals.steps import STEPS
 from proposals.templatetags.proposals_tags import step_url
@@ -216,3 +218,47 @@ class TestTheButtonsAreTheTablesAnswers:
                 everyone = [name for name in NAMES if STEPS.may(name, p, user)]
                 assert steps.allowed(p, user) == everyone, (p.state, user)
         assert len(seen) >= 5
+
+
+class TestWhoSpeaksFirstIsAskedWhereARoundOpens:
+    """A step whose input is ``RoundIn`` opens a round and asks who speaks
+    first, from the circle's members (``steps.opens_round``); where no such
+    step is offered, the members are not read."""
+
+    def test_the_steps_that_open_a_round(self):
+        opening = {step.name for step in STEPS if steps.opens_round(step.name)}
+        assert opening == {"open_clarifying", "open_reactions", "open_round", "open_consent"}
+
+    def test_each_opening_step_offers_the_members(self, team, client):
+        fay, (ana, *_) = team.facilitator, team.members
+        p = services.create_proposal(circle=team.circle, by=ana, title="Bikes", body="Buy bikes")
+        services.present(proposal=p, by=fay)
+        p.refresh_from_db()
+        offered = [n for n in steps.allowed(p, fay) if steps.opens_round(n)]
+        assert offered == ["open_clarifying", "open_reactions"]
+        client.force_login(fay)
+        html = client.get(f"/o/acme/proposals/{p.pk}/").content.decode()
+        for name in offered:
+            picker = html[html.index(f'id="{name}-start"') :]
+            picker = picker[: picker.index("</select>")]
+            for member in team.members:
+                assert f'<option value="{member.pk}">' in picker, (name, member)
+
+    def test_no_round_to_open_reads_no_members(self, team):
+        fay, (ana, *_) = team.facilitator, team.members
+        p = services.create_proposal(circle=team.circle, by=ana, title="Bikes", body="Buy bikes")
+        services.present(proposal=p, by=fay)
+        services.open_reactions(proposal=p, by=fay, mode="in_turn")
+        services.close_round(proposal=p, by=fay)
+        services.open_consent_round(proposal=p, by=fay, mode="in_turn")
+        p.refresh_from_db()
+        data = selectors.process_data(p)
+        with CaptureQueriesContext(connection) as ctx:
+            viewer = selectors.viewer_data(p, fay, data)
+        assert viewer["actions"], "the facilitator still has buttons"
+        assert not any(a["opens_round"] for a in viewer["actions"])
+        assert viewer["members"] == []
+        member_lists = [
+            q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "accounts_user"')
+        ]
+        assert not member_lists, member_lists

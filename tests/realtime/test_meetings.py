@@ -54,6 +54,29 @@ class TestAgenda:
             b.pk,
         ]
 
+    def test_the_room_shows_the_agenda_in_its_order_not_in_the_order_added(
+        self, meeting, people, client
+    ):
+        """The room sorts its agenda itself (``core.queries.in_order``): by
+        position, whatever order the items were added in."""
+        from realtime import fragments
+
+        titles = ["News", "Lunch", "Budget"]
+        added = [
+            services.add_item(meeting=meeting, kind="other", title=t, by=people["fac"])
+            for t in titles
+        ]
+        services.reorder_items(meeting=meeting, order=[p.pk for p in added[::-1]], by=people["fac"])
+        meeting.refresh_from_db()
+        shown = [i.title for i in fragments.room_context(meeting)["items"]]
+        assert shown == ["Budget", "Lunch", "News"]
+        client.force_login(people["ana"])
+        html = client.get(
+            reverse("realtime:room", kwargs={"org": "acme", "meeting_id": meeting.pk})
+        ).content.decode()
+        agenda = html[html.index('id="room-agenda"') :]
+        assert agenda.index("Budget") < agenda.index("Lunch") < agenda.index("News")
+
     def test_a_reorder_must_name_every_item_once(self, meeting, people):
         a = services.add_item(meeting=meeting, kind="report", title="News", by=people["fac"])
         with pytest.raises(Invalid):

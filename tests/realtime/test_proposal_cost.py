@@ -241,3 +241,29 @@ class TestTheRoomsReadIsTheAnswers:
         assert len(standing) == 1, membership
         assert len(membership) == 2, membership
         assert not [q for q in sql if "circles_roleassignment" in q and q not in standing]
+
+    def test_the_rooms_reads_ask_for_no_ordering(self, in_turn):
+        """The agenda, the rounds, their answers, the open round and the
+        objections the room reads on every change are sorted in Python
+        (``core.queries``): no ORDER BY for Django to build. The objections
+        come without their answer's round or revision, which nothing shows."""
+        response, sql = self._from_the_room(
+            in_turn, _speaker(in_turn), "answers", {"kind": "question", "text": "Why?"}
+        )
+        assert response.status_code == 200
+        assert Response.objects.filter(round=in_turn["round"], text="Why?").exists()
+        reads = {
+            table: [q for q in sql if q.startswith(f'SELECT "{table}"."id"')]
+            for table in (
+                "realtime_agendaitem",
+                "proposals_round",
+                "proposals_response",
+                "proposals_objection",
+            )
+        }
+        assert all(reads.values()), reads
+        ordered = [q for queries in reads.values() for q in queries if "ORDER BY" in q]
+        assert not ordered, ordered
+        for q in reads["proposals_objection"]:
+            assert '"proposals_response"."text"' not in q
+            assert '"proposals_round"."speakers"' not in q
