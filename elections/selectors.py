@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from accounts.records import person
 from circles import selectors as circle_selectors
 from core.participation import Session, reading, session_of
+from core.queries import in_order, one_or_none
 from elections.models import Election, ElectionEvent, Nomination
 from proposals import rounds
 from proposals.models import Response, Round
@@ -84,9 +85,11 @@ def readable_election_or_none(user, org_slug: str, pk: int, *, related=RELATED) 
     """The selection ``pk`` of the organization ``org_slug`` if ``user`` may
     read it, else None: one query for the selection, its ``related`` and
     whether the viewer reads its organization (``circles.selectors.read_in``)."""
-    return circle_selectors.read_in(
-        Election.objects.filter(pk=pk).select_related(*related), user, org_slug
-    ).first()
+    return one_or_none(
+        circle_selectors.read_in(
+            Election.objects.filter(pk=pk).select_related(*related), user, org_slug
+        )
+    )
 
 
 def with_relations(election) -> Election:
@@ -592,8 +595,8 @@ def process(election) -> Process:
     with reading():
         ids = participant_ids(election)
         users = get_user_model().objects.in_bulk(ids)
-        nominations = list(
-            Nomination.objects.filter(election=election).order_by("round", "created", "pk")
+        nominations = in_order(
+            Nomination.objects.filter(election=election), "round", "created", "pk"
         )
         named = _users(
             {
@@ -613,7 +616,7 @@ def process(election) -> Process:
             participant_ids=ids,
             users=users,
             nominations=nominations,
-            rounds=list(rounds.rounds_of(election).order_by("opened", "pk")),
+            rounds=in_order(rounds.rounds_of(election), "opened", "pk"),
         )
 
 

@@ -133,23 +133,24 @@ def round_summary(round_: Round) -> dict:
 
 def round_summaries(rounds_: list[Round]) -> list[dict]:
     """Each round's speakers, progress and the answers everyone may see, for
-    all of ``rounds_`` in two queries (their speakers, their current answers):
-    a proposal's page shows every past round, and the room renders it on
-    every change."""
+    all of ``rounds_`` in two queries (their current answers, then everyone
+    they name: the speakers, who answered and who recorded an answer for
+    them, each person read once): a proposal's page shows every past round,
+    and the room renders it on every change."""
     rounds_ = list(rounds_)
     if not rounds_:
         return []
     current: dict[int, list[Response]] = {r.pk: [] for r in rounds_}
     answers = in_order(
-        Response.objects.filter(round__in=rounds_, replaced__isnull=True).select_related(
-            "member", "recorded_by"
-        ),
-        "created",
-        "pk",
+        Response.objects.filter(round__in=rounds_, replaced__isnull=True), "created", "pk"
     )
+    named = {i for r in rounds_ for i in r.speakers}
+    named.update(i for a in answers for i in (a.member_id, a.recorded_by_id) if i is not None)
+    users = get_user_model().objects.in_bulk(named)
     for response in answers:
+        response.member = users[response.member_id]
+        response.recorded_by = users.get(response.recorded_by_id)
         current[response.round_id].append(response)
-    users = get_user_model().objects.in_bulk({i for r in rounds_ for i in r.speakers})
     return [_summary(r, current[r.pk], users) for r in rounds_]
 
 

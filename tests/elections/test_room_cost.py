@@ -151,6 +151,30 @@ class TestWhatItReads:
         session_reads = [q for q in sql if joined in q]
         assert len(session_reads) == 1, session_reads
 
+    def test_the_selection_its_nominations_and_rounds_ask_for_no_ordering(self, world, live):
+        """The view's read of the selection (one row) and the process's reads
+        of its nominations and rounds are sorted in Python
+        (``core.queries``); the room still lists the nominations in order."""
+        _nominate(world, live, world.bo, world.cy)
+        with CaptureQueriesContext(connection) as ctx:
+            response = _nominate(world, live, world.ana, world.bo)
+        assert response.status_code == 200
+        sql = [q["sql"] for q in ctx.captured_queries]
+        reads = [
+            q
+            for q in sql
+            for table in ("elections_election", "elections_nomination", "proposals_round")
+            if q.startswith(f'SELECT "{table}"."id"')
+        ]
+        assert reads, sql
+        ordered = [q for q in reads if "ORDER BY" in q]
+        assert not ordered, ordered
+        process = selectors.process(live)
+        assert [(n.nominator, n.nominee) for n in process.nominations] == [
+            (world.bo, world.cy),
+            (world.ana, world.bo),
+        ]
+
     def test_from_the_room_the_history_is_not_read(self, world, live):
         _nominate(world, live, world.bo, world.cy, target=room.MINE_ID)  # warm
         with CaptureQueriesContext(connection) as ctx:

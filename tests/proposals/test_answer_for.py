@@ -133,6 +133,31 @@ class TestThroughThePage:
         assert f"(recorded by {fay.name})" in html
         assert Response.objects.get(member=ana).recorded_by == fay
 
+    def test_the_round_names_everyone_from_one_read_of_people(self, team, consent):
+        """The summary reads the answers, then everyone they name (speakers,
+        who answered, who recorded it) in one query, and shows who recorded
+        an answer without reading that person again."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from proposals import selectors
+
+        fay, (ana, bo, _cy) = team.facilitator, team.members
+        services.answer_for(proposal=consent, member=ana, by=fay, kind="consent")
+        services.answer(proposal=consent, by=bo, kind="consent")
+        with CaptureQueriesContext(connection) as ctx:
+            summary = selectors.round_summary(_round(consent))
+            shown = [
+                (r.member.name, r.recorded_by and r.recorded_by.name) for r in summary["responses"]
+            ]
+            speakers = [s["user"].name for s in summary["speakers"]]
+        people = [q for q in ctx.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+        assert len(people) == 1, people
+        joined = [q["sql"] for q in ctx.captured_queries if 'JOIN "accounts_user"' in q["sql"]]
+        assert not joined, joined
+        assert shown == [(ana.name, fay.name), (bo.name, None)]
+        assert ana.name in speakers and bo.name in speakers
+
     def test_a_plain_post_by_a_member_is_refused_and_changes_nothing(self, client, team, consent):
         client.force_login(team.members[1])
         r = client.post(
