@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, Value, When
 from circles import selectors as circle_selectors
 from circles.definitions import change_rows
 from core import participation
-from core.queries import in_order
+from core.queries import in_order, one_or_none
 from proposals import rounds, steps
 from proposals.models import Objection, Proposal, ProposalEvent, Response, Revision, Round
 
@@ -27,31 +27,28 @@ def can_read(user, proposal) -> bool:
     return circle_selectors.can_read_organization(user, proposal.circle.organization)
 
 
-def readable_proposal_in(user, slug: str, pk) -> Proposal | None:
-    """The proposal ``pk`` of the organization ``slug``, if ``user`` may read it.
+#: What a proposal's page shows of its relations.
+RELATED = ("circle", "circle__organization", "author", "decision", "amends")
+#: What a step's view needs of them: the organization it checks and the
+#: author its answer shows. The service reads the proposal again, locked,
+#: and the answer shows the room's read of it (``_done``), so neither the
+#: decision nor the policy it amends is joined on each action.
+ACTING = ("circle", "circle__organization", "author")
 
-    Read with ``get`` (no ORDER BY: at most one row), not ``first``, whose
-    ordering makes Django hash every selected column of the six tables
-    joined, on each action."""
-    readable = circle_selectors.read_in(
-        Proposal.objects.select_related(
-            "circle", "circle__organization", "author", "decision", "amends"
-        ),
-        user,
-        slug,
+
+def readable_proposal_in(user, slug: str, pk, *, related=RELATED) -> Proposal | None:
+    """The proposal ``pk`` of the organization ``slug``, with ``related``,
+    if ``user`` may read it: one statement, without an ORDER BY (at most one
+    row)."""
+    return one_or_none(
+        circle_selectors.read_in(
+            Proposal.objects.filter(pk=pk).select_related(*related), user, slug
+        )
     )
-    try:
-        return readable.get(pk=pk)
-    except Proposal.DoesNotExist:
-        return None
 
 
 def readable_proposal_or_none(user, pk) -> Proposal | None:
-    proposal = (
-        Proposal.objects.filter(pk=pk)
-        .select_related("circle", "circle__organization", "author", "decision", "amends")
-        .first()
-    )
+    proposal = Proposal.objects.filter(pk=pk).select_related(*RELATED).first()
     if proposal is None or not can_read(user, proposal):
         return None
     return proposal

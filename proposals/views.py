@@ -32,10 +32,10 @@ def _org(request, slug):
     return organization
 
 
-def _proposal(request, org, pk):
+def _proposal(request, org, pk, *, related=selectors.RELATED):
     """The proposal, if the viewer may read its organization (else 404): one
     query for both (``circles.selectors.read_in``)."""
-    proposal = selectors.readable_proposal_in(request.user, org, pk)
+    proposal = selectors.readable_proposal_in(request.user, org, pk, related=related)
     if proposal is None:
         raise Http404
     # What a broadcast handed over earlier in this thread belongs to another
@@ -272,7 +272,7 @@ def diff(request, org, pk):
 def act(request, org, pk, segment):
     """Take the step whose URL segment is ``segment`` (answer, reply and
     resolve included): its schema parses the form, its service decides."""
-    proposal = _proposal(request, org, pk)
+    proposal = _proposal(request, org, pk, related=selectors.ACTING)
     found = steps.match(segment)
     if found is None:
         raise Http404

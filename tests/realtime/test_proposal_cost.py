@@ -267,3 +267,17 @@ class TestTheRoomsReadIsTheAnswers:
         for q in reads["proposals_objection"]:
             assert '"proposals_response"."text"' not in q
             assert '"proposals_round"."speakers"' not in q
+
+    def test_the_steps_read_of_the_proposal_joins_no_decision(self, in_turn):
+        """The acting view reads the proposal with its circle, organization
+        and author only (``selectors.ACTING``): the service locks it again
+        and the answer shows the room's read, so neither its decision nor the
+        policy it amends is read; the answer still names the author."""
+        response, sql = self._from_the_room(
+            in_turn, _speaker(in_turn), "answers", {"kind": "question", "text": "Why?"}
+        )
+        assert response.status_code == 200
+        first = next(q for q in sql if q.startswith('SELECT "proposals_proposal"."id"'))
+        assert '"decisions_decision"' not in first
+        assert "ORDER BY" not in first
+        assert Response.objects.filter(round=in_turn["round"], text="Why?").exists()
