@@ -11,19 +11,17 @@ same way is the floor. Prints p50 and p99 (ms) and the number of queries per
 request, then the time of a full verify_decisions.
 """
 
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+from bench_env import production_settings
 
-import django
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+production_settings()
+
+import django  # noqa: E402
 
 django.setup()
 

@@ -31,17 +31,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench_env import production_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
 def configure() -> str | None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault(
-        "SECRET_KEY", "bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-    )
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    production_settings()
     os.environ["CERCLE_ENV_FILE"] = ""
     os.environ["LANGUAGE_CODE"] = "en"
     os.environ["FAST_PASSWORD_HASHER"] = "1"

@@ -18,17 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+from bench_env import production_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
 def configure() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault(
-        "SECRET_KEY", "bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-    )
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    production_settings()
     os.environ["DATABASE_URL"] = "sqlite://:memory:"
     os.environ.pop("REDIS_URL", None)
 

@@ -64,6 +64,8 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+from bench_env import production_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -74,12 +76,7 @@ KINDS = ["timer", "next speaker", "answer", "consent", "nominate"]
 
 def configure() -> str | None:
     """Set the environment before Django reads it; a reason to skip, or None."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault(
-        "SECRET_KEY", "bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-    )
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    production_settings()
     os.environ.pop("REDIS_URLS", None)
     os.environ.pop("REDIS_SENTINELS", None)
     database = os.environ.get("BENCH_DATABASE_URL", "")
