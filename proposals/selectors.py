@@ -48,7 +48,7 @@ def readable_proposal_in(user, slug: str, pk, *, related=RELATED) -> Proposal | 
 
 
 def readable_proposal_or_none(user, pk) -> Proposal | None:
-    proposal = Proposal.objects.filter(pk=pk).select_related(*RELATED).first()
+    proposal = one_or_none(Proposal.objects.filter(pk=pk).select_related(*RELATED))
     if proposal is None or not can_read(user, proposal):
         return None
     return proposal
