@@ -17,7 +17,10 @@ request, and the broadcast goes back to the loop). Ten "sockets"
 circle's ten members; an action counts as done when its response is in and all
 ten have its fragment. The floor is a bare ``group_send`` of a fixed fragment
 of the same size to the same group and sockets, through the same channel
-layer, in the same run.
+layer, in the same run. Django's own floor, printed first, is what any action
+costs before Cercle's code runs: the same htmx POST (session, CSRF, the
+site's middleware, the facilitator logged in) to a view that reads nothing
+and sends nothing, added for the bench beside the site's URLs.
 
 The world is built through the services: an organization, a circle of 10
 members (one holds the facilitator role and leads the meeting), an open
@@ -322,6 +325,38 @@ class Probes:
 
 # Requests through the ASGI app ------------------------------------------------
 
+NOTHING_PATH = "/bench/nothing/"
+
+
+def add_nothing_view() -> None:
+    """The site's URLs, and one more: a POST that needs a logged-in user and
+    does nothing (Django's floor). Set before the first request resolves."""
+    import importlib
+    import types
+
+    from django.conf import settings
+    from django.contrib.auth.decorators import login_required
+    from django.http import HttpResponse
+    from django.urls import include, path
+    from django.views.decorators.http import require_POST
+
+    @login_required
+    @require_POST
+    def nothing(request):
+        return HttpResponse("ok")
+
+    urls = types.ModuleType("bench_room_urls")
+    urls.urlpatterns = [
+        path(NOTHING_PATH.strip("/") + "/", nothing),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    site = importlib.import_module(settings.ROOT_URLCONF)
+    for name in ("handler403", "handler404", "handler500"):
+        if hasattr(site, name):
+            setattr(urls, name, getattr(site, name))
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
+
 
 def _url(name, **kwargs) -> str:
     from django.urls import reverse
@@ -540,6 +575,8 @@ class Bench:
         self.sockets = Sockets(self.layer, self.world.meeting.group_for(self.world.fac.language))
         await self.sockets.open()
         print(HEADER)
+        print((await self.django_floor()).row("Django's floor"))
+        print("  (an htmx POST, logged in, to a view that does nothing)")
         try:
             for kind in KINDS:  # in this order: each sets up the next
                 await self.kind(kind, timed=kind in self.kinds)
@@ -612,6 +649,27 @@ class Bench:
             stats.queries.append(self.queries)
         if between is not None:
             await sync_to_async(between)()
+
+    async def django_floor(self) -> Stats:
+        """The request path before Cercle's code: the same POST as an action,
+        answered by a view that reads nothing and sends nothing."""
+        w = self.world
+        session = w.sessions[w.fac.pk]
+        stats = Stats()
+        for seq in range(min(20, self.n) + self.n):
+            self.queries = 0
+            cpu, wall = time.process_time(), time.perf_counter()
+            status, _body = await post(self.app, NOTHING_PATH, session, {"n": seq})
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if seq < min(20, self.n):
+                continue
+            if status != 200:
+                stats.failed += 1
+            else:
+                stats.cpu.append(cpu * 1000)
+                stats.wall.append(wall * 1000)
+                stats.queries.append(self.queries)
+        return stats
 
     async def floor_run(self, size: int) -> Stats:
         filler = "x" * max(0, size - 80)
@@ -796,6 +854,7 @@ def main() -> int:
     import django
 
     django.setup()
+    add_nothing_view()
     from asgiref.sync import async_to_sync
     from django.conf import settings
     from django.core.management import call_command
