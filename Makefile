@@ -37,6 +37,15 @@ constraints: $(STAMP)
 	@$(PY) -c 'import secrets; print("DEBUG=1\nSECRET_KEY=" + secrets.token_urlsafe(50))' > .env
 	@echo "Wrote .env with a new secret key (kept out of git)."
 
+# The links the demo's emails and feeds carry point at the server `make run`
+# starts (PORT, and HOST unless it is every interface), unless SITE_URL is set
+# in the environment or .env.
+LINK_HOST = $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+RUN_SITE_URL := $(shell grep -qs '^SITE_URL=' .env || echo "$${SITE_URL:-http://$(LINK_HOST):$(PORT)}")
+ifneq ($(RUN_SITE_URL),)
+run: export SITE_URL = $(RUN_SITE_URL)
+endif
+
 run: $(STAMP) .env
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput -v 0
