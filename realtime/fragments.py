@@ -45,6 +45,7 @@ def room_context(meeting, *, presence: bool = True) -> dict:
     context = {
         "meeting": meeting,
         "items": items,
+        "minutes": in_minutes(items, meeting),
         "current": current,
         "connected": set(connected),
         "connected_languages": set(connected.values()),
@@ -54,6 +55,12 @@ def room_context(meeting, *, presence: bool = True) -> dict:
     if presence:
         context["present"] = list(selectors.present(meeting))
     return context
+
+
+def in_minutes(items, meeting) -> list:
+    """The items the room's minutes show so far: those done, the current one,
+    and any with notes."""
+    return [i for i in items if i.done or i.pk == meeting.current_item_id or i.notes]
 
 
 def _share_rows(item, meeting) -> None:

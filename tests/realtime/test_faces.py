@@ -148,6 +148,23 @@ class TestTheViewersPart:
         assert "proposal-mine" not in html
         assert "You are watching" in html
 
+    def test_no_current_item_leaves_the_part_empty_so_the_room_hides_it(
+        self, client, people, meeting
+    ):
+        # The room's CSS hides the part when .room-mine has nothing, not even
+        # a space (:empty): a phone showed an empty box above the item.
+        html = _mine(client, people["bo"], meeting)
+        assert re.search(r'<div class="room-mine"[^>]*></div>', html), html
+        css = (ROOT / "static/css/realtime.css").read_text()
+        assert ".room-me:has(> .room-mine:empty) { display: none; }" in css
+
+    def test_a_viewer_with_a_part_gets_it_inside_the_same_element(
+        self, client, people, meeting, running
+    ):
+        html = _mine(client, people["bo"], meeting)
+        assert not re.search(r'<div class="room-mine"[^>]*></div>', html)
+        assert 'id="proposal-mine"' in html
+
     def test_a_member_of_a_selection_gets_their_nomination_form_only(
         self, client, people, meeting, selection
     ):
@@ -283,3 +300,26 @@ class TestTheAgenda:
                 meeting=meeting, kind="proposal", proposal=withdrawn, by=people["fac"]
             )
         assert not meeting.items.filter(proposal=withdrawn).exists()
+
+
+class TestTheMinutesSoFar:
+    """The room's minutes list the items done, the current one and any with
+    notes; before any, they say so (an agenda of items not yet run left an
+    empty list under the heading)."""
+
+    def _minutes(self, meeting) -> str:
+        html = fragments.render_room(meeting)
+        return re.search(r'<section id="room-minutes".*?</section>', html, re.S).group(0)
+
+    def test_an_agenda_not_yet_run_shows_nothing_yet(self, people, meeting):
+        services.add_item(meeting=meeting, kind="other", title="Budget", by=people["fac"])
+        minutes = self._minutes(meeting)
+        assert "Nothing yet." in minutes
+        assert "<ol>" not in minutes
+        assert "Budget" not in minutes
+
+    def test_the_current_item_is_listed(self, people, meeting, running):
+        meeting.refresh_from_db()
+        minutes = self._minutes(meeting)
+        assert "Compost" in minutes
+        assert "Nothing yet." not in minutes
