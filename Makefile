@@ -42,9 +42,6 @@ constraints: $(STAMP)
 # in the environment or .env.
 LINK_HOST = $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
 RUN_SITE_URL := $(shell grep -qs '^SITE_URL=' .env || echo "$${SITE_URL:-http://$(LINK_HOST):$(PORT)}")
-ifneq ($(RUN_SITE_URL),)
-run: export SITE_URL = $(RUN_SITE_URL)
-endif
 
 run: $(STAMP) .env
 	@mkdir -p var
@@ -60,6 +57,9 @@ run: $(STAMP) .env
 	@$(PY) manage.py run_worker --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	RUN_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+ifneq ($(RUN_SITE_URL),)
+run: export SITE_URL = $(RUN_SITE_URL)
+endif
 
 # Two test processes by default (the machines have two cores); TEST_WORKERS=0
 # runs them in this process.
