@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.records import person
 from circles import relays
@@ -72,11 +73,17 @@ def _require_scheduled(meeting) -> None:
         raise Conflict(_("The meeting is open: its agenda is no longer a draft."))
 
 
+#: What a meeting's lead must be, said whole: a role's name put into a
+#: sentence stayed in English in the other languages.
+_NOT_A_MEMBER = {
+    "facilitator": gettext_lazy("The facilitator must be a member of the circle."),
+    "secretary": gettext_lazy("The secretary must be a member of the circle."),
+}
+
+
 def _require_member(user, circle, what: str) -> None:
     if user is not None and not circle_selectors.is_circle_member(user, circle):
-        raise Invalid(
-            _("The %(what)s must be a member of the circle.") % {"what": what}, field=what
-        )
+        raise Invalid(str(_NOT_A_MEMBER[what]), field=what)
 
 
 # A meeting may be scheduled to have started a little earlier (one that is

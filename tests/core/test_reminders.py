@@ -106,7 +106,10 @@ class TestOneLoop:
         ]
         assert len(french) == 3
         assert "Votre consentement est demandé : Garden" in french
-        assert any(s.startswith("Le mandat de Treasurer dans Ops se termine le") for s in french)
+        assert any(
+            s.startswith("Le mandat au rôle « Treasurer » du cercle Ops se termine le")
+            for s in french
+        )
         assert any(s.startswith("Révision prévue le") for s in french)
         consent = next(m for m in _to(ana) if "Garden" in m.subject)
         assert "Le cercle Ops demande votre consentement" in consent.body

@@ -19,7 +19,7 @@ from logbook import feeds
 
 FR_CALENDAR = "Révisions et fins de mandat"
 EN_CALENDAR = "Reviews and term ends"
-FR_FEED = "Décisions de Acme"
+FR_FEED = "Décisions de l'organisation Acme"
 EN_FEED = "Decisions of Acme"
 
 

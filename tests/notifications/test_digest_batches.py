@@ -60,7 +60,9 @@ def test_every_person_gets_one_digest_whatever_the_batch(team):
     assert services.send_digests(frequency="daily", period="2026-12-02", batch=2) == len(people)
     assert _per_person() == {email: 1 for email in people}
     french = next(m for m in _notices() if m.to == [team.members[0].email])
-    assert french.body.count("Une réunion de Ops") == 2 and "2 notifications" in french.subject
+    assert (
+        french.body.count("Une réunion du cercle Ops") == 2 and "2 notifications" in french.subject
+    )
     html = french.alternatives[0][0]
     assert "&lt;b&gt;Meeting&lt;/b&gt; 3" in html and "<b>Meeting" not in html
     assert html.count("<li>") == 2

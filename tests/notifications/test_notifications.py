@@ -244,7 +244,7 @@ class TestDigests:
             team.all_members
         )
         (digest,) = [m for m in _notices() if m.to == [ana.email]]
-        assert digest.body.count("Une réunion de Ops") == 2
+        assert digest.body.count("Une réunion du cercle Ops") == 2
         assert "2 notifications" in digest.subject
         assert digest.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
         # Its HTML says which language it is in (a screen reader reads it so).

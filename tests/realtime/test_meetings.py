@@ -286,3 +286,35 @@ def test_an_answer_never_carries_html_another_request_left_behind(client, meetin
     )
     assert 'data-state="stale"' not in response.content.decode()
     assert 'data-state="open"' in response.content.decode()
+
+
+class TestLeadsMustBeMembers:
+    """A lead from outside the circle is refused in the viewer's language,
+    the role named in it too (the English word stayed in the French)."""
+
+    def _schedule(self, people, **leads):
+        from datetime import timedelta
+
+        return services.schedule_meeting(
+            circle=people["circle"],
+            title="Weekly",
+            scheduled_start=timezone.now() + timedelta(hours=1),
+            by=people["fac"],
+            **{"facilitator": people["fac"], **leads},
+        )
+
+    @pytest.mark.parametrize(
+        ("lead", "french"),
+        [
+            ("facilitator", "Le ou la facilitateur·rice doit être membre du cercle."),
+            ("secretary", "Le ou la secrétaire doit être membre du cercle."),
+        ],
+    )
+    def test_the_refusal_names_the_role_in_french(self, people, lead, french):
+        from django.utils import translation
+
+        with translation.override("fr"), pytest.raises(Invalid) as refused:
+            self._schedule(people, **{lead: people["outsider"]})
+        assert refused.value.message == french
+        assert refused.value.field == lead
+        assert not Meeting.objects.filter(circle=people["circle"]).exists()
