@@ -425,6 +425,18 @@
     root.style.setProperty("--room-dock", Math.ceil(total) + "px");
     root.style.scrollPaddingBottom = total ? Math.ceil(total + 8) + "px" : "";
   }
+  // Browsers leave a focused control where it is when part of it shows, even
+  // if the bar covers the rest: it is scrolled above the bar (its top kept on
+  // screen). Controls in the bar or the docked controls are never under it.
+  document.addEventListener("focusin", function (event) {
+    var pad = parseFloat(document.documentElement.style.scrollPaddingBottom) || 0;
+    var el = event.target;
+    if (!pad || !el.closest) return;
+    if (fixedHeight(el.closest("#room-controls, #my-part [data-step-controls]"))) return;
+    var box = el.getBoundingClientRect();
+    var over = Math.min(box.bottom - (window.innerHeight - pad), box.top);
+    if (over > 0) window.scrollBy(0, over);
+  });
   window.addEventListener("resize", padForBar);
   document.addEventListener("toggle", padForBar, true);
 

@@ -76,7 +76,7 @@ def demo(db):
         *[
             reverse(name, kwargs={"org": DEMO_SLUG, "circle": c.slug})
             for c in Circle.objects.filter(organization__slug=DEMO_SLUG)[:2]
-            for name in ("tensions:backlog", "circles:relays", "logbook:policies")
+            for name in ("tensions:backlog", "circles:relays", "logbook:policies", "proposals:list")
         ],
         reverse("notifications:list"),
         reverse("notifications:preferences"),
@@ -152,6 +152,11 @@ class TestTheRoomOnAPhone:
         expect(ana.locator("#my-part form.answer-form")).to_be_visible(timeout=LIVE)
         form = ana.evaluate(BOX, "#my-part form.answer-form")
         assert form["top"] < PHONE["height"], form
+        # The room's first screen is the meeting, not the organization's menu.
+        for page in (ana, fay):
+            expect(page.locator(".org-nav")).to_be_hidden()
+        main = ana.evaluate(BOX, ".room-main")
+        assert main["top"] < PHONE["height"] * 0.5, main
         # Fay's step controls are docked in the bar, above the meeting's row,
         # and the whole bar keeps most of the screen free.
         close = fay.locator("#my-part form.control-close_round button[type=submit]")
