@@ -152,6 +152,13 @@ class TestTheRoomOnAPhone:
         expect(ana.locator("#my-part form.answer-form")).to_be_visible(timeout=LIVE)
         form = ana.evaluate(BOX, "#my-part form.answer-form")
         assert form["top"] < PHONE["height"], form
+        # Her turn is said once on screen, by the prompt over her form; the
+        # banner above stays an alert for screen readers, not drawn.
+        expect(ana.locator("#my-turn-prompt")).to_be_visible(timeout=LIVE)
+        banner = ana.evaluate(BOX, "#your-turn")
+        assert banner["height"] <= 1, banner
+        assert ana.evaluate("document.getElementById('your-turn').hidden") is False
+        assert ana.evaluate("document.getElementById('your-turn').getAttribute('role')") == "alert"
         # The room's first screen is the meeting, not the organization's menu.
         for page in (ana, fay):
             expect(page.locator(".org-nav")).to_be_hidden()
