@@ -1,4 +1,7 @@
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from core.markdown import render_markdown
 
@@ -9,3 +12,11 @@ register = template.Library()
 def markdown_filter(text: str):
     """Render user Markdown as cleaned HTML: ``{{ proposal.body|markdown }}``."""
     return render_markdown(text)
+
+
+@register.filter
+def quoted(text: str):
+    """What someone wrote, between the active language's quotation marks
+    (“…” in English, « … » in French): ``{{ answer.text|quoted }}``."""
+    # Translators: quotation marks around words someone wrote.
+    return mark_safe(gettext("“%(text)s”") % {"text": conditional_escape(text)})  # noqa: S308
