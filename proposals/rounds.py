@@ -28,6 +28,20 @@ ALLOWED_RESPONSES: dict[str, set[str]] = {
     Round.Kind.CONSENT: {Response.Kind.CONSENT, Response.Kind.OBJECT},
 }
 
+#: The answers that are a stance on the proposal: a form never chooses one
+#: for the person (GOV.UK: no radio pre-selected where the answer matters).
+STANCES = frozenset({Response.Kind.CONSENT, Response.Kind.OBJECT})
+
+
+def first_choice(kinds) -> str:
+    """The answer a form starts on before the person chooses: the first of
+    ``kinds`` in a round of words (reaction, question), none where the answer
+    is a stance (a consent round): consent is chosen, never defaulted."""
+    kinds = list(kinds)
+    if not kinds or STANCES.intersection(kinds):
+        return ""
+    return kinds[0]
+
 
 def speaker_order(
     participant_ids: Sequence[int], *, start_with: int | None = None, last: int | None = None

@@ -256,7 +256,8 @@ def answer_form(viewer: dict, sent: dict | None = None) -> dict:
     A refused answer comes back as it was sent (an objection without its
     reason stays an objection, with what was typed); otherwise the form shows
     the person's recorded answer (kind, text, concern) so changing it starts
-    from it; a first answer starts on the first kind the round accepts.
+    from it; a first answer starts on ``rounds.first_choice`` (no stance in a
+    consent round).
     """
     kinds = viewer["answer_kinds"]
     mine = viewer["my_response"]
@@ -265,7 +266,7 @@ def answer_form(viewer: dict, sent: dict | None = None) -> dict:
     elif mine is not None:
         source = {"kind": mine.kind, "text": mine.text, "concern": mine.concern}
     else:
-        source = {"kind": kinds[0] if kinds else "", "text": "", "concern": ""}
+        source = {"kind": rounds.first_choice(kinds), "text": "", "concern": ""}
     kind = source.get("kind") or ""
     return {
         "kind": kind if kind in kinds else "",
@@ -399,7 +400,12 @@ def record_for_data(proposal, round_data: dict | None) -> dict | None:
         for k in Response.Kind.values
         if k in rounds.ALLOWED_RESPONSES[round_.kind]
     ]
-    return {"people": people, "kinds": kinds, "consent": round_.kind == Round.Kind.CONSENT}
+    return {
+        "people": people,
+        "kinds": kinds,
+        "first_choice": rounds.first_choice(k["value"] for k in kinds),
+        "consent": round_.kind == Round.Kind.CONSENT,
+    }
 
 
 _TOKEN = re.compile(r"\s+|[^\s]+")

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from core.rooms import PerLanguage
 from proposals import rounds
 from proposals.models import Response, Round
+from proposals.selectors import answer_form
 from realtime import frame
 from realtime.models import FRAME_KINDS, AgendaItem
 
@@ -145,6 +146,9 @@ def mine_context(request, item) -> dict:
         "in_round": in_round,
         "my_turn": open_row is not None and open_row["round"].current_speaker_id == user.pk,
         "answer_kinds": kinds,
+        # The form starts on the recorded answer (changing it starts from
+        # it), else on no stance: the proposals' one rule for it.
+        "answer_form": answer_form({"answer_kinds": kinds, "my_response": my_answer}),
         "amendable": amendable if leading and open_row is None else [],
         "can_skip": leading
         and open_row is not None

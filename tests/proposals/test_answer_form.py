@@ -115,8 +115,26 @@ class TestChangingAnAnswer:
         assert _checked(html) == ["object"]
         assert _responses(consent) == [(ana.display_name, "consent", "")]
 
-    def test_a_first_answer_still_starts_on_the_first_kind(self, client, team, consent):
+    def test_a_first_answer_in_a_consent_round_starts_on_no_stance(self, client, team, consent):
+        # Consent is chosen, never defaulted: a hurried Ctrl+Enter consented.
         client.force_login(team.members[0])
         html = client.get(_detail(consent)).content.decode()
-        assert _checked(html) == ["consent"]
+        assert _checked(html) == []
+        assert 'value="consent" required>' in html and 'value="object" required>' in html
         assert _textarea(html, "text") == ""
+
+    def test_a_first_answer_in_a_round_of_words_starts_on_its_first_kind(self, client, team):
+        p = services.create_proposal(
+            circle=team.circle, by=team.members[0], title="Oats", body="Oat milk."
+        )
+        services.present(proposal=p, by=team.facilitator)
+        services.open_reactions(proposal=p, by=team.facilitator, start_with=team.members[0].pk)
+        client.force_login(team.members[0])
+        assert _checked(client.get(_detail(p)).content.decode()) == ["reaction"]
+
+    def test_the_facilitator_recording_an_answer_is_offered_no_stance(self, client, team, consent):
+        client.force_login(team.facilitator)
+        html = client.get(_detail(consent)).content.decode()
+        record = html[html.index('id="answer-for-member"') :]
+        assert 'value="consent" required>' in record
+        assert not re.search(r'name="kind" value="\w+" required checked', record)

@@ -358,6 +358,28 @@ class TestTheRoom:
         assert r.status_code == 409 and 'id="room-alert"' in r.content.decode()
         assert Response.objects.filter(round=round_).count() == 1
 
+    def test_changing_an_objection_to_the_minutes_starts_from_it(self, client, people, fay_ana_bo):
+        """The change form showed "I consent" and an empty reason after an
+        objection; a first answer to a consent round starts on no stance."""
+        fay, ana, bo = fay_ana_bo
+        _closed_meeting(people)
+        meeting = _schedule(people)
+        minutes = meeting.items.get(kind="minutes_consent")
+        services.open_meeting(meeting=meeting, by=fay)
+        _present(meeting, ana, bo)
+        services.set_current_item(meeting=meeting, item=minutes, by=fay)
+        round_ = frame.start_round(meeting=meeting, item=minutes, by=fay)
+        first = {u.pk: u for u in fay_ana_bo}[round_.speakers[0]]
+        me = reverse("realtime:me", args=[people["org"].slug, meeting.pk])
+        client.force_login(first)
+        html = client.get(me).content.decode()
+        assert 'name="kind" value="consent" required>' in html
+        assert " checked" not in html[html.index("frame-answer-form") :]
+        _answer(meeting, minutes, first, "object", "My report is missing.")
+        html = client.get(me).content.decode()
+        assert 'name="kind" value="object" required checked>' in html
+        assert 'maxlength="5000">My report is missing.</textarea>' in html
+
     def test_a_watcher_who_is_not_present_has_no_answer_form(self, client, people, fay_ana_bo):
         fay, _ana, _bo = fay_ana_bo
         meeting = _schedule(people)
