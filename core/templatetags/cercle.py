@@ -20,3 +20,12 @@ def quoted(text: str):
     (“…” in English, « … » in French): ``{{ answer.text|quoted }}``."""
     # Translators: quotation marks around words someone wrote.
     return mark_safe(gettext("“%(text)s”") % {"text": conditional_escape(text)})  # noqa: S308
+
+
+@register.filter
+def colon(label: str) -> str:
+    """A label with its colon as the active language writes it: "Reason:" in
+    English, "Raison :" in French: ``{{ _("Reason")|colon }}``. After other
+    words (``{{ ""|colon }}``), the colon alone."""
+    # Translators: a label and its colon; French puts a no-break space before it.
+    return gettext("%(label)s:") % {"label": label}
