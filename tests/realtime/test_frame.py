@@ -53,6 +53,19 @@ def _answer(meeting, item, user, kind, text=""):
     return frame.answer(meeting=meeting, item=item, member=user, kind=kind, text=text, by=user)
 
 
+def _consent_to_the_minutes(people, fay_ana_bo):
+    """An open meeting after a closed one, its consent to the previous
+    minutes current and its round started: (meeting, item, round)."""
+    fay, ana, bo = fay_ana_bo
+    _closed_meeting(people)
+    meeting = _schedule(people)
+    minutes = meeting.items.get(kind="minutes_consent")
+    services.open_meeting(meeting=meeting, by=fay)
+    _present(meeting, ana, bo)
+    services.set_current_item(meeting=meeting, item=minutes, by=fay)
+    return meeting, minutes, frame.start_round(meeting=meeting, item=minutes, by=fay)
+
+
 @pytest.fixture
 def fay_ana_bo(people):
     return [people["fac"], people["ana"], people["bo"]]
@@ -204,14 +217,8 @@ class TestAFramedMeeting:
         assert verify_log(organization_id=people["org"].pk).ok
 
     def test_an_objection_to_the_minutes_is_noted(self, people, fay_ana_bo):
-        fay, ana, bo = fay_ana_bo
-        _closed_meeting(people)
-        meeting = _schedule(people)
-        minutes = meeting.items.get(kind="minutes_consent")
-        services.open_meeting(meeting=meeting, by=fay)
-        _present(meeting, ana, bo)
-        services.set_current_item(meeting=meeting, item=minutes, by=fay)
-        round_ = frame.start_round(meeting=meeting, item=minutes, by=fay)
+        fay, ana, _bo = fay_ana_bo
+        meeting, minutes, round_ = _consent_to_the_minutes(people, fay_ana_bo)
         by_id = {u.pk: u for u in fay_ana_bo}
         for uid in round_.speakers:
             if uid == ana.pk:
@@ -361,14 +368,7 @@ class TestTheRoom:
     def test_changing_an_objection_to_the_minutes_starts_from_it(self, client, people, fay_ana_bo):
         """The change form showed "I consent" and an empty reason after an
         objection; a first answer to a consent round starts on no stance."""
-        fay, ana, bo = fay_ana_bo
-        _closed_meeting(people)
-        meeting = _schedule(people)
-        minutes = meeting.items.get(kind="minutes_consent")
-        services.open_meeting(meeting=meeting, by=fay)
-        _present(meeting, ana, bo)
-        services.set_current_item(meeting=meeting, item=minutes, by=fay)
-        round_ = frame.start_round(meeting=meeting, item=minutes, by=fay)
+        meeting, minutes, round_ = _consent_to_the_minutes(people, fay_ana_bo)
         first = {u.pk: u for u in fay_ana_bo}[round_.speakers[0]]
         me = reverse("realtime:me", args=[people["org"].slug, meeting.pk])
         client.force_login(first)
