@@ -159,6 +159,9 @@ class TestTheRoomOnAPhone:
         assert banner["height"] <= 1, banner
         assert ana.evaluate("document.getElementById('your-turn').hidden") is False
         assert ana.evaluate("document.getElementById('your-turn').getAttribute('role')") == "alert"
+        # Her part keeps its own line (the page shows it), only not drawn.
+        expect(ana.locator("#my-part .turn-note")).to_be_hidden()
+        assert ana.locator("#my-part .turn-note").count() == 1
         # The room's first screen is the meeting, not the organization's menu.
         for page in (ana, fay):
             expect(page.locator(".org-nav")).to_be_hidden()
